@@ -1,0 +1,285 @@
+//! The command line (DESIGN.md's CLI contract). No subcommand starts the GUI;
+//! every other subcommand is headless and calls the same library functions as
+//! the GUI does.
+//!
+//! Exit status: 0 ok, 1 the check found problems, 2 bad input or a file that
+//! can't be opened (one clear line on stderr).
+
+mod commands;
+mod graph_cmd;
+mod import_cmd;
+mod replay_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::store::{OpenError, StoreError};
+
+/// Command-line arguments.
+#[derive(Debug, Parser)]
+#[command(
+    name = "process-workbench",
+    version,
+    about = "See and repair what event-sourced business processes did"
+)]
+pub struct Cli {
+    /// A store to open in the window (default: the demo store).
+    pub file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a realistic demo store by running the engine over simulated time.
+    Demo {
+        out: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        processes: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Counts: streams, events, variants, queues, dead letters, audit.
+    Inspect {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// State of a stream at a version, and the diff from the version before.
+    Replay {
+        file: PathBuf,
+        #[arg(long)]
+        stream: String,
+        #[arg(long)]
+        to: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Causal closure of an event: nodes and edges.
+    Graph {
+        file: PathBuf,
+        #[arg(long)]
+        event: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a log (JSONL, XES, OCEL) into a store.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_parser = ["jsonl", "xes", "ocel"])]
+        from: String,
+        input: PathBuf,
+    },
+    /// Export events as JSONL.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        jsonl: PathBuf,
+        #[arg(long)]
+        stream: Option<String>,
+    },
+    /// Integrity check: exit 1 when an invariant is broken.
+    Check { file: PathBuf },
+    /// List dead letters.
+    DeadLetters {
+        file: PathBuf,
+        #[arg(long, value_parser = ["open", "resubmitted", "discarded"])]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resubmit a dead letter, as it is or with an edited payload.
+    Resubmit {
+        file: PathBuf,
+        #[arg(long)]
+        dead_letter: String,
+        /// A JSON file with the edited payload.
+        #[arg(long)]
+        payload: Option<PathBuf>,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Discard a dead letter with a reason.
+    Discard {
+        file: PathBuf,
+        #[arg(long)]
+        dead_letter: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The audit trail.
+    Audit {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List pending outbox messages by due time.
+    Outbox {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Act on one outbox message.
+    OutboxAction {
+        file: PathBuf,
+        #[arg(long)]
+        message: String,
+        #[command(subcommand)]
+        action: OutboxActionArg,
+    },
+    /// List pending deadlines by due time.
+    Deadlines {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Act on one deadline.
+    DeadlineAction {
+        file: PathBuf,
+        #[arg(long)]
+        deadline: String,
+        #[command(subcommand)]
+        action: DeadlineActionArg,
+    },
+}
+
+/// What to do with an outbox message.
+#[derive(Debug, Subcommand)]
+pub enum OutboxActionArg {
+    /// Make it due now (the next delivery run sends it).
+    DeliverNow {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Set a new due time (RFC 3339).
+    Reschedule {
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Remove it without sending.
+    Cancel {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Move it to the dead letters.
+    DeadLetter {
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// What to do with a deadline.
+#[derive(Debug, Subcommand)]
+pub enum DeadlineActionArg {
+    /// Expire it now: its expiry event is appended.
+    Fire {
+        #[arg(long)]
+        reason: String,
+    },
+    /// Set a new due time (RFC 3339).
+    Reschedule {
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Remove it without firing.
+    Cancel {
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// A failed command: its exit status and the one line said on stderr.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    /// Bad input or a file that can't be opened: exit 2.
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// The check found problems: exit 1.
+    pub fn problems(message: impl Into<String>) -> Self {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<OpenError> for CliError {
+    fn from(error: OpenError) -> Self {
+        CliError::input(error.to_string())
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        CliError::input(error.to_string())
+    }
+}
+
+/// Runs a headless subcommand, writing its output to stdout.
+pub fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Demo {
+            out,
+            processes,
+            seed,
+        } => commands::demo(&out, processes, seed),
+        Command::Inspect { file, json } => commands::inspect(&file, json),
+        Command::Replay {
+            file,
+            stream,
+            to,
+            json,
+        } => replay_cmd::replay(&file, &stream, to, json),
+        Command::Graph { file, event, json } => graph_cmd::graph(&file, &event, json),
+        Command::Import { file, from, input } => import_cmd::import(&file, &from, &input),
+        Command::Export {
+            file,
+            jsonl,
+            stream,
+        } => import_cmd::export(&file, &jsonl, stream.as_deref()),
+        Command::Check { file } => commands::check(&file),
+        Command::DeadLetters { file, status, json } => {
+            commands::dead_letters(&file, status.as_deref(), json)
+        }
+        Command::Resubmit {
+            file,
+            dead_letter,
+            payload,
+            reason,
+        } => commands::resubmit(&file, &dead_letter, payload.as_deref(), &reason),
+        Command::Discard {
+            file,
+            dead_letter,
+            reason,
+        } => commands::discard(&file, &dead_letter, &reason),
+        Command::Audit { file, json } => commands::audit(&file, json),
+        Command::Outbox { file, json } => commands::outbox(&file, json),
+        Command::OutboxAction {
+            file,
+            message,
+            action,
+        } => commands::outbox_action(&file, &message, action),
+        Command::Deadlines { file, json } => commands::deadlines(&file, json),
+        Command::DeadlineAction {
+            file,
+            deadline,
+            action,
+        } => commands::deadline_action(&file, &deadline, action),
+    }
+}

@@ -1,0 +1,1 @@
+//! Readers into a store (JSONL, XES, OCEL) and the JSONL export.

@@ -1,0 +1,614 @@
+//! Writes inside one transaction: events with every index, stream records
+//! with their indexes, queues, dead letters, audit, counters.
+
+use std::collections::BTreeMap;
+
+use redb::{ReadableTable, Table, WriteTransaction};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::records::*;
+use super::schema::{self, counter};
+use super::{StoreError, query};
+
+/// An event to append; the writer assigns position, version and (unless given) the id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Kept when given (imports); a fresh UUID v7 otherwise.
+    pub event_id: Option<Uuid>,
+    pub event_type: String,
+    pub occurred_at: OffsetDateTime,
+    pub correlation_id: Option<Uuid>,
+    pub causation_id: Option<Uuid>,
+    pub other_causes: Vec<Uuid>,
+    pub payload: Value,
+    pub metadata: Value,
+}
+
+impl NewEvent {
+    /// An event of `event_type` with `payload`, occurring at `occurred_at`, no links.
+    pub fn new(event_type: impl Into<String>, occurred_at: OffsetDateTime, payload: Value) -> Self {
+        NewEvent {
+            event_id: None,
+            event_type: event_type.into(),
+            occurred_at,
+            correlation_id: None,
+            causation_id: None,
+            other_causes: Vec::new(),
+            payload,
+            metadata: Value::Null,
+        }
+    }
+}
+
+/// The tables of one write transaction, opened once.
+pub struct StoreWriter<'txn> {
+    meta: Table<'txn, &'static str, &'static str>,
+    counters: Table<'txn, &'static str, u64>,
+    events: Table<'txn, u64, &'static [u8]>,
+    stream_events: Table<'txn, (&'static str, u64), u64>,
+    streams: Table<'txn, &'static str, &'static [u8]>,
+    streams_by_type: Table<'txn, (&'static str, &'static str, &'static str), ()>,
+    streams_by_status: Table<'txn, (&'static str, &'static str), ()>,
+    variants: Table<'txn, u128, u64>,
+    event_ids: Table<'txn, u128, u64>,
+    caused_by: Table<'txn, (u128, u128), ()>,
+    correlated: Table<'txn, (u128, u64), ()>,
+    correlation_keys: Table<'txn, &'static str, &'static str>,
+    outbox: Table<'txn, u128, &'static [u8]>,
+    outbox_due: Table<'txn, (i64, u128), ()>,
+    deadlines: Table<'txn, u128, &'static [u8]>,
+    deadlines_due: Table<'txn, (i64, u128), ()>,
+    dead_letters: Table<'txn, u128, &'static [u8]>,
+    dead_letters_by_time: Table<'txn, (i64, u128), ()>,
+    dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
+    inbox: Table<'txn, &'static str, u64>,
+    checkpoints: Table<'txn, (&'static str, u64), &'static [u8]>,
+    definitions: Table<'txn, &'static str, &'static [u8]>,
+    audit: Table<'txn, u64, &'static [u8]>,
+    /// Counter changes, applied once at commit (bulk loads touch them per event).
+    counter_deltas: BTreeMap<String, i64>,
+    next_position: u64,
+    next_audit_seq: u64,
+}
+
+impl<'txn> StoreWriter<'txn> {
+    pub(super) fn new(transaction: &'txn WriteTransaction) -> Result<Self, StoreError> {
+        let counters = transaction.open_table(schema::COUNTERS)?;
+        let next_position = counters
+            .get(counter::NEXT_POSITION)?
+            .map_or(1, |value| value.value());
+        let audit = transaction.open_table(schema::AUDIT)?;
+        let next_audit_seq = audit.last()?.map_or(1, |(key, _)| key.value() + 1);
+        Ok(StoreWriter {
+            meta: transaction.open_table(schema::META)?,
+            counters,
+            events: transaction.open_table(schema::EVENTS)?,
+            stream_events: transaction.open_table(schema::STREAM_EVENTS)?,
+            streams: transaction.open_table(schema::STREAMS)?,
+            streams_by_type: transaction.open_table(schema::STREAMS_BY_TYPE)?,
+            streams_by_status: transaction.open_table(schema::STREAMS_BY_STATUS)?,
+            variants: transaction.open_table(schema::VARIANTS)?,
+            event_ids: transaction.open_table(schema::EVENT_IDS)?,
+            caused_by: transaction.open_table(schema::CAUSED_BY)?,
+            correlated: transaction.open_table(schema::CORRELATED)?,
+            correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
+            outbox: transaction.open_table(schema::OUTBOX)?,
+            outbox_due: transaction.open_table(schema::OUTBOX_DUE)?,
+            deadlines: transaction.open_table(schema::DEADLINES)?,
+            deadlines_due: transaction.open_table(schema::DEADLINES_DUE)?,
+            dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
+            dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
+            dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
+            inbox: transaction.open_table(schema::INBOX)?,
+            checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
+            definitions: transaction.open_table(schema::DEFINITIONS)?,
+            audit,
+            counter_deltas: BTreeMap::new(),
+            next_position,
+            next_audit_seq,
+        })
+    }
+
+    /// Writes the meta records of a new store.
+    pub(super) fn initialize(&mut self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let version = schema::FORMAT_VERSION.to_string();
+        self.meta
+            .insert(schema::META_FORMAT_VERSION, version.as_str())?;
+        let creator = concat!("process-workbench ", env!("CARGO_PKG_VERSION"));
+        self.meta.insert(schema::META_CREATOR, creator)?;
+        let created_at = format_time(now);
+        self.meta
+            .insert(schema::META_CREATED_AT, created_at.as_str())?;
+        Ok(())
+    }
+
+    /// Applies the counter changes and bumps the generation.
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        self.bump(counter::GENERATION, 1);
+        let next_position = self.next_position;
+        for (name, delta) in std::mem::take(&mut self.counter_deltas) {
+            let current = self.counters.get(name.as_str())?.map_or(0, |v| v.value());
+            let updated = current.saturating_add_signed(delta);
+            if updated == 0 {
+                self.counters.remove(name.as_str())?;
+            } else {
+                self.counters.insert(name.as_str(), updated)?;
+            }
+        }
+        self.counters
+            .insert(counter::NEXT_POSITION, next_position)?;
+        Ok(())
+    }
+
+    fn bump(&mut self, name: &str, delta: i64) {
+        if let Some(value) = self.counter_deltas.get_mut(name) {
+            *value += delta;
+        } else {
+            self.counter_deltas.insert(name.to_string(), delta);
+        }
+    }
+
+    /// Sets a meta record.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.meta.insert(key, value)?;
+        Ok(())
+    }
+
+    // ----- streams and events -------------------------------------------------------------
+
+    /// The stream's record as this transaction sees it.
+    pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
+        decode(self.streams.get(stream_id)?, "stream")
+    }
+
+    /// Writes a stream record and keeps its indexes and counters in step.
+    pub fn put_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
+        let previous = self.stream(&info.stream_id)?;
+        let id = info.stream_id.as_str();
+        match &previous {
+            Some(old) => {
+                if old.process_type != info.process_type || old.status != info.status {
+                    self.streams_by_type.remove((
+                        old.process_type.as_str(),
+                        old.status.as_str(),
+                        id,
+                    ))?;
+                    self.streams_by_status.remove((old.status.as_str(), id))?;
+                    self.bump(
+                        &format!("{}{}", counter::STREAMS_TYPE, old.process_type),
+                        -1,
+                    );
+                    self.bump(
+                        &format!("{}{}", counter::STREAMS_STATUS, old.status.as_str()),
+                        -1,
+                    );
+                    self.index_stream(info)?;
+                }
+                if old.variant != info.variant {
+                    self.change_variant_count(old.variant, -1)?;
+                    self.change_variant_count(info.variant, 1)?;
+                }
+            }
+            None => {
+                self.bump(counter::STREAMS_TOTAL, 1);
+                self.index_stream(info)?;
+                self.change_variant_count(info.variant, 1)?;
+            }
+        }
+        let bytes = serde_json::to_vec(info)?;
+        self.streams.insert(id, bytes.as_slice())?;
+        Ok(())
+    }
+
+    fn index_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
+        let id = info.stream_id.as_str();
+        self.streams_by_type
+            .insert((info.process_type.as_str(), info.status.as_str(), id), ())?;
+        self.streams_by_status
+            .insert((info.status.as_str(), id), ())?;
+        self.bump(
+            &format!("{}{}", counter::STREAMS_TYPE, info.process_type),
+            1,
+        );
+        self.bump(
+            &format!("{}{}", counter::STREAMS_STATUS, info.status.as_str()),
+            1,
+        );
+        Ok(())
+    }
+
+    fn change_variant_count(&mut self, variant: u128, delta: i64) -> Result<(), StoreError> {
+        let current = self.variants.get(variant)?.map_or(0, |v| v.value());
+        let updated = current.saturating_add_signed(delta);
+        if updated == 0 {
+            self.variants.remove(variant)?;
+        } else {
+            self.variants.insert(variant, updated)?;
+        }
+        Ok(())
+    }
+
+    /// Appends `events` to `stream` if the stored version equals `expected_version`
+    /// (0 for a new stream). `stream` carries the caller's new status, state and
+    /// error; its version, last-event time and variant are updated here and it is
+    /// written with its indexes. Returns the stored events.
+    pub fn append(
+        &mut self,
+        stream: &mut StreamInfo,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+        recorded_at: OffsetDateTime,
+    ) -> Result<Vec<Event>, StoreError> {
+        let actual = self
+            .stream(&stream.stream_id)?
+            .map_or(0, |info| info.version);
+        if actual != expected_version {
+            return Err(StoreError::VersionConflict {
+                stream_id: stream.stream_id.clone(),
+                expected: expected_version,
+                actual,
+            });
+        }
+        stream.version = actual;
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            stored.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
+        }
+        self.put_stream(stream)?;
+        Ok(stored)
+    }
+
+    /// Stores one event in the global log and in every stream of `streams` (the
+    /// first is its own stream), at each stream's next version, with every index.
+    /// Each `StreamInfo` is advanced in memory (version, last time, variant); the
+    /// caller writes them with [`StoreWriter::put_stream`]. Used directly by
+    /// importers whose events belong to several streams.
+    pub fn insert_event(
+        &mut self,
+        new: NewEvent,
+        streams: &mut [StreamInfo],
+        recorded_at: OffsetDateTime,
+    ) -> Result<Event, StoreError> {
+        let Some((own, others)) = streams.split_first_mut() else {
+            return Err(StoreError::NotFound("an event needs a stream".to_string()));
+        };
+        let position = self.next_position;
+        self.next_position += 1;
+        let event_id = new.event_id.unwrap_or_else(Uuid::now_v7);
+        let advance = |info: &mut StreamInfo| {
+            info.version += 1;
+            if info.version == 1 {
+                info.created_at = new.occurred_at;
+            }
+            info.updated_at = new.occurred_at;
+            info.variant = next_variant(info.variant, &new.event_type);
+        };
+        advance(own);
+        let mut other_streams = Vec::with_capacity(others.len());
+        for info in others.iter_mut() {
+            advance(info);
+            other_streams.push(StreamVersion {
+                stream_id: info.stream_id.clone(),
+                version: info.version,
+            });
+        }
+        let event = Event {
+            event_id,
+            stream_id: own.stream_id.clone(),
+            version: own.version,
+            position,
+            event_type: new.event_type,
+            occurred_at: new.occurred_at,
+            recorded_at,
+            correlation_id: new.correlation_id,
+            causation_id: new.causation_id,
+            other_causes: new.other_causes,
+            other_streams,
+            payload: new.payload,
+            metadata: new.metadata,
+        };
+        let bytes = serde_json::to_vec(&event)?;
+        self.events.insert(position, bytes.as_slice())?;
+        for (stream_id, version) in event.memberships() {
+            self.stream_events.insert((stream_id, version), position)?;
+        }
+        if self
+            .event_ids
+            .insert(event_id.as_u128(), position)?
+            .is_some()
+        {
+            return Err(StoreError::Corrupt(format!(
+                "event id {event_id} is already in the store"
+            )));
+        }
+        for cause in event.causes() {
+            self.caused_by
+                .insert((cause.as_u128(), event_id.as_u128()), ())?;
+        }
+        if let Some(correlation) = event.correlation_id {
+            self.correlated
+                .insert((correlation.as_u128(), position), ())?;
+        }
+        self.bump(counter::EVENTS_TOTAL, 1);
+        self.bump(&format!("{}{}", counter::EVENTS_TYPE, event.event_type), 1);
+        Ok(event)
+    }
+
+    /// Looks an event up by id inside this transaction.
+    pub fn event_by_id(&self, event_id: Uuid) -> Result<Option<Event>, StoreError> {
+        let Some(position) = self.event_ids.get(event_id.as_u128())? else {
+            return Ok(None);
+        };
+        decode(self.events.get(position.value())?, "event")
+    }
+
+    /// The last event of a stream, if it has any.
+    pub fn last_event(&self, stream_id: &str) -> Result<Option<Event>, StoreError> {
+        let Some(info) = self.stream(stream_id)? else {
+            return Ok(None);
+        };
+        let Some(position) = self.stream_events.get((stream_id, info.version))? else {
+            return Ok(None);
+        };
+        decode(self.events.get(position.value())?, "event")
+    }
+
+    /// The stream a business key routes to.
+    pub fn stream_for_key(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .correlation_keys
+            .get(key)?
+            .map(|value| value.value().to_string()))
+    }
+
+    /// Routes a business key to a stream from now on.
+    pub fn set_stream_key(&mut self, key: &str, stream_id: &str) -> Result<(), StoreError> {
+        self.correlation_keys.insert(key, stream_id)?;
+        Ok(())
+    }
+
+    // ----- intake, definitions, checkpoints --------------------------------------------
+
+    /// The position recorded for a dedup key, if a message with it was taken in before.
+    pub fn inbox(&self, dedup_key: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.inbox.get(dedup_key)?.map(|value| value.value()))
+    }
+
+    /// Records that a message with `dedup_key` was taken in.
+    pub fn record_inbox(&mut self, dedup_key: &str, position: u64) -> Result<(), StoreError> {
+        self.inbox.insert(dedup_key, position)?;
+        Ok(())
+    }
+
+    /// The definition JSON of a process type.
+    pub fn definition(&self, process_type: &str) -> Result<Option<Value>, StoreError> {
+        decode(self.definitions.get(process_type)?, "definition")
+    }
+
+    /// Stores (or replaces) the definition of a process type.
+    pub fn put_definition(
+        &mut self,
+        process_type: &str,
+        definition: &Value,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(definition)?;
+        self.definitions.insert(process_type, bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Stores the replay state of a stream at a version.
+    pub fn put_checkpoint(
+        &mut self,
+        stream_id: &str,
+        version: u64,
+        state: &Value,
+    ) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(state)?;
+        self.checkpoints
+            .insert((stream_id, version), bytes.as_slice())?;
+        Ok(())
+    }
+
+    // ----- outbox -----------------------------------------------------------------------
+
+    /// An outbox message by id.
+    pub fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
+        decode(self.outbox.get(id.as_u128())?, "outbox message")
+    }
+
+    /// Inserts or replaces an outbox message, keeping the due index in step.
+    pub fn put_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
+        let key = message.id.as_u128();
+        match self.outbox_message(message.id)? {
+            Some(old) => {
+                self.outbox_due.remove((nanos(old.due_at), key))?;
+            }
+            None => self.bump(counter::OUTBOX_PENDING, 1),
+        }
+        self.outbox_due.insert((nanos(message.due_at), key), ())?;
+        let bytes = serde_json::to_vec(message)?;
+        self.outbox.insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Removes an outbox message (delivered, cancelled, or dead-lettered).
+    pub fn remove_outbox(&mut self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
+        let Some(old) = self.outbox_message(id)? else {
+            return Ok(None);
+        };
+        self.outbox.remove(id.as_u128())?;
+        self.outbox_due.remove((nanos(old.due_at), id.as_u128()))?;
+        self.bump(counter::OUTBOX_PENDING, -1);
+        Ok(Some(old))
+    }
+
+    /// Outbox messages due at or before `now`, earliest first, at most `limit`.
+    pub fn due_outbox(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let ids = query::due_ids(&self.outbox_due, now, limit)?;
+        ids.into_iter()
+            .filter_map(|id| self.outbox_message(id).transpose())
+            .collect()
+    }
+
+    // ----- deadlines --------------------------------------------------------------------
+
+    /// A deadline by id.
+    pub fn deadline(&self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
+        decode(self.deadlines.get(id.as_u128())?, "deadline")
+    }
+
+    /// Inserts or replaces a deadline, keeping the due index in step.
+    pub fn put_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
+        let key = deadline.id.as_u128();
+        match self.deadline(deadline.id)? {
+            Some(old) => {
+                self.deadlines_due.remove((nanos(old.due_at), key))?;
+            }
+            None => self.bump(counter::DEADLINES_PENDING, 1),
+        }
+        self.deadlines_due
+            .insert((nanos(deadline.due_at), key), ())?;
+        let bytes = serde_json::to_vec(deadline)?;
+        self.deadlines.insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Removes a deadline (fired or cancelled).
+    pub fn remove_deadline(&mut self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
+        let Some(old) = self.deadline(id)? else {
+            return Ok(None);
+        };
+        self.deadlines.remove(id.as_u128())?;
+        self.deadlines_due
+            .remove((nanos(old.due_at), id.as_u128()))?;
+        self.bump(counter::DEADLINES_PENDING, -1);
+        Ok(Some(old))
+    }
+
+    /// Deadlines of a stream (a scan of the pending deadlines; they are few).
+    pub fn deadlines_of(&self, stream_id: &str) -> Result<Vec<Deadline>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.deadlines.iter()? {
+            let (_, value) = entry?;
+            let deadline: Deadline = parse_json(value.value(), "deadline")?;
+            if deadline.stream_id == stream_id {
+                found.push(deadline);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Deadlines due at or before `now`, earliest first, at most `limit`.
+    pub fn due_deadlines(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Deadline>, StoreError> {
+        let ids = query::due_ids(&self.deadlines_due, now, limit)?;
+        ids.into_iter()
+            .filter_map(|id| self.deadline(id).transpose())
+            .collect()
+    }
+
+    // ----- dead letters -----------------------------------------------------------------
+
+    /// A dead letter by id.
+    pub fn dead_letter(&self, id: Uuid) -> Result<Option<DeadLetter>, StoreError> {
+        decode(self.dead_letters.get(id.as_u128())?, "dead letter")
+    }
+
+    /// Inserts or updates a dead letter, keeping its indexes and counters in step.
+    /// Reason and recording time of an existing dead letter never change.
+    pub fn put_dead_letter(&mut self, letter: &DeadLetter) -> Result<(), StoreError> {
+        let key = letter.id.as_u128();
+        match self.dead_letter(letter.id)? {
+            Some(old) => {
+                if old.status != letter.status {
+                    self.bump(
+                        &format!("{}{}", counter::DEAD_LETTERS_STATUS, old.status.as_str()),
+                        -1,
+                    );
+                    self.bump(
+                        &format!("{}{}", counter::DEAD_LETTERS_STATUS, letter.status.as_str()),
+                        1,
+                    );
+                }
+            }
+            None => {
+                let at = nanos(letter.recorded_at);
+                self.dead_letters_by_time.insert((at, key), ())?;
+                self.dead_letters_by_reason
+                    .insert((letter.reason.as_str(), at, key), ())?;
+                self.bump(counter::DEAD_LETTERS_TOTAL, 1);
+                self.bump(
+                    &format!("{}{}", counter::DEAD_LETTERS_REASON, letter.reason),
+                    1,
+                );
+                self.bump(
+                    &format!("{}{}", counter::DEAD_LETTERS_STATUS, letter.status.as_str()),
+                    1,
+                );
+            }
+        }
+        let bytes = serde_json::to_vec(letter)?;
+        self.dead_letters.insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    // ----- audit ------------------------------------------------------------------------
+
+    /// Appends an audit entry; its `seq` is assigned here and returned.
+    pub fn append_audit(&mut self, mut entry: AuditEntry) -> Result<u64, StoreError> {
+        entry.seq = self.next_audit_seq;
+        self.next_audit_seq += 1;
+        let bytes = serde_json::to_vec(&entry)?;
+        self.audit.insert(entry.seq, bytes.as_slice())?;
+        self.bump(counter::AUDIT_TOTAL, 1);
+        Ok(entry.seq)
+    }
+}
+
+/// The variant hash after appending an event of `event_type`.
+pub fn next_variant(previous: u128, event_type: &str) -> u128 {
+    let mut bytes = Vec::with_capacity(17 + event_type.len());
+    bytes.extend_from_slice(&previous.to_le_bytes());
+    bytes.push(0x1f);
+    bytes.extend_from_slice(event_type.as_bytes());
+    xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
+/// Unix nanoseconds of a time, as kept in due-time keys (saturating outside i64).
+pub fn nanos(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(if at.year() < 1970 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// RFC 3339 text of a time.
+pub fn format_time(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// Decodes an optional JSON value read from a table.
+pub(super) fn decode<T: DeserializeOwned>(
+    bytes: Option<redb::AccessGuard<'_, &'static [u8]>>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
+    bytes
+        .map(|bytes| parse_json(bytes.value(), what))
+        .transpose()
+}
+
+pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
+}
