@@ -10,6 +10,9 @@ pub struct Definition {
     pub process_type: String,
     #[serde(default)]
     pub description: String,
+    /// Start of the ids of new streams of this type (`<prefix>-<number>`); the process type when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_prefix: Option<String>,
     pub states: Vec<String>,
     pub initial: String,
     /// States in which the process has ended well.
@@ -108,9 +111,18 @@ impl Rejection {
 /// engine's own bookkeeping: such events do not move the process state.
 pub const OPERATOR_MARK: &str = "operator_action";
 
+/// Metadata key of an operator event that puts the process into a named state
+/// (retry of a failed step). Replay applies it like a transition.
+pub const SET_STATE: &str = "set_state";
+
 /// True when an event's metadata marks it as an operator action.
 pub fn is_operator_event(metadata: &Value) -> bool {
     metadata.get(OPERATOR_MARK).is_some()
+}
+
+/// The state an operator event puts the process into, if it does.
+pub fn operator_set_state(metadata: &Value) -> Option<&str> {
+    metadata.get(SET_STATE).and_then(Value::as_str)
 }
 
 impl Definition {
@@ -122,6 +134,22 @@ impl Definition {
     /// The definition as JSON.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The start of new stream ids of this type.
+    pub fn stream_prefix(&self) -> &str {
+        self.stream_prefix.as_deref().unwrap_or(&self.process_type)
+    }
+
+    /// The stream status that goes with a state.
+    pub fn status_of(&self, state: &str) -> crate::store::StreamStatus {
+        if self.is_failed(state) {
+            crate::store::StreamStatus::Failed
+        } else if self.is_terminal(state) {
+            crate::store::StreamStatus::Completed
+        } else {
+            crate::store::StreamStatus::Running
+        }
     }
 
     /// Whether a state ends the process.

@@ -19,7 +19,7 @@ pub use error::{OpenError, StoreError};
 pub use query::{Page, StoreReader, StreamFilter};
 pub use records::*;
 pub use summary::Summary;
-pub use write::{NewEvent, StoreWriter};
+pub use write::{NewEvent, StoreWriter, format_time, nanos, next_variant};
 
 /// Durability of a write transaction.
 pub use redb::Durability;

@@ -136,6 +136,9 @@ pub struct OutboxMessage {
     /// The event that emitted this message.
     pub caused_by: Option<Uuid>,
     pub correlation_id: Option<Uuid>,
+    /// Every failed try so far (becomes the dead letter's history).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempt_log: Vec<Attempt>,
 }
 
 /// A timer of a stream: when it expires, `on_expiry` is appended to the stream.

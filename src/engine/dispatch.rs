@@ -1,0 +1,353 @@
+//! Dispatch of one inbound message: route, validate against the definition,
+//! append events, enqueue outbox messages, set deadlines — or dead-letter it.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::definition::{Definition, Rejection, Transition, pick_fields};
+use super::{Engine, InboundMessage};
+use crate::store::{
+    Attempt, DeadLetter, DeadLetterStatus, Deadline, Direction, Event, NewEvent, OutboxMessage,
+    StoreError, StoreWriter, StreamInfo, StreamStatus,
+};
+
+/// How deep processes may start processes in one dispatch.
+const MAX_START_DEPTH: usize = 8;
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DispatchOutcome {
+    /// The message moved its process on.
+    Applied {
+        stream_id: String,
+        event: Box<Event>,
+    },
+    /// A message with the same dedup key was taken in before (at this position).
+    Duplicate { position: u64 },
+    /// The message could not be handled and was kept as a dead letter.
+    DeadLettered {
+        dead_letter_id: Uuid,
+        reason: String,
+        detail: String,
+    },
+}
+
+/// A refused message with the stream it was meant for, if that exists.
+pub(super) struct Refused {
+    pub rejection: Rejection,
+    pub stream: Option<StreamInfo>,
+}
+
+impl Engine {
+    /// Takes in one message inside an open write transaction.
+    pub fn dispatch_in(
+        &mut self,
+        writer: &mut StoreWriter,
+        message: InboundMessage,
+        now: OffsetDateTime,
+    ) -> Result<DispatchOutcome, StoreError> {
+        self.dispatch_at_depth(writer, message, now, 0)
+    }
+
+    fn dispatch_at_depth(
+        &mut self,
+        writer: &mut StoreWriter,
+        message: InboundMessage,
+        now: OffsetDateTime,
+        depth: usize,
+    ) -> Result<DispatchOutcome, StoreError> {
+        if let Some(key) = &message.dedup_key
+            && let Some(position) = writer.inbox(key)?
+        {
+            return Ok(DispatchOutcome::Duplicate { position });
+        }
+        match self.try_dispatch(writer, &message, now, depth)? {
+            Ok(event) => Ok(DispatchOutcome::Applied {
+                stream_id: event.stream_id.clone(),
+                event: Box::new(event),
+            }),
+            Err(refused) => {
+                let detail = refused.rejection.to_string();
+                let reason = refused.rejection.label().to_string();
+                let dead_letter_id = self.dead_letter_inbound(writer, &message, &refused, now)?;
+                Ok(DispatchOutcome::DeadLettered {
+                    dead_letter_id,
+                    reason,
+                    detail,
+                })
+            }
+        }
+    }
+
+    /// Keeps a refused inbound message as a dead letter and notes the error on its stream.
+    pub(super) fn dead_letter_inbound(
+        &mut self,
+        writer: &mut StoreWriter,
+        message: &InboundMessage,
+        refused: &Refused,
+        now: OffsetDateTime,
+    ) -> Result<Uuid, StoreError> {
+        let detail = refused.rejection.to_string();
+        let id = self.ids.next(now);
+        let letter = DeadLetter {
+            id,
+            reason: refused.rejection.label().to_string(),
+            detail: detail.clone(),
+            status: DeadLetterStatus::Open,
+            direction: Direction::Inbound,
+            stream_id: refused
+                .stream
+                .as_ref()
+                .map(|s| s.stream_id.clone())
+                .or_else(|| message.stream_id.clone()),
+            process_type: refused
+                .stream
+                .as_ref()
+                .map(|s| s.process_type.clone())
+                .or_else(|| message.process_type.clone()),
+            message_type: message.message_type.clone(),
+            original: serde_json::to_value(message)?,
+            attempts: vec![Attempt {
+                at: now,
+                error: detail.clone(),
+                by: "engine".to_string(),
+            }],
+            recorded_at: now,
+            resolution: None,
+        };
+        writer.put_dead_letter(&letter)?;
+        if let Some(stream) = &refused.stream {
+            let mut stream = stream.clone();
+            stream.last_error = Some(format!("{}: {detail}", message.message_type));
+            writer.put_stream(&stream)?;
+        }
+        Ok(id)
+    }
+
+    /// Applies a message if its definition allows it. `Ok(Err(..))` is a refusal:
+    /// nothing was written for it.
+    pub(super) fn try_dispatch(
+        &mut self,
+        writer: &mut StoreWriter,
+        message: &InboundMessage,
+        now: OffsetDateTime,
+        depth: usize,
+    ) -> Result<Result<Event, Refused>, StoreError> {
+        let routed_id = match (&message.stream_id, &message.correlation_key) {
+            (Some(stream_id), _) => Some(stream_id.clone()),
+            (None, Some(key)) => writer.stream_for_key(key)?,
+            (None, None) => None,
+        };
+        let existing = match &routed_id {
+            Some(stream_id) => writer.stream(stream_id)?,
+            None => None,
+        };
+        let process_type = existing
+            .as_ref()
+            .map(|s| s.process_type.clone())
+            .or_else(|| message.process_type.clone());
+        let refuse = |rejection: Rejection, stream: &Option<StreamInfo>| {
+            Ok(Err(Refused {
+                rejection,
+                stream: stream.clone(),
+            }))
+        };
+        let Some(process_type) = process_type else {
+            return refuse(
+                Rejection::UnknownProcess("(none given)".to_string()),
+                &existing,
+            );
+        };
+        let Some(definition) = self.definitions.get(&process_type) else {
+            return refuse(Rejection::UnknownProcess(process_type), &existing);
+        };
+        let state = existing
+            .as_ref()
+            .and_then(|s| s.process_state.clone())
+            .unwrap_or_else(|| definition.initial.clone());
+        let transition = match definition.step(&state, &message.message_type, &message.payload) {
+            Ok(transition) => transition.clone(),
+            Err(rejection) => return refuse(rejection, &existing),
+        };
+        let definition = definition.clone();
+
+        let stream_id = match (routed_id, &message.correlation_key) {
+            (Some(stream_id), _) => stream_id,
+            (None, Some(key)) => format!("{}-{key}", definition.stream_prefix()),
+            (None, None) => format!(
+                "{}-{}",
+                definition.stream_prefix(),
+                self.ids.next(now).simple()
+            ),
+        };
+        let expected_version = existing.as_ref().map_or(0, |s| s.version);
+        let mut stream = existing.unwrap_or_else(|| StreamInfo {
+            stream_id: stream_id.clone(),
+            process_type: process_type.clone(),
+            status: StreamStatus::Running,
+            process_state: None,
+            version: 0,
+            created_at: message.received_at,
+            updated_at: message.received_at,
+            last_error: None,
+            correlation_id: message.correlation_id,
+            variant: 0,
+            metadata: Value::Null,
+        });
+        let correlation_id = match stream.correlation_id {
+            Some(id) => id,
+            None => {
+                let id = message.correlation_id.unwrap_or_else(|| self.ids.next(now));
+                stream.correlation_id = Some(id);
+                id
+            }
+        };
+        stream.process_state = Some(transition.to.clone());
+        stream.status = definition.status_of(&transition.to);
+        stream.last_error = (stream.status == StreamStatus::Failed).then(|| {
+            format!(
+                "{} moved the process to {}",
+                message.message_type, transition.to
+            )
+        });
+
+        let mut metadata = json!({ "message_id": message.message_id, "from_state": state });
+        if let Some(sender) = &message.sender {
+            metadata["sender"] = json!(sender);
+        }
+        if let (Some(extra), Some(object)) =
+            (message.metadata.as_object(), metadata.as_object_mut())
+        {
+            object.extend(extra.clone());
+        }
+        let event = NewEvent {
+            event_id: Some(self.ids.next(now)),
+            event_type: message.message_type.clone(),
+            occurred_at: message.received_at,
+            correlation_id: Some(correlation_id),
+            causation_id: Some(message.causation_id.unwrap_or(message.message_id)),
+            other_causes: Vec::new(),
+            payload: message.payload.clone(),
+            metadata,
+        };
+        let stored = writer.append(&mut stream, expected_version, vec![event], now)?;
+        let Some(event) = stored.into_iter().next() else {
+            return Err(StoreError::Corrupt("append stored no event".to_string()));
+        };
+        if let Some(key) = &message.correlation_key
+            && expected_version == 0
+        {
+            writer.set_stream_key(key, &stream_id)?;
+        }
+        if let Some(key) = &message.dedup_key {
+            writer.record_inbox(key, event.position)?;
+        }
+        self.schedule_effects(writer, &definition, &transition, &event, now, depth)?;
+        Ok(Ok(event))
+    }
+
+    /// Outbox messages, the deadline and started processes of a fired transition.
+    pub(super) fn schedule_effects(
+        &mut self,
+        writer: &mut StoreWriter,
+        definition: &Definition,
+        transition: &Transition,
+        event: &Event,
+        now: OffsetDateTime,
+        depth: usize,
+    ) -> Result<(), StoreError> {
+        let deadline_id = deadline_id_of(&event.stream_id);
+        writer.remove_deadline(deadline_id)?;
+        if let Some(spec) = &transition.deadline
+            && !definition.is_terminal(&transition.to)
+        {
+            writer.put_deadline(&Deadline {
+                id: deadline_id,
+                stream_id: event.stream_id.clone(),
+                on_expiry: spec.on_expiry.clone(),
+                due_at: now
+                    + time::Duration::seconds(i64::try_from(spec.after).unwrap_or(i64::MAX / 2)),
+                created_at: now,
+                caused_by: Some(event.event_id),
+                correlation_id: event.correlation_id,
+            })?;
+        }
+        for emit in &transition.emit {
+            let recipient = match emit.recipient.strip_prefix('$') {
+                Some(field) => event
+                    .payload
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .unwrap_or(field)
+                    .to_string(),
+                None => emit.recipient.clone(),
+            };
+            writer.put_outbox(&OutboxMessage {
+                id: self.ids.next(now),
+                stream_id: event.stream_id.clone(),
+                message_type: emit.message_type.clone(),
+                recipient,
+                payload: pick_fields(&event.payload, &emit.fields),
+                due_at: now,
+                attempts: 0,
+                max_attempts: self.policy.max_attempts,
+                last_error: None,
+                created_at: now,
+                caused_by: Some(event.event_id),
+                correlation_id: event.correlation_id,
+                attempt_log: Vec::new(),
+            })?;
+        }
+        for start in &transition.start {
+            let child_prefix = self
+                .definitions
+                .get(&start.process_type)
+                .map_or(start.process_type.as_str(), Definition::stream_prefix)
+                .to_string();
+            let suffix = event
+                .stream_id
+                .strip_prefix(definition.stream_prefix())
+                .unwrap_or(&event.stream_id)
+                .trim_start_matches('-');
+            let child = InboundMessage {
+                message_id: self.ids.next(now),
+                message_type: start.message_type.clone(),
+                process_type: Some(start.process_type.clone()),
+                stream_id: Some(format!("{child_prefix}-{suffix}")),
+                correlation_key: None,
+                dedup_key: None,
+                sender: Some(event.stream_id.clone()),
+                causation_id: Some(event.event_id),
+                correlation_id: event.correlation_id,
+                payload: pick_fields(&event.payload, &start.fields),
+                received_at: now,
+                metadata: json!({ "started_by": event.stream_id }),
+            };
+            if depth + 1 >= MAX_START_DEPTH {
+                let refused = Refused {
+                    rejection: Rejection::TransitionNotAllowed {
+                        process_type: start.process_type.clone(),
+                        state: "(not started)".to_string(),
+                        event_type: format!(
+                            "{} (processes start each other more than {MAX_START_DEPTH} deep)",
+                            start.message_type
+                        ),
+                    },
+                    stream: None,
+                };
+                self.dead_letter_inbound(writer, &child, &refused, now)?;
+                continue;
+            }
+            self.dispatch_at_depth(writer, child, now, depth + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// A stream has at most one pending deadline (the response time of its current
+/// step); its id is derived from the stream id so it can be found without a scan.
+pub fn deadline_id_of(stream_id: &str) -> Uuid {
+    let hash = xxhash_rust::xxh3::xxh3_128(format!("deadline\u{1f}{stream_id}").as_bytes());
+    uuid::Builder::from_custom_bytes(hash.to_be_bytes()).into_uuid()
+}
