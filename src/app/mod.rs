@@ -1,8 +1,907 @@
 //! The eframe application: state, commands, background jobs, file opening.
+//!
+//! [`WorkbenchApp`] is the whole window. Views draw and send [`Command`]s; the
+//! app applies them at one place ([`WorkbenchApp::apply`]) after each frame.
+//! Opening a file, and anything else that may take longer than a frame, runs
+//! as a background [`jobs::Job`]. The app needs no eframe `CreationContext`:
+//! tests drive it through `egui_kittest` with a fixed clock and size.
 
-use std::path::PathBuf;
+pub mod command;
+pub mod document;
+pub mod jobs;
+pub mod loadable;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::views::detail::DetailView;
+use crate::views::event_log::EventLogView;
+use crate::views::rows::EventHeader;
+use crate::views::streams::{StreamsView, failure_colour};
+use crate::views::{EventRef, Selection, View, ViewContext, not_built_ui, summary};
+use crate::widgets::progress::job_progress_ui;
+use crate::widgets::time::format_count;
+
+use command::{Command, Commands, SidePanel, ThemeChoice};
+use document::{
+    DEMO_FILE_NAME, FailureText, OpenFailure, OpenMode, OpenOutcome, OpenRequest, OpenStore,
+    start_open,
+};
+use jobs::Job;
+use settings::Settings;
+
+/// The application's name in titles and folders.
+pub const APP_NAME: &str = "Process Workbench";
+/// The application id (data folder, window class).
+pub const APP_ID: &str = "process-workbench";
+/// The window icon (256×256 PNG, made by `tests/gui_assets.rs`).
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icon.png");
+/// Environment variable choosing the renderer: `wgpu` or `glow`.
+pub const RENDERER_VARIABLE: &str = "PROCESS_WORKBENCH_RENDERER";
+
+/// How often the open store is checked for changes (its write generation).
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// Where "now" comes from: the system, or a fixed time (tests, snapshots).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(OffsetDateTime),
+}
+
+impl Clock {
+    /// The current time.
+    pub fn now(self) -> OffsetDateTime {
+        match self {
+            Clock::System => OffsetDateTime::now_utc(),
+            Clock::Fixed(at) => at,
+        }
+    }
+}
+
+/// How the app starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartOptions {
+    /// The store to open; `None` opens the demo store.
+    pub file: Option<PathBuf>,
+    /// Where the demo store lives (created on first start).
+    pub data_dir: PathBuf,
+    pub clock: Clock,
+}
+
+/// A file being opened.
+struct Opening {
+    request: OpenRequest,
+    job: Job<OpenOutcome>,
+    /// Opened instead if this fails (writing could not be enabled: back to read-only).
+    fallback: Option<OpenRequest>,
+}
+
+/// The whole window.
+pub struct WorkbenchApp {
+    settings: Settings,
+    clock: Clock,
+    data_dir: PathBuf,
+    repaint: Option<egui::Context>,
+    /// Opened on the first frame, when the context for repaints is known.
+    initial: Option<OpenRequest>,
+    store: Option<OpenStore>,
+    opening: Option<Opening>,
+    failure: Option<OpenFailure>,
+    confirm_writing: bool,
+    notice: Option<String>,
+    selection: Selection,
+    commands: Commands,
+    streams: StreamsView,
+    event_log: EventLogView,
+    detail: DetailView,
+    jump_text: String,
+    applied_theme: Option<ThemeChoice>,
+    title: String,
+    last_refresh: Option<Instant>,
+}
+
+impl WorkbenchApp {
+    /// Creates the app. `cc` (absent in tests) gives the saved settings.
+    pub fn new(cc: Option<&eframe::CreationContext<'_>>, options: StartOptions) -> WorkbenchApp {
+        let settings = cc
+            .and_then(|cc| cc.storage)
+            .and_then(|storage| eframe::get_value(storage, settings::STORAGE_KEY))
+            .unwrap_or_default();
+        let initial = match options.file {
+            Some(path) => OpenRequest {
+                path,
+                mode: OpenMode::ReadOnly,
+                create_demo: false,
+                reopening: false,
+            },
+            None => demo_request(&options.data_dir),
+        };
+        WorkbenchApp {
+            settings,
+            clock: options.clock,
+            data_dir: options.data_dir,
+            repaint: cc.map(|cc| cc.egui_ctx.clone()),
+            initial: Some(initial),
+            store: None,
+            opening: None,
+            failure: None,
+            confirm_writing: false,
+            notice: None,
+            selection: Selection::default(),
+            commands: Commands::default(),
+            streams: StreamsView::default(),
+            event_log: EventLogView::default(),
+            detail: DetailView::default(),
+            jump_text: String::new(),
+            applied_theme: None,
+            title: String::new(),
+            last_refresh: None,
+        }
+    }
+
+    /// The settings kept between runs.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The open store, if any.
+    pub fn store(&self) -> Option<&OpenStore> {
+        self.store.as_ref()
+    }
+
+    /// What the window says about the file that could not be opened, if any.
+    pub fn failure(&self) -> Option<FailureText> {
+        self.failure.as_ref().map(OpenFailure::text)
+    }
+
+    /// What is selected.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    /// The view shown in the centre.
+    pub fn view(&self) -> View {
+        self.settings.view
+    }
+
+    /// The stream browser (tests and the benchmark drive it directly).
+    pub fn streams_mut(&mut self) -> &mut StreamsView {
+        &mut self.streams
+    }
+
+    /// The event log view.
+    pub fn event_log_mut(&mut self) -> &mut EventLogView {
+        &mut self.event_log
+    }
+
+    /// Whether anything is still working in the background (opening, scans).
+    pub fn is_busy(&self) -> bool {
+        self.initial.is_some()
+            || self.opening.is_some()
+            || self.streams.is_busy()
+            || self.event_log.is_busy()
+            || self.detail.is_busy()
+    }
+
+    /// Asks for `command` as a view would; applied after the next frame.
+    pub fn send(&mut self, command: Command) {
+        self.commands.send(command);
+    }
+
+    /// The whole window: menu, panels, view, dialogs. Same code in the window
+    /// and in tests.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        if self.repaint.is_none() {
+            self.repaint = Some(ui.ctx().clone());
+        }
+        if let Some(request) = self.initial.take() {
+            self.start(request, None);
+        }
+        self.apply_theme(ui.ctx());
+        self.poll_opening();
+        self.refresh_store();
+        self.handle_input(ui);
+
+        egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        if let Some(store) = &self.store {
+            let mut context = ViewContext {
+                store,
+                now: self.clock.now(),
+                selection: &self.selection,
+                commands: &mut self.commands,
+            };
+            if self.settings.show_navigation {
+                egui::Panel::left("navigation_panel")
+                    .resizable(true)
+                    .default_size(230.0)
+                    .min_size(160.0)
+                    .show(ui, |ui| {
+                        summary::navigation_ui(ui, &mut context, self.settings.view);
+                    });
+            }
+            if self.settings.show_detail {
+                egui::Panel::right("detail_panel")
+                    .resizable(true)
+                    .default_size(400.0)
+                    .min_size(220.0)
+                    .show(ui, |ui| self.detail.ui(ui, &mut context));
+            }
+        }
+        egui::CentralPanel::default_margins().show(ui, |ui| self.central_ui(ui));
+        self.writing_dialog_ui(ui.ctx());
+        self.update_title(ui.ctx());
+
+        for command in self.commands.take() {
+            self.apply(command);
+        }
+        if self.is_busy() {
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn start(&mut self, request: OpenRequest, fallback: Option<OpenRequest>) {
+        let job = start_open(request.clone(), self.clock, self.repaint.clone());
+        self.opening = Some(Opening {
+            request,
+            job,
+            fallback,
+        });
+    }
+
+    fn poll_opening(&mut self) {
+        let Some(opening) = &mut self.opening else {
+            return;
+        };
+        let mut outcome = opening.job.poll().pop();
+        if outcome.is_none() && opening.job.is_finished() {
+            outcome = Some(Err(OpenFailure {
+                path: opening.request.path.clone(),
+                mode: opening.request.mode,
+                problem: document::Problem::Other("opening stopped unexpectedly".to_string()),
+            }));
+        }
+        let Some(outcome) = outcome else {
+            return;
+        };
+        let Some(opening) = self.opening.take() else {
+            return;
+        };
+        match outcome {
+            Ok(store) => {
+                if !store.is_demo {
+                    self.settings.remember(&store.file);
+                }
+                self.failure = None;
+                self.selection = Selection::default();
+                self.streams = StreamsView::default();
+                self.event_log = EventLogView::default();
+                self.detail = DetailView::default();
+                self.store = Some(store);
+                self.last_refresh = Some(Instant::now());
+            }
+            Err(failure) => match opening.fallback {
+                Some(fallback) => {
+                    let text = failure.text();
+                    self.notice = Some(format!(
+                        "Writing could not be enabled. {} {}",
+                        text.message, text.advice
+                    ));
+                    self.start(fallback, None);
+                }
+                None => self.failure = Some(failure),
+            },
+        }
+    }
+
+    /// Reads the summary again when the store was written (its generation moved).
+    fn refresh_store(&mut self) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        if self
+            .last_refresh
+            .is_some_and(|last| last.elapsed() < REFRESH_EVERY)
+        {
+            return;
+        }
+        self.last_refresh = Some(Instant::now());
+        if let Err(error) = store.refresh(self.clock.now()) {
+            self.notice = Some(format!("The store could not be read again: {error}"));
+        }
+    }
+
+    fn apply_theme(&mut self, ctx: &egui::Context) {
+        if self.applied_theme == Some(self.settings.theme) {
+            return;
+        }
+        self.applied_theme = Some(self.settings.theme);
+        ctx.set_theme(match self.settings.theme {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+        });
+    }
+
+    fn handle_input(&mut self, ui: &mut Ui) {
+        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+        if ui.input_mut(|input| input.consume_shortcut(&open)) {
+            self.commands.send(Command::ShowOpenDialog);
+        }
+        let dropped = ui.input(|input| {
+            input
+                .raw
+                .dropped_files
+                .first()
+                .map(|file| file.path().to_path_buf())
+        });
+        if let Some(path) = dropped {
+            self.commands.send(Command::Open(path));
+        }
+    }
+
+    fn update_title(&mut self, ctx: &egui::Context) {
+        let title = match &self.store {
+            Some(store) => {
+                let name = store
+                    .file
+                    .file_name()
+                    .map_or_else(|| store.file.display().to_string(), |name| name.to_string_lossy().into_owned());
+                format!("{name} ({}) — {APP_NAME}", mode_text(store))
+            }
+            None => APP_NAME.to_string(),
+        };
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    fn menu_bar_ui(&mut self, ui: &mut Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                let open = ui.add(
+                    egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(
+                        &KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
+                    )),
+                );
+                if open.clicked() {
+                    self.commands.send(Command::ShowOpenDialog);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.settings.recent_files.is_empty() {
+                        ui.weak("No recent files");
+                    }
+                    for path in &self.settings.recent_files {
+                        if ui.button(path.display().to_string()).clicked() {
+                            self.commands.send(Command::Open(path.clone()));
+                        }
+                    }
+                    ui.separator();
+                    if ui
+                        .add_enabled(
+                            !self.settings.recent_files.is_empty(),
+                            egui::Button::new("Clear recent files"),
+                        )
+                        .clicked()
+                    {
+                        self.commands.send(Command::ClearRecentFiles);
+                    }
+                });
+                if ui.button("Open the demo store").clicked() {
+                    self.commands.send(Command::OpenDemo);
+                }
+                if ui
+                    .add_enabled(self.store.is_some(), egui::Button::new("Close"))
+                    .clicked()
+                {
+                    self.commands.send(Command::Close);
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                let mut navigation = self.settings.show_navigation;
+                if ui.checkbox(&mut navigation, "Navigation panel").changed() {
+                    self.commands.send(Command::TogglePanel(SidePanel::Navigation));
+                }
+                let mut detail = self.settings.show_detail;
+                if ui.checkbox(&mut detail, "Detail panel").changed() {
+                    self.commands.send(Command::TogglePanel(SidePanel::Detail));
+                }
+                ui.separator();
+                ui.label("Theme");
+                for choice in ThemeChoice::ALL {
+                    if ui
+                        .radio(self.settings.theme == choice, choice.label())
+                        .clicked()
+                    {
+                        self.commands.send(Command::SetTheme(choice));
+                    }
+                }
+            });
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(store) = &self.store {
+                    let mut writable = store.is_writable();
+                    let response = ui
+                        .add_enabled(!store.is_copy(), egui::Checkbox::new(&mut writable, "Enable writing"))
+                        .on_hover_text(if store.is_copy() {
+                            "This is a temporary read-only copy; writing is not available"
+                        } else {
+                            "Files open read-only. Writing must be enabled, and asks first."
+                        });
+                    if response.changed() {
+                        self.commands.send(if writable {
+                            Command::AskEnableWriting
+                        } else {
+                            Command::DisableWriting
+                        });
+                    }
+                    ui.separator();
+                    let jump = ui.add(
+                        egui::TextEdit::singleline(&mut self.jump_text)
+                            .hint_text("Jump to event or stream id")
+                            .desired_width(260.0),
+                    )
+                    .accessible_name("Jump to event or stream id");
+                    if jump.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter)) {
+                        self.commands.send(Command::JumpTo(self.jump_text.trim().to_string()));
+                    }
+                }
+            });
+        });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            match &self.store {
+                Some(store) => {
+                    ui.label(RichText::new(store.file.display().to_string()).monospace())
+                        .on_hover_text("The open store file");
+                    ui.separator();
+                    let mode = mode_text(store);
+                    if store.is_writable() {
+                        ui.colored_label(failure_colour(ui), mode);
+                    } else {
+                        ui.label(mode);
+                    }
+                    ui.separator();
+                    let summary = &store.summary;
+                    let failed = summary.streams.by_status.get("failed").copied().unwrap_or(0);
+                    let open_letters = summary.dead_letters.by_status.get("open").copied().unwrap_or(0);
+                    ui.label(format!(
+                        "{} streams · {} events · {} failed · {} dead letters open",
+                        format_count(summary.streams.total),
+                        format_count(summary.events.total),
+                        format_count(failed),
+                        format_count(open_letters),
+                    ));
+                }
+                None => {
+                    ui.label("No store is open");
+                }
+            }
+            if let Some(opening) = &self.opening {
+                ui.separator();
+                ui.label(opening.job.name());
+            }
+        });
+    }
+
+    fn central_ui(&mut self, ui: &mut Ui) {
+        let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
+        if hovering {
+            ui.heading("Drop a process store file to open it");
+            return;
+        }
+        if let Some(notice) = self.notice.clone() {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(notice).color(ui.visuals().warn_fg_color));
+                if ui.small_button("OK").clicked() {
+                    self.notice = None;
+                }
+            });
+        }
+        if let Some(opening) = &self.opening {
+            opening_ui(ui, opening);
+            return;
+        }
+        if let Some(failure) = &self.failure {
+            let text = failure.text();
+            let path = failure.path.clone();
+            failure_ui(ui, &text, &path, self.store.is_some(), &mut self.commands);
+            return;
+        }
+        let Some(store) = &self.store else {
+            self.welcome_ui(ui);
+            return;
+        };
+        let mut context = ViewContext {
+            store,
+            now: self.clock.now(),
+            selection: &self.selection,
+            commands: &mut self.commands,
+        };
+        match self.settings.view {
+            View::Streams => self.streams.ui(ui, &mut context),
+            View::EventLog => self.event_log.ui(ui, &mut context),
+            other => not_built_ui(ui, other),
+        }
+    }
+
+    fn welcome_ui(&mut self, ui: &mut Ui) {
+        ui.add_space(24.0);
+        ui.heading("No store is open");
+        ui.label("Open a process store file, drop one onto the window, or open the demo store.");
+        ui.horizontal(|ui| {
+            if ui.button("Open a file…").clicked() {
+                self.commands.send(Command::ShowOpenDialog);
+            }
+            if ui.button("Open the demo store").clicked() {
+                self.commands.send(Command::OpenDemo);
+            }
+        });
+        if !self.settings.recent_files.is_empty() {
+            ui.add_space(12.0);
+            ui.label(RichText::new("Recent files").strong());
+            for path in &self.settings.recent_files {
+                if ui.link(path.display().to_string()).clicked() {
+                    self.commands.send(Command::Open(path.clone()));
+                }
+            }
+        }
+    }
+
+    fn writing_dialog_ui(&mut self, ctx: &egui::Context) {
+        if !self.confirm_writing {
+            return;
+        }
+        let Some(store) = &self.store else {
+            self.confirm_writing = false;
+            return;
+        };
+        let file = store.file.display().to_string();
+        let modal = egui::Modal::new(egui::Id::unique("confirm_writing")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading("Enable writing?");
+            ui.label(format!("{file} will be opened for writing."));
+            ui.label(
+                "Actions in this window can then change the file. Each one asks first and is \
+                 recorded in the store's audit trail. No other program can open the file for \
+                 writing while it is open here.",
+            );
+            ui.add_space(8.0);
+            let mut answer = None;
+            ui.horizontal(|ui| {
+                if ui.button("Yes, enable writing").clicked() {
+                    answer = Some(true);
+                }
+                if ui.button("Cancel").clicked() {
+                    answer = Some(false);
+                }
+            });
+            answer
+        });
+        match modal.inner {
+            Some(true) => self.commands.send(Command::EnableWriting),
+            Some(false) => self.confirm_writing = false,
+            None if modal.should_close() => self.confirm_writing = false,
+            None => {}
+        }
+    }
+
+    /// Applies one command: the only place where the app's state changes in
+    /// answer to the user.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::ShowOpenDialog => {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Open a process store")
+                    .add_filter("Process store", &["redb"])
+                    .add_filter("All files", &["*"])
+                    .pick_file();
+                if let Some(path) = picked {
+                    self.apply(Command::Open(path));
+                }
+            }
+            Command::Open(path) => self.open(path, OpenMode::ReadOnly),
+            Command::OpenCopy(path) => self.open(path, OpenMode::Copy),
+            Command::RepairCopy(path) => self.open(path, OpenMode::RepairCopy),
+            Command::OpenDemo => {
+                self.failure = None;
+                let request = demo_request(&self.data_dir);
+                self.start(request, None);
+            }
+            Command::Close => {
+                self.store = None;
+                self.selection = Selection::default();
+                self.streams = StreamsView::default();
+                self.event_log = EventLogView::default();
+                self.detail = DetailView::default();
+            }
+            Command::ClearRecentFiles => self.settings.recent_files.clear(),
+            Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
+            Command::EnableWriting => {
+                self.confirm_writing = false;
+                self.reopen(OpenMode::Writable);
+            }
+            Command::DisableWriting => self.reopen(OpenMode::ReadOnly),
+            Command::DismissOpenError => self.failure = None,
+            Command::ShowView(view) => self.settings.view = view,
+            Command::TogglePanel(SidePanel::Navigation) => {
+                self.settings.show_navigation = !self.settings.show_navigation;
+            }
+            Command::TogglePanel(SidePanel::Detail) => {
+                self.settings.show_detail = !self.settings.show_detail;
+            }
+            Command::SetTheme(choice) => self.settings.theme = choice,
+            Command::SelectStream(stream_id) => {
+                if self.selection.stream.as_deref() != Some(stream_id.as_str()) {
+                    self.selection.event = None;
+                }
+                self.selection.stream = Some(stream_id);
+            }
+            Command::GoToStream(stream_id) => {
+                self.streams.reveal(&stream_id);
+                self.settings.view = View::Streams;
+                self.apply(Command::SelectStream(stream_id));
+            }
+            Command::SelectEvent(event) => {
+                if let Some(stream_id) = &event.stream_id {
+                    self.selection.stream = Some(stream_id.clone());
+                }
+                self.selection.event = Some(event);
+            }
+            Command::GoToEvent(event_id) => self.go_to_event(event_id),
+            Command::ShowConversation(correlation) => {
+                self.settings.view = View::EventLog;
+                self.event_log.show_conversation(correlation);
+            }
+            Command::JumpTo(text) => self.jump_to(&text),
+        }
+    }
+
+    fn open(&mut self, path: PathBuf, mode: OpenMode) {
+        self.failure = None;
+        let path = std::path::absolute(&path).unwrap_or(path);
+        self.start(
+            OpenRequest {
+                path,
+                mode,
+                create_demo: false,
+                reopening: false,
+            },
+            None,
+        );
+    }
+
+    /// Closes the store and opens the same file again in another mode.
+    fn reopen(&mut self, mode: OpenMode) {
+        let Some(store) = self.store.take() else {
+            return;
+        };
+        let request = OpenRequest {
+            path: store.file.clone(),
+            mode,
+            create_demo: false,
+            reopening: true,
+        };
+        let fallback = (mode == OpenMode::Writable).then(|| OpenRequest {
+            mode: OpenMode::ReadOnly,
+            ..request.clone()
+        });
+        // The views hold the store through their jobs; dropping them cancels
+        // the jobs so that the file is released for the new mode.
+        self.streams = StreamsView::default();
+        self.event_log = EventLogView::default();
+        self.detail = DetailView::default();
+        drop(store);
+        self.start(request, fallback);
+    }
+
+    fn go_to_event(&mut self, event_id: Uuid) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let found = store.store.read().and_then(|reader| {
+            let Some(position) = reader.position_of(event_id)? else {
+                return Ok(None);
+            };
+            Ok(reader
+                .event_bytes(position)?
+                .map(|bytes| (position, serde_json::from_slice::<EventHeader>(&bytes))))
+        });
+        match found {
+            Ok(Some((position, Ok(header)))) => {
+                self.settings.view = View::Streams;
+                self.streams.reveal(&header.stream_id);
+                self.streams.reveal_event(header.version);
+                self.selection = Selection {
+                    stream: Some(header.stream_id.clone()),
+                    event: Some(EventRef {
+                        position,
+                        stream_id: Some(header.stream_id),
+                        version: Some(header.version),
+                    }),
+                };
+            }
+            Ok(Some((position, Err(_)))) => {
+                self.selection.event = Some(EventRef::at(position));
+            }
+            Ok(None) => {
+                self.notice = Some(format!(
+                    "There is no event with id {event_id} in this store. It may be the id of a \
+                     message that was not stored as an event."
+                ));
+            }
+            Err(error) => self.notice = Some(format!("The event could not be read: {error}")),
+        }
+    }
+
+    fn jump_to(&mut self, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let Some(store) = &self.store else {
+            return;
+        };
+        let is_stream = store
+            .store
+            .read()
+            .and_then(|reader| reader.stream(text))
+            .is_ok_and(|info| info.is_some());
+        if is_stream {
+            self.apply(Command::GoToStream(text.to_string()));
+            return;
+        }
+        match Uuid::parse_str(text) {
+            Ok(event_id) => self.go_to_event(event_id),
+            Err(_) => {
+                self.notice = Some(format!("There is no event or stream with id {text}."));
+            }
+        }
+    }
+}
+
+impl eframe::App for WorkbenchApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        WorkbenchApp::ui(self, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, settings::STORAGE_KEY, &self.settings);
+    }
+}
+
+/// "read-only", "writing enabled", or what kind of copy is open.
+fn mode_text(store: &OpenStore) -> &'static str {
+    match store.mode {
+        OpenMode::Copy => "read-only copy",
+        OpenMode::RepairCopy => "repaired copy, read-only",
+        _ if store.is_writable() => "writing enabled",
+        _ => "read-only",
+    }
+}
+
+fn demo_request(data_dir: &Path) -> OpenRequest {
+    OpenRequest {
+        path: data_dir.join(DEMO_FILE_NAME),
+        mode: OpenMode::ReadOnly,
+        create_demo: true,
+        reopening: false,
+    }
+}
+
+fn opening_ui(ui: &mut Ui, opening: &Opening) {
+    ui.add_space(24.0);
+    let (done, total) = opening.job.progress();
+    if opening.request.create_demo && total > 0 {
+        ui.heading("Creating the demo store");
+        ui.label(format!(
+            "First start: the demo store is made in {}",
+            opening.request.path.display()
+        ));
+        if job_progress_ui(ui, "Running processes", done, total, "processes") {
+            opening.job.cancel();
+        }
+    } else {
+        ui.heading(format!("Opening {}", opening.request.path.display()));
+        ui.horizontal(|ui| {
+            ui.add(egui::Spinner::new());
+            ui.label(format!(
+                "Reading the store's summary… {:.1} s",
+                opening.job.elapsed().as_secs_f32()
+            ));
+        });
+    }
+}
+
+fn failure_ui(ui: &mut Ui, text: &FailureText, path: &Path, has_store: bool, commands: &mut Commands) {
+    ui.add_space(24.0);
+    ui.heading(RichText::new(text.title).color(failure_colour(ui)));
+    ui.add(egui::Label::new(RichText::new(&text.message).monospace()).wrap());
+    ui.add_space(6.0);
+    ui.label(text.advice);
+    ui.label("The file was not changed.");
+    ui.add_space(12.0);
+    ui.horizontal(|ui| {
+        if text.offer_copy && ui.button("Open a copy").clicked() {
+            commands.send(Command::OpenCopy(path.to_path_buf()));
+        }
+        if text.offer_repair_copy && ui.button("Repair a copy").clicked() {
+            commands.send(Command::RepairCopy(path.to_path_buf()));
+        }
+        if ui.button("Try again").clicked() {
+            commands.send(Command::Open(path.to_path_buf()));
+        }
+        if ui.button("Open another file…").clicked() {
+            commands.send(Command::ShowOpenDialog);
+        }
+        if has_store && ui.button("Back to the open store").clicked() {
+            commands.send(Command::DismissOpenError);
+        }
+    });
+}
 
 /// Opens the window on `file`, or on the demo store when none is given.
-pub fn run(_file: Option<PathBuf>) -> Result<(), String> {
-    Err("the window is not built yet".to_string())
+pub fn run(file: Option<PathBuf>) -> Result<(), String> {
+    let data_dir = eframe::storage_dir(APP_ID)
+        .ok_or_else(|| "no folder for the app's data could be found (is HOME set?)".to_string())?;
+    let file = file.map(|path| std::path::absolute(&path).unwrap_or(path));
+    let start = StartOptions {
+        file,
+        data_dir,
+        clock: Clock::System,
+    };
+    let chosen = std::env::var(RENDERER_VARIABLE).ok();
+    let renderers = match chosen.as_deref() {
+        Some(name) => vec![
+            name.parse::<eframe::Renderer>()
+                .map_err(|error| format!("{RENDERER_VARIABLE}: {error}"))?,
+        ],
+        // wgpu first; glow (OpenGL) where no wgpu adapter can be made.
+        None => vec![eframe::Renderer::Wgpu, eframe::Renderer::Glow],
+    };
+    let mut last_error = String::new();
+    for renderer in renderers {
+        match run_with(renderer, start.clone()) {
+            Ok(()) => return Ok(()),
+            Err(error) => last_error = error,
+        }
+    }
+    Err(last_error)
+}
+
+fn run_with(renderer: eframe::Renderer, start: StartOptions) -> Result<(), String> {
+    let icon = eframe::icon_data::from_png_bytes(ICON_PNG)
+        .map_err(|error| format!("the app icon could not be read: {error}"))?;
+    let viewport = egui::ViewportBuilder::default()
+        .with_title(APP_NAME)
+        .with_app_id(APP_ID)
+        .with_icon(Arc::new(icon))
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([640.0, 400.0])
+        .with_drag_and_drop(true);
+    let options = eframe::NativeOptions {
+        viewport,
+        renderer,
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        APP_ID,
+        options,
+        Box::new(move |cc| Ok(Box::new(WorkbenchApp::new(Some(cc), start)))),
+    )
+    .map_err(|error| format!("the window could not be opened ({renderer}): {error}"))
 }

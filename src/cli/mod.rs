@@ -64,6 +64,12 @@ pub enum Command {
         event: String,
         #[arg(long)]
         json: bool,
+        /// Events shown before the farthest are collapsed into "N more" groups.
+        #[arg(long, default_value_t = crate::graph::DEFAULT_MAX_NODES)]
+        max_nodes: usize,
+        /// Also include every event of the event's correlation (conversation).
+        #[arg(long)]
+        correlation: bool,
     },
     /// Import a log (JSONL, XES, OCEL) into a store.
     Import {
@@ -246,7 +252,13 @@ pub fn run(command: Command) -> Result<(), CliError> {
             to,
             json,
         } => replay_cmd::replay(&file, &stream, to, json),
-        Command::Graph { file, event, json } => graph_cmd::graph(&file, &event, json),
+        Command::Graph {
+            file,
+            event,
+            json,
+            max_nodes,
+            correlation,
+        } => graph_cmd::graph(&file, &event, json, max_nodes, correlation),
         Command::Import { file, from, input } => import_cmd::import(&file, &from, &input),
         Command::Export {
             file,

@@ -5,6 +5,7 @@ pub mod check;
 mod error;
 mod query;
 pub mod records;
+mod replay_reads;
 pub mod schema;
 mod summary;
 mod write;

@@ -1,1 +1,121 @@
-//! One module per view of the window.
+//! One module per view of the window. Views read the store (only what is
+//! visible) and send [`Command`]s; they never write.
+
+pub mod detail;
+pub mod event_log;
+pub mod rows;
+pub mod stream_events;
+pub mod streams;
+pub mod summary;
+pub mod variants;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::app::command::{Command, Commands};
+use crate::app::document::OpenStore;
+
+/// The views of the centre, in navigation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum View {
+    Streams,
+    EventLog,
+    Graph,
+    Replay,
+    Outbox,
+    Deadlines,
+    DeadLetters,
+    Audit,
+}
+
+impl View {
+    /// Every view, in navigation order.
+    pub const ALL: [View; 8] = [
+        View::Streams,
+        View::EventLog,
+        View::Graph,
+        View::Replay,
+        View::Outbox,
+        View::Deadlines,
+        View::DeadLetters,
+        View::Audit,
+    ];
+
+    /// The navigation label.
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Streams => "Streams",
+            View::EventLog => "Event log",
+            View::Graph => "Graph",
+            View::Replay => "Replay",
+            View::Outbox => "Outbox",
+            View::Deadlines => "Deadlines",
+            View::DeadLetters => "Dead letters",
+            View::Audit => "Audit",
+        }
+    }
+
+    /// For views that are not built yet: the one line the window shows instead.
+    pub fn not_built_yet(self) -> Option<&'static str> {
+        match self {
+            View::Streams | View::EventLog => None,
+            View::Graph => Some("The causal graph view is not built yet (issue 5)."),
+            View::Replay => Some("The replay view is not built yet (issue 4)."),
+            View::Outbox => Some("The outbox view is not built yet (issue 6)."),
+            View::Deadlines => Some("The deadlines view is not built yet (issue 6)."),
+            View::DeadLetters => Some("The dead letters view is not built yet (issue 6)."),
+            View::Audit => Some("The audit trail view is not built yet (issue 6)."),
+        }
+    }
+}
+
+/// An event as selected somewhere: its global position, and the stream and
+/// version it was selected at (an event of several streams has a version in each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRef {
+    pub position: u64,
+    pub stream_id: Option<String>,
+    pub version: Option<u64>,
+}
+
+impl EventRef {
+    /// An event selected by position only (e.g. in the event log).
+    pub fn at(position: u64) -> EventRef {
+        EventRef {
+            position,
+            stream_id: None,
+            version: None,
+        }
+    }
+}
+
+/// What is selected in the window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub stream: Option<String>,
+    pub event: Option<EventRef>,
+}
+
+/// What every view gets each frame.
+pub struct ViewContext<'a> {
+    pub store: &'a OpenStore,
+    /// The app's clock (fixed in tests).
+    pub now: OffsetDateTime,
+    pub selection: &'a Selection,
+    pub commands: &'a mut Commands,
+}
+
+impl ViewContext<'_> {
+    /// Asks the app to do `command` after this frame.
+    pub fn send(&mut self, command: Command) {
+        self.commands.send(command);
+    }
+}
+
+/// The one line shown for a view that is not built yet.
+pub fn not_built_ui(ui: &mut egui::Ui, view: View) {
+    if let Some(line) = view.not_built_yet() {
+        ui.add_space(12.0);
+        ui.label(line);
+    }
+}

@@ -1,1 +1,7 @@
-//! Reusable egui pieces.
+//! Reusable egui pieces: the JSON tree, the raw text view, times and figures,
+//! job progress.
+
+pub mod json_tree;
+pub mod progress;
+pub mod raw_text;
+pub mod time;

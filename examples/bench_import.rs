@@ -1,0 +1,237 @@
+//! Import speed: generates a XES log of about 250,000 events shaped like the
+//! shared real logs (string, date and int attributes, ~10 events per trace),
+//! then measures in the same run:
+//! (a) `import_file` into a new store (events/s),
+//! (b) the floor: a plain redb bulk insert of the same records (position →
+//!     the stored event JSON, one table, one transaction),
+//! (c) pm4py's `read_xes` on the same file, when a Python with pm4py is at
+//!     hand (`PM4PY_PYTHON=/path/to/python`, else `python3`; skipped otherwise).
+//!
+//! Run: `cargo run --release --example bench_import [EVENTS]`
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use process_workbench::import::{Format, import_file};
+use process_workbench::store::Store;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use redb::TableDefinition;
+
+const ACTIVITIES: [&str; 14] = [
+    "Assign seriousness",
+    "Take in charge ticket",
+    "Wait",
+    "Resolve ticket",
+    "Closed",
+    "Require upgrade",
+    "Insert ticket",
+    "Create SW anomaly",
+    "Schedule intervention",
+    "VERIFIED",
+    "RESOLVED",
+    "INVALID",
+    "DUPLICATE",
+    "Resolve SW anomaly",
+];
+
+/// Writes a XES log of about `events` events; returns the exact count.
+fn generate(path: &Path, events: u64) -> std::io::Result<u64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, r#"<?xml version="1.0" encoding="utf-8" ?>"#)?;
+    writeln!(
+        out,
+        r#"<log xes.version="1849-2016" xes.features="nested-attributes" xmlns="http://www.xes-standard.org/">"#
+    )?;
+    writeln!(
+        out,
+        r#"	<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext" />"#
+    )?;
+    writeln!(
+        out,
+        r#"	<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext" />"#
+    )?;
+    writeln!(out, r#"	<string key="concept:name" value="generated helpdesk" />"#)?;
+    let mut written = 0u64;
+    let mut case = 0u64;
+    let mut start = 1_349_794_217i64; // 2012-10-09
+    let mut text = String::new();
+    while written < events {
+        case += 1;
+        let length = rng.random_range(6..=14u64).min(events - written);
+        text.clear();
+        writeln!(text, "\t<trace>")?;
+        writeln!(text, r#"		<string key="concept:name" value="Case {case}" />"#)?;
+        writeln!(
+            text,
+            r#"		<string key="customer" value="Value {}" />"#,
+            rng.random_range(1..400)
+        )?;
+        let mut at = start;
+        for index in 0..length {
+            let activity = ACTIVITIES[rng.random_range(0..ACTIVITIES.len())];
+            let activity = if index == 0 { ACTIVITIES[0] } else { activity };
+            let time = time::OffsetDateTime::from_unix_timestamp(at)
+                .map_err(std::io::Error::other)?
+                .format(&time::format_description::well_known::Rfc3339)
+                .map_err(std::io::Error::other)?;
+            writeln!(text, "\t\t<event>")?;
+            writeln!(text, r#"			<string key="concept:name" value="{activity}" />"#)?;
+            writeln!(
+                text,
+                r#"			<string key="org:resource" value="Value {}" />"#,
+                rng.random_range(1..30)
+            )?;
+            writeln!(text, r#"			<date key="time:timestamp" value="{time}" />"#)?;
+            writeln!(
+                text,
+                r#"			<string key="lifecycle:transition" value="complete" />"#
+            )?;
+            writeln!(
+                text,
+                r#"			<int key="priority" value="{}" />"#,
+                rng.random_range(1..5)
+            )?;
+            for key in ["product", "seriousness", "service_level", "workgroup"] {
+                writeln!(
+                    text,
+                    r#"			<string key="{key}" value="Value {}" />"#,
+                    rng.random_range(1..12)
+                )?;
+            }
+            writeln!(text, "\t\t</event>")?;
+            at += rng.random_range(60..200_000);
+        }
+        writeln!(text, "\t</trace>")?;
+        out.write_all(text.as_bytes())?;
+        written += length;
+        start += rng.random_range(60..4_000);
+    }
+    writeln!(out, "</log>")?;
+    out.flush()?;
+    Ok(written)
+}
+
+/// Peak resident memory of this process, from /proc (Linux), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// pm4py's `read_xes` time in seconds, or why it could not be measured.
+fn pm4py_seconds(xes: &Path) -> Result<f64, String> {
+    let python = std::env::var("PM4PY_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let script = "import sys, time, warnings\nwarnings.filterwarnings('ignore')\nimport pm4py\nstart = time.perf_counter()\nlog = pm4py.read_xes(sys.argv[1], show_progress_bar=False)\nprint(time.perf_counter() - start, len(log))";
+    let output = Command::new(&python)
+        .args(["-c", script])
+        .arg(xes)
+        .output()
+        .map_err(|error| format!("{python}: {error}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or("failed").to_string();
+        return Err(format!("{python}: {last}"));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    last.split_whitespace()
+        .next()
+        .and_then(|seconds| seconds.parse().ok())
+        .ok_or_else(|| format!("unexpected output: {last}"))
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let wanted: u64 = match std::env::args().nth(1) {
+        Some(text) => text.parse()?,
+        None => 250_000,
+    };
+    let dir = tempfile::tempdir()?;
+    let xes = dir.path().join("generated.xes");
+    let events = generate(&xes, wanted)?;
+    let size = std::fs::metadata(&xes)?.len();
+    println!(
+        "generated {} events, {:.1} MiB of XES",
+        events,
+        size as f64 / 1_048_576.0
+    );
+
+    // (a) our import.
+    let store_path = dir.path().join("imported.pwb");
+    let started = Instant::now();
+    let report = import_file(&store_path, Format::Xes, &xes, &mut |_| true)?;
+    let import_seconds = started.elapsed().as_secs_f64();
+    let import_rate = report.events as f64 / import_seconds;
+    println!(
+        "(a) import_file:        {:.2} s, {:>9.0} events/s ({} streams; peak RSS so far {:.0} MiB)",
+        import_seconds,
+        import_rate,
+        report.streams,
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+
+    // (b) the floor: the same records, already in memory, into one redb table.
+    let records = {
+        let store = Store::open(&store_path)?;
+        let reader = store.read()?;
+        let mut records = Vec::with_capacity(events as usize);
+        let mut from = 1;
+        loop {
+            let page = reader.log_raw(from, 8192)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            from = last + 1;
+            records.extend(page);
+        }
+        records
+    };
+    let bytes: usize = records.iter().map(|(_, json)| json.len()).sum();
+    const PLAIN: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+    let started = Instant::now();
+    {
+        let database = redb::Database::create(dir.path().join("plain.redb"))?;
+        let transaction = database.begin_write()?;
+        {
+            let mut table = transaction.open_table(PLAIN)?;
+            for (position, json) in &records {
+                table.insert(*position, json.as_slice())?;
+            }
+        }
+        transaction.commit()?;
+    }
+    let floor_seconds = started.elapsed().as_secs_f64();
+    let floor_rate = records.len() as f64 / floor_seconds;
+    println!(
+        "(b) plain redb insert:  {:.2} s, {:>9.0} events/s ({:.1} MiB of event JSON)",
+        floor_seconds,
+        floor_rate,
+        bytes as f64 / 1_048_576.0
+    );
+    println!(
+        "    import / plain insert rate: {:.2}x (target >= 0.5x)",
+        import_rate / floor_rate
+    );
+
+    // (c) pm4py.
+    match pm4py_seconds(&xes) {
+        Ok(seconds) => {
+            println!(
+                "(c) pm4py.read_xes:     {:.2} s, {:>9.0} events/s",
+                seconds,
+                events as f64 / seconds
+            );
+            println!(
+                "    import speed-up over pm4py: {:.1}x (target >= 4x)",
+                seconds / import_seconds
+            );
+        }
+        Err(why) => println!("(c) pm4py.read_xes: skipped ({why})"),
+    }
+    Ok(())
+}

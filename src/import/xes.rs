@@ -1,0 +1,697 @@
+//! XES (IEEE 1849) logs, plain or gzip-compressed, read with quick-xml one
+//! trace at a time: memory is bounded by the largest trace.
+//!
+//! A trace becomes a stream whose id is the trace's `concept:name` (`#2`,
+//! `#3` … appended on a clash, `trace-N` when it has none); its attributes go
+//! to the stream's metadata. An event's type is its `concept:name`, its time
+//! its `time:timestamp`, its payload every attribute as JSON: string and id as
+//! strings, date as RFC 3339 text, int and float as numbers, boolean as a
+//! boolean, list as an array of its values, container as an object, and an
+//! attribute with nested attributes as `{"value": …, "children": {…}}`.
+//! Events keep the order of the file (pm4py's `read_xes` keeps it too, so
+//! variants agree with pm4py); each is caused by the previous event of its
+//! trace and correlated by a UUID of the trace.
+
+use std::collections::HashSet;
+
+use quick_xml::Reader;
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event as XmlEvent};
+use serde_json::{Map, Number, Value, json};
+use time::OffsetDateTime;
+
+use super::ids::{IdSpace, format_time, parse_time};
+use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
+use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
+use crate::store::{NewEvent, StoreWriter, StreamInfo, StreamStatus};
+
+/// Attributes nested deeper than this are refused (they would only come from
+/// a broken or hostile file, and deep JSON is slow to write and to drop).
+const MAX_DEPTH: usize = 64;
+/// Traces handed to the writer at a time.
+const TRACES_PER_BATCH: usize = 64;
+
+/// What the parser hands to the writer.
+enum Item {
+    /// The log's `concept:name`, seen before its first trace.
+    LogName(String),
+    Trace(Trace),
+    /// Events found outside any trace (left out, counted).
+    Skipped(u64),
+}
+
+/// One trace, complete.
+struct Trace {
+    /// 1-based position of the trace in the file.
+    index: u64,
+    name: Option<String>,
+    attributes: Map<String, Value>,
+    events: Vec<TraceEvent>,
+}
+
+struct TraceEvent {
+    event_type: String,
+    occurred_at: OffsetDateTime,
+    payload: Map<String, Value>,
+}
+
+/// Imports a XES log into the transaction of `writer`.
+pub(super) fn import(
+    writer: &mut StoreWriter,
+    context: &Context,
+    reader: InputReader,
+    tracker: &mut Tracker<'_>,
+) -> Result<ImportReport, ImportError> {
+    let mut sink = TraceWriter {
+        writer,
+        context,
+        process_type: None,
+        spaces: None,
+        used: HashSet::new(),
+        report: ImportReport {
+            format: Format::Xes,
+            streams: 0,
+            events: 0,
+            objects: 0,
+            process_type: context.stem.clone(),
+            skipped: 0,
+        },
+    };
+    let file = context.file.clone();
+    pipeline(
+        Format::Xes,
+        TRACES_PER_BATCH,
+        tracker,
+        move |emitter| Parser::new(file, reader).run(emitter),
+        |item, tracker| sink.write(item, tracker),
+    )?;
+    Ok(sink.report)
+}
+
+/// Reads the whole log, making every check [`import`] makes, writing nothing.
+pub(super) fn check(
+    context: &Context,
+    reader: InputReader,
+    tracker: &mut Tracker<'_>,
+) -> Result<(), ImportError> {
+    let file = context.file.clone();
+    pipeline(
+        Format::Xes,
+        TRACES_PER_BATCH,
+        tracker,
+        move |emitter| Parser::new(file, reader).run(emitter),
+        |item, tracker| match item {
+            Item::Trace(trace) => tracker.events_written(trace.events.len() as u64),
+            Item::LogName(_) | Item::Skipped(_) => Ok(()),
+        },
+    )
+}
+
+// ----- writing ----------------------------------------------------------------------------
+
+/// Ids of one import: events and trace correlations.
+#[derive(Clone, Copy)]
+struct Spaces {
+    events: IdSpace,
+    correlations: IdSpace,
+}
+
+struct TraceWriter<'w, 'txn, 'c> {
+    writer: &'w mut StoreWriter<'txn>,
+    context: &'c Context,
+    /// The log's name once known; fixed at the first trace.
+    process_type: Option<String>,
+    spaces: Option<Spaces>,
+    /// Stream ids given out by this import.
+    used: HashSet<String>,
+    report: ImportReport,
+}
+
+impl TraceWriter<'_, '_, '_> {
+    fn write(&mut self, item: Item, tracker: &mut Tracker<'_>) -> Result<(), ImportError> {
+        match item {
+            Item::LogName(name) => {
+                if self.spaces.is_none() && !name.trim().is_empty() {
+                    self.process_type = Some(name);
+                }
+                Ok(())
+            }
+            Item::Skipped(count) => {
+                self.report.skipped += count;
+                Ok(())
+            }
+            Item::Trace(trace) => self.write_trace(trace, tracker),
+        }
+    }
+
+    fn spaces(&mut self) -> Spaces {
+        if let Some(spaces) = self.spaces {
+            return spaces;
+        }
+        let process_type = self
+            .process_type
+            .clone()
+            .unwrap_or_else(|| self.context.stem.clone());
+        let salt = self.context.salt.to_le_bytes();
+        let spaces = Spaces {
+            events: IdSpace::new(&[b"xes", b"event", process_type.as_bytes(), &salt]),
+            correlations: IdSpace::new(&[b"xes", b"trace", process_type.as_bytes(), &salt]),
+        };
+        self.report.process_type = process_type;
+        self.spaces = Some(spaces);
+        spaces
+    }
+
+    fn write_trace(&mut self, trace: Trace, tracker: &mut Tracker<'_>) -> Result<(), ImportError> {
+        if trace.events.is_empty() {
+            self.report.skipped += 1;
+            return Ok(());
+        }
+        let spaces = self.spaces();
+        let base = match trace.name {
+            Some(name) if !name.is_empty() => name,
+            _ => format!("trace-{}", trace.index),
+        };
+        let stream_id = self.unique_stream_id(base)?;
+        self.report.streams += 1;
+        let correlation = spaces.correlations.id(self.report.streams);
+        let mut info = StreamInfo {
+            stream_id,
+            process_type: self.report.process_type.clone(),
+            status: StreamStatus::Completed,
+            process_state: None,
+            version: 0,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+            last_error: None,
+            correlation_id: Some(correlation),
+            variant: 0,
+            metadata: json!({
+                "source": {"format": "xes", "file": self.context.file},
+                "attributes": Value::Object(trace.attributes),
+            }),
+        };
+        let mut previous = None;
+        let count = trace.events.len() as u64;
+        for event in trace.events {
+            self.report.events += 1;
+            let event_id = spaces.events.id(self.report.events);
+            let new = NewEvent {
+                event_id: Some(event_id),
+                event_type: event.event_type,
+                occurred_at: event.occurred_at,
+                correlation_id: Some(correlation),
+                causation_id: previous,
+                other_causes: Vec::new(),
+                payload: Value::Object(event.payload),
+                metadata: Value::Null,
+            };
+            // A log has no recording time; the event's own time keeps imports reproducible.
+            self.writer
+                .insert_event(new, std::slice::from_mut(&mut info), event.occurred_at)?;
+            previous = Some(event_id);
+        }
+        self.writer.put_stream(&info)?;
+        tracker.events_written(count)
+    }
+
+    /// `base`, or `base#2`, `base#3` … : the first id neither this import nor
+    /// the store uses yet.
+    fn unique_stream_id(&mut self, base: String) -> Result<String, ImportError> {
+        let mut candidate = base.clone();
+        let mut suffix = 1u64;
+        loop {
+            let taken = self.used.contains(&candidate)
+                || (!self.context.is_new && self.writer.stream(&candidate)?.is_some());
+            if !taken {
+                self.used.insert(candidate.clone());
+                return Ok(candidate);
+            }
+            suffix += 1;
+            candidate = format!("{base}#{suffix}");
+        }
+    }
+}
+
+// ----- parsing ----------------------------------------------------------------------------
+
+/// XES attribute types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    String,
+    Date,
+    Int,
+    Float,
+    Boolean,
+    Id,
+    List,
+    Container,
+}
+
+impl Kind {
+    fn of(element: &str) -> Option<Kind> {
+        Some(match element {
+            "string" => Kind::String,
+            "date" => Kind::Date,
+            "int" => Kind::Int,
+            "float" => Kind::Float,
+            "boolean" => Kind::Boolean,
+            "id" => Kind::Id,
+            "list" => Kind::List,
+            "container" => Kind::Container,
+            _ => return None,
+        })
+    }
+}
+
+/// An attribute being read.
+struct Frame {
+    kind: Kind,
+    key: Option<String>,
+    raw: Option<String>,
+    children: Vec<(String, Value)>,
+}
+
+/// A finished attribute.
+struct Attribute {
+    key: String,
+    value: Value,
+    /// The raw text of its value (for `concept:name` and `time:timestamp`).
+    raw: Option<String>,
+    /// Its time, when it is a date that could be read.
+    date: Option<OffsetDateTime>,
+}
+
+/// An event being read.
+struct EventBuilder {
+    line: Location,
+    payload: Map<String, Value>,
+    event_type: Option<String>,
+    timestamp: Option<String>,
+    time: Option<OffsetDateTime>,
+}
+
+/// Open elements.
+enum Node {
+    Log,
+    Trace,
+    Event,
+    Attribute(Frame),
+    /// `<values>` of a list (XES 2.0 writes list items inside it).
+    Values,
+    /// An element whose content is not needed.
+    Skip,
+}
+
+struct Parser {
+    file: String,
+    reader: Reader<Tracked<InputReader>>,
+    position: PositionHandle,
+    stack: Vec<Node>,
+    seen_root: bool,
+    traces: u64,
+    trace: Option<Trace>,
+    event: Option<EventBuilder>,
+    events_in_trace: u64,
+}
+
+impl Parser {
+    fn new(file: String, reader: InputReader) -> Self {
+        let (tracked, position) = Tracked::new(reader);
+        let mut reader = Reader::from_reader(tracked);
+        reader.config_mut().trim_text(true);
+        Parser {
+            file,
+            reader,
+            position,
+            stack: Vec::new(),
+            seen_root: false,
+            traces: 0,
+            trace: None,
+            event: None,
+            events_in_trace: 0,
+        }
+    }
+
+    fn invalid(&self, at: Location, message: impl Into<String>) -> ImportError {
+        ImportError::Invalid {
+            file: self.file.clone(),
+            at,
+            message: message.into(),
+        }
+    }
+
+    fn here(&self) -> Location {
+        self.position.get().line()
+    }
+
+    fn run(mut self, emitter: &mut Emitter<Item>) -> Result<(), ImportError> {
+        let mut buf = Vec::with_capacity(1024);
+        loop {
+            buf.clear();
+            let event = match self.reader.read_event_into(&mut buf) {
+                Ok(event) => event,
+                Err(error) => {
+                    let at = self.position.get().at(self.reader.error_position());
+                    let message = match error {
+                        quick_xml::Error::Io(source) => format!("read error: {source}"),
+                        other => format!("XML error: {other}"),
+                    };
+                    return Err(self.invalid(at, message));
+                }
+            };
+            match event {
+                XmlEvent::Start(element) => self.start(&element, false, emitter)?,
+                XmlEvent::Empty(element) => self.start(&element, true, emitter)?,
+                XmlEvent::End(_) => self.end(emitter)?,
+                XmlEvent::Text(text) if !self.seen_root && !text.trim_ascii().is_empty() => {
+                    return Err(self.invalid(
+                        self.here(),
+                        "not a XES log: text before the <log> element (is this XML?)",
+                    ));
+                }
+                XmlEvent::Eof => break,
+                _ => {}
+            }
+            if !emitter.is_open() {
+                return Ok(());
+            }
+        }
+        if let Some(open) = self.stack.last() {
+            let name = match open {
+                Node::Log => "log",
+                Node::Trace => "trace",
+                Node::Event => "event",
+                Node::Attribute(_) | Node::Values => "attribute",
+                Node::Skip => "element",
+            };
+            return Err(self.invalid(
+                self.position.get().here(),
+                format!("unexpected end of input inside <{name}> (is the file cut off?)"),
+            ));
+        }
+        if !self.seen_root {
+            return Err(self.invalid(Location::Whole, "not a XES log: no <log> element"));
+        }
+        Ok(())
+    }
+
+    fn start(
+        &mut self,
+        element: &BytesStart<'_>,
+        empty: bool,
+        emitter: &mut Emitter<Item>,
+    ) -> Result<(), ImportError> {
+        let name = element.local_name();
+        let name = name.as_ref();
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.invalid(
+                self.here(),
+                format!("elements nested more than {MAX_DEPTH} deep"),
+            ));
+        }
+        let node = match self.stack.last() {
+            None if self.seen_root => Node::Skip,
+            None => {
+                if name != "log" {
+                    return Err(self.invalid(
+                        self.here(),
+                        format!("not a XES log: the root element is <{name}>, not <log>"),
+                    ));
+                }
+                self.seen_root = true;
+                Node::Log
+            }
+            Some(Node::Log) => match name {
+                "trace" => {
+                    self.traces += 1;
+                    self.events_in_trace = 0;
+                    self.trace = Some(Trace {
+                        index: self.traces,
+                        name: None,
+                        attributes: Map::new(),
+                        events: Vec::new(),
+                    });
+                    Node::Trace
+                }
+                "event" => {
+                    if !emitter.emit(Item::Skipped(1)) {
+                        return Ok(());
+                    }
+                    Node::Skip
+                }
+                // Of the log's own attributes only its name is kept.
+                _ => match Kind::of(name) {
+                    Some(kind) => {
+                        let frame = self.frame(kind, element)?;
+                        if frame.key.as_deref() == Some("concept:name") {
+                            Node::Attribute(frame)
+                        } else {
+                            Node::Skip
+                        }
+                    }
+                    None => Node::Skip,
+                },
+            },
+            Some(Node::Trace) => match name {
+                "event" => {
+                    self.events_in_trace += 1;
+                    self.event = Some(EventBuilder {
+                        line: self.here(),
+                        payload: Map::new(),
+                        event_type: None,
+                        timestamp: None,
+                        time: None,
+                    });
+                    Node::Event
+                }
+                _ => self.attribute_or_skip(name, element)?,
+            },
+            Some(Node::Event) | Some(Node::Values) => self.attribute_or_skip(name, element)?,
+            Some(Node::Attribute(frame)) => {
+                if name == "values" && frame.kind == Kind::List {
+                    Node::Values
+                } else {
+                    self.attribute_or_skip(name, element)?
+                }
+            }
+            Some(Node::Skip) => Node::Skip,
+        };
+        self.stack.push(node);
+        if empty {
+            self.end(emitter)?;
+        }
+        Ok(())
+    }
+
+    fn attribute_or_skip(
+        &self,
+        name: &str,
+        element: &BytesStart<'_>,
+    ) -> Result<Node, ImportError> {
+        Ok(match Kind::of(name) {
+            Some(kind) => Node::Attribute(self.frame(kind, element)?),
+            None => Node::Skip,
+        })
+    }
+
+    /// Reads the `key` and `value` of an attribute element.
+    fn frame(&self, kind: Kind, element: &BytesStart<'_>) -> Result<Frame, ImportError> {
+        let mut frame = Frame {
+            kind,
+            key: None,
+            raw: None,
+            children: Vec::new(),
+        };
+        for attribute in element.attributes() {
+            let attribute = attribute
+                .map_err(|error| self.invalid(self.here(), format!("XML error: {error}")))?;
+            let target = match attribute.key.local_name().as_ref() {
+                "key" => &mut frame.key,
+                "value" => &mut frame.raw,
+                _ => continue,
+            };
+            let value = attribute
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|error| self.invalid(self.here(), format!("XML error: {error}")))?;
+            *target = Some(value.into_owned());
+        }
+        Ok(frame)
+    }
+
+    fn end(&mut self, emitter: &mut Emitter<Item>) -> Result<(), ImportError> {
+        let Some(node) = self.stack.pop() else {
+            return Ok(());
+        };
+        match node {
+            Node::Attribute(frame) => {
+                let in_list = matches!(self.stack.last(), Some(Node::Values))
+                    || matches!(self.stack.last(), Some(Node::Attribute(parent)) if parent.kind == Kind::List);
+                let attribute = self.finish_attribute(frame, in_list)?;
+                self.attach(attribute, emitter);
+            }
+            Node::Event => self.finish_event()?,
+            Node::Trace => {
+                if let Some(trace) = self.trace.take() {
+                    emitter.emit(Item::Trace(trace));
+                }
+            }
+            Node::Log | Node::Values | Node::Skip => {}
+        }
+        Ok(())
+    }
+
+    fn finish_attribute(&self, frame: Frame, in_list: bool) -> Result<Attribute, ImportError> {
+        let key = match frame.key {
+            Some(key) => key,
+            // List items are positional; their keys carry nothing.
+            None if in_list => String::new(),
+            None => {
+                return Err(self.invalid(self.here(), "an attribute has no key"));
+            }
+        };
+        let mut date = None;
+        let value = match frame.kind {
+            Kind::List => Value::Array(frame.children.into_iter().map(|(_, v)| v).collect()),
+            Kind::Container => Value::Object(frame.children.into_iter().collect()),
+            kind => {
+                let value = match &frame.raw {
+                    None => Value::Null,
+                    Some(raw) => {
+                        let (value, parsed) = typed(kind, raw);
+                        date = parsed;
+                        value
+                    }
+                };
+                if frame.children.is_empty() {
+                    value
+                } else {
+                    json!({
+                        "value": value,
+                        "children": Value::Object(frame.children.into_iter().collect()),
+                    })
+                }
+            }
+        };
+        Ok(Attribute {
+            key,
+            value,
+            raw: frame.raw,
+            date,
+        })
+    }
+
+    /// Hands a finished attribute to the element it belongs to.
+    fn attach(&mut self, attribute: Attribute, emitter: &mut Emitter<Item>) {
+        let depth = self.stack.len();
+        let owner = match self.stack.last() {
+            Some(Node::Values) if depth >= 2 => depth - 2,
+            _ if depth >= 1 => depth - 1,
+            _ => return,
+        };
+        match &mut self.stack[owner] {
+            Node::Log => {
+                if attribute.key == "concept:name"
+                    && self.traces == 0
+                    && let Some(raw) = attribute.raw
+                {
+                    emitter.emit(Item::LogName(raw));
+                }
+            }
+            Node::Trace => {
+                if let Some(trace) = &mut self.trace {
+                    if attribute.key == "concept:name" {
+                        trace.name = attribute.raw;
+                    }
+                    trace.attributes.insert(attribute.key, attribute.value);
+                }
+            }
+            Node::Event => {
+                if let Some(event) = &mut self.event {
+                    match attribute.key.as_str() {
+                        "concept:name" => event.event_type = attribute.raw,
+                        "time:timestamp" => {
+                            event.timestamp = attribute.raw;
+                            event.time = attribute.date;
+                        }
+                        _ => {}
+                    }
+                    event.payload.insert(attribute.key, attribute.value);
+                }
+            }
+            Node::Attribute(parent) => parent.children.push((attribute.key, attribute.value)),
+            Node::Values | Node::Skip => {}
+        }
+    }
+
+    fn finish_event(&mut self) -> Result<(), ImportError> {
+        let Some(event) = self.event.take() else {
+            return Ok(());
+        };
+        let Some(trace) = &self.trace else {
+            return Ok(());
+        };
+        let label = match &trace.name {
+            Some(name) => format!("trace '{name}'"),
+            None => format!("trace {}", trace.index),
+        };
+        let ordinal = self.events_in_trace;
+        let Some(event_type) = event.event_type else {
+            return Err(self.invalid(
+                event.line,
+                format!("missing concept:name in event {ordinal} of {label}"),
+            ));
+        };
+        let occurred_at = match (event.time, &event.timestamp) {
+            (Some(time), _) => time,
+            (None, Some(raw)) => parse_time(raw).ok_or_else(|| {
+                self.invalid(
+                    event.line,
+                    format!("time:timestamp '{raw}' of event {ordinal} of {label} is not a date"),
+                )
+            })?,
+            (None, None) => {
+                return Err(self.invalid(
+                    event.line,
+                    format!("missing time:timestamp in event {ordinal} of {label}"),
+                ));
+            }
+        };
+        if let Some(trace) = &mut self.trace {
+            trace.events.push(TraceEvent {
+                event_type,
+                occurred_at,
+                payload: event.payload,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The JSON value of a scalar XES attribute, and its time when it is a date.
+/// A value that does not read as its declared type is kept as text.
+fn typed(kind: Kind, raw: &str) -> (Value, Option<OffsetDateTime>) {
+    let text = || Value::String(raw.to_string());
+    let value = match kind {
+        Kind::Int => raw.trim().parse::<i64>().map_or_else(|_| text(), Value::from),
+        Kind::Float => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map_or_else(text, Value::Number),
+        Kind::Boolean => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => text(),
+        },
+        Kind::Date => {
+            return match parse_time(raw) {
+                Some(at) => (Value::String(format_time(at)), Some(at)),
+                None => (text(), None),
+            };
+        }
+        Kind::String | Kind::Id | Kind::List | Kind::Container => text(),
+    };
+    (value, None)
+}

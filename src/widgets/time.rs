@@ -1,0 +1,103 @@
+//! Times and ids as the window shows them, and times as the user types them.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use uuid::Uuid;
+
+/// A time in UTC as `2024-03-01 10:15:03` (second precision, sortable).
+pub fn format_time(at: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    at.to_offset(UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// A time as RFC 3339, for tooltips and copying.
+pub fn format_rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+/// The last 8 hex digits of an id, after an ellipsis: enough to tell ids
+/// apart on screen. (The first digits of a UUID v7 are its time, shared by
+/// ids made close together; the last are random.)
+pub fn short_id(id: Uuid) -> String {
+    let text = id.simple().to_string();
+    format!("\u{2026}{}", &text[text.len() - 8..])
+}
+
+/// Parses a time the user typed: RFC 3339, `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or
+/// `YYYY-MM-DD HH:MM:SS` (the last three in UTC).
+pub fn parse_time_input(text: &str) -> Result<OffsetDateTime, String> {
+    let text = text.trim();
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at);
+    }
+    let with_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    if let Ok(at) = PrimitiveDateTime::parse(text, &with_seconds) {
+        return Ok(at.assume_utc());
+    }
+    let with_minutes = format_description!("[year]-[month]-[day] [hour]:[minute]");
+    if let Ok(at) = PrimitiveDateTime::parse(text, &with_minutes) {
+        return Ok(at.assume_utc());
+    }
+    let day = format_description!("[year]-[month]-[day]");
+    if let Ok(date) = Date::parse(text, &day) {
+        return Ok(date.midnight().assume_utc());
+    }
+    Err(format!(
+        "{text:?} is not a time: use 2024-03-01, 2024-03-01 10:15 or RFC 3339"
+    ))
+}
+
+/// A byte count for people: `512 B`, `64 KB`, `5.2 MB`.
+pub fn format_bytes(bytes: usize) -> String {
+    const KB: f64 = 1024.0;
+    let value = bytes as f64;
+    if value < KB {
+        format!("{bytes} B")
+    } else if value < KB * KB {
+        format!("{:.0} KB", value / KB)
+    } else {
+        format!("{:.1} MB", value / (KB * KB))
+    }
+}
+
+/// A count with thousands separators: `1,000,000`.
+pub fn format_count(count: u64) -> String {
+    let digits = count.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn times_the_user_types_are_read_in_utc() {
+        let expected = datetime!(2024-03-01 10:15 UTC);
+        assert_eq!(parse_time_input("2024-03-01 10:15"), Ok(expected));
+        assert_eq!(parse_time_input(" 2024-03-01T11:15:00+01:00 "), Ok(expected));
+        assert_eq!(
+            parse_time_input("2024-03-01"),
+            Ok(datetime!(2024-03-01 0:00 UTC))
+        );
+        assert!(parse_time_input("yesterday").is_err());
+    }
+
+    #[test]
+    fn figures_are_readable() {
+        assert_eq!(format_count(1_000_000), "1,000,000");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_bytes(5 * 1024 * 1024 + 300_000), "5.3 MB");
+        assert_eq!(format_time(datetime!(2024-03-01 11:15:03 +1)), "2024-03-01 10:15:03");
+    }
+}

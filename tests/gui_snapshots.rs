@@ -1,0 +1,104 @@
+//! Image snapshots of stable screens at a fixed size with a fixed clock
+//! (`tests/snapshots/gui_*.png`; `UPDATE_SNAPSHOTS=1` rewrites them), and the
+//! README screenshots (`screenshots/*.png`, written by every run).
+//!
+//! The stores live at fixed paths so that the status bar, which shows the
+//! file's path, is the same on every run.
+
+mod gui_support;
+
+use std::path::{Path, PathBuf};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use gui_support::*;
+use process_workbench::app::WorkbenchApp;
+use process_workbench::app::command::{Command, ThemeChoice};
+use process_workbench::views::EventRef;
+
+/// A fresh folder at a fixed path for one snapshot's store.
+fn fixed_folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join("pw-gui-snapshots").join(name);
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("create the snapshot folder");
+    folder
+}
+
+fn snapshot_harness(file: PathBuf, data_dir: &Path) -> Harness<'static, WorkbenchApp> {
+    let mut app = app(Some(file), data_dir);
+    app.send(Command::SetTheme(ThemeChoice::Dark));
+    let mut harness = Harness::builder()
+        .with_size(SIZE)
+        .with_max_steps(50)
+        .with_render_cursor(false)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    settle(&mut harness);
+    harness
+}
+
+fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
+    let image = harness.render().expect("render the window");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("screenshots")
+        .join(format!("{name}.png"));
+    image.save(&path).expect("write the screenshot");
+}
+
+#[test]
+fn the_stream_browser() {
+    let folder = fixed_folder("streams");
+    let path = folder.join("orders.redb");
+    let sample = sample_store(&path);
+    let mut harness = snapshot_harness(path, &folder);
+    harness.get_by_label(&sample.failed_stream).click();
+    settle(&mut harness);
+    harness.get_by_label("SwitchRejected");
+    save_screenshot(&mut harness, "main-window");
+    harness.snapshot("gui_streams");
+}
+
+#[test]
+fn an_event_in_detail() {
+    let folder = fixed_folder("detail");
+    let path = folder.join("orders.redb");
+    let sample = sample_store(&path);
+    let mut harness = snapshot_harness(path, &folder);
+    harness.get_by_label(&sample.effect_stream).click();
+    settle(&mut harness);
+    harness.state_mut().send(Command::SelectEvent(EventRef {
+        position: 5,
+        stream_id: Some(sample.effect_stream.clone()),
+        version: Some(1),
+    }));
+    settle(&mut harness);
+    harness.get_by_label_contains("readings: [1 items]");
+    harness.get_by_label_contains("0: {3 keys}").click();
+    settle(&mut harness);
+    harness.render().expect("r").save("/tmp/pw-debug-detail.png").expect("s");
+    harness.get_by_label_contains("value: 1034").click();
+    settle(&mut harness);
+    harness.get_by_label("$.readings[0].value");
+    save_screenshot(&mut harness, "event-detail");
+    harness.snapshot("gui_event_detail");
+}
+
+#[test]
+fn the_event_log() {
+    let folder = fixed_folder("log");
+    let path = folder.join("orders.redb");
+    sample_store(&path);
+    let mut harness = snapshot_harness(path, &folder);
+    harness.get_by_label("Event log").click();
+    settle(&mut harness);
+    harness.snapshot("gui_event_log");
+}
+
+#[test]
+fn a_file_that_is_not_a_store() {
+    let folder = fixed_folder("not-a-store");
+    let path = folder.join("inventory.redb");
+    foreign_redb(&path);
+    let mut harness = snapshot_harness(path, &folder);
+    harness.get_by_label("Not a process store");
+    harness.snapshot("gui_not_a_store");
+}
