@@ -162,6 +162,13 @@ pub fn check(path: &Path) -> Result<(), CliError> {
     )))
 }
 
+/// `repair FILE`.
+pub fn repair(path: &Path) -> Result<(), CliError> {
+    Store::repair(path)?;
+    println!("{}: repaired", path.display());
+    Ok(())
+}
+
 /// The DESIGN.md shape of a dead letter in listings.
 fn dead_letter_json(letter: &DeadLetter) -> Value {
     json!({

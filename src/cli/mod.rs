@@ -88,6 +88,8 @@ pub enum Command {
     },
     /// Integrity check: exit 1 when an invariant is broken.
     Check { file: PathBuf },
+    /// Repair a store that was not closed cleanly (rewrites the file).
+    Repair { file: PathBuf },
     /// List dead letters.
     DeadLetters {
         file: PathBuf,
@@ -266,6 +268,7 @@ pub fn run(command: Command) -> Result<(), CliError> {
             stream,
         } => import_cmd::export(&file, &jsonl, stream.as_deref()),
         Command::Check { file } => commands::check(&file),
+        Command::Repair { file } => commands::repair(&file),
         Command::DeadLetters { file, status, json } => {
             commands::dead_letters(&file, status.as_deref(), json)
         }

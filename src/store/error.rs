@@ -26,7 +26,7 @@ pub enum OpenError {
     },
     #[error("{}: locked by another process that has it open for writing (close it there, or open a copy)", .0.display())]
     Locked(PathBuf),
-    #[error("{}: the file was not closed cleanly and needs repair (open it for writing to repair it)", .0.display())]
+    #[error("{}: the file was not closed cleanly and needs repair (run `process-workbench repair FILE`; it rewrites the file)", .0.display())]
     NeedsRepair(PathBuf),
     #[error("{}: the file is damaged: {detail}", path.display())]
     Corrupt { path: PathBuf, detail: String },

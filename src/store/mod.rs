@@ -60,16 +60,29 @@ impl Store {
     }
 
     /// Opens an existing store for writing. A file that was not closed cleanly
-    /// is repaired by redb here: writing was asked for.
+    /// is refused with [`OpenError::NeedsRepair`]: repairing rewrites it, which
+    /// only [`Store::repair`] does, when asked.
     pub fn open_writable(path: impl AsRef<Path>) -> Result<Store, OpenError> {
         let path = path.as_ref().to_path_buf();
-        check_file(&path)?;
-        // Refuse what is not a store before opening it for writing, so that a
-        // foreign redb file is never touched.
+        // Refuse what is not a healthy store before opening it for writing, so
+        // that a foreign or damaged file is never touched.
+        drop(Store::open(&path)?);
+        Store::open_writable_unchecked(path)
+    }
+
+    /// Repairs a store that was not closed cleanly (redb rebuilds its
+    /// allocator state) and leaves it closed. Refuses what is not a store.
+    pub fn repair(path: impl AsRef<Path>) -> Result<(), OpenError> {
+        let path = path.as_ref().to_path_buf();
         match Store::open(&path) {
             Ok(_) | Err(OpenError::NeedsRepair(_)) => {}
             Err(other) => return Err(other),
         }
+        drop(Store::open_writable_unchecked(path)?);
+        Ok(())
+    }
+
+    fn open_writable_unchecked(path: PathBuf) -> Result<Store, OpenError> {
         let database = guarded_open(&path, || {
             redb::Builder::new().set_cache_size(CACHE_BYTES).open(&path)
         })?;

@@ -68,8 +68,12 @@ pub fn shipment_definition() -> Definition {
 pub fn order_store(dir: &Path) -> (Store, Engine) {
     let store = Store::create(dir.join("orders.redb")).expect("create");
     let mut engine = Engine::load(&store).expect("engine");
-    engine.install_definition(&store, order_definition()).expect("install");
-    engine.install_definition(&store, shipment_definition()).expect("install");
+    engine
+        .install_definition(&store, order_definition())
+        .expect("install");
+    engine
+        .install_definition(&store, shipment_definition())
+        .expect("install");
     (store, engine)
 }
 

@@ -1,0 +1,129 @@
+//! Speed of the core (issue 2), measured in one run:
+//!
+//! 1. `demo --processes N` (default 100,000) against a plain redb bulk insert of
+//!    the same event records (their JSON bytes, one table, same batch size);
+//! 2. opening a store and reading `inspect`'s summary on a 1,000-process store
+//!    and on the large one.
+//!
+//! Run: `cargo run --release --example bench_core [-- PROCESSES]`
+
+use std::time::{Duration, Instant};
+
+use process_workbench::demo::{self, DEMO_NOW, DemoOptions};
+use process_workbench::store::{Store, Summary};
+use redb::TableDefinition;
+
+const PLAIN: TableDefinition<u64, &[u8]> = TableDefinition::new("plain");
+const BATCH: usize = 4096;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let processes: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir()?;
+
+    let large = dir.path().join("large.redb");
+    let started = Instant::now();
+    demo::generate(
+        &large,
+        DemoOptions {
+            processes,
+            seed: 42,
+        },
+        |_, _| true,
+    )?;
+    let demo_time = started.elapsed();
+    let (events, bytes) = {
+        let store = Store::open(&large)?;
+        let reader = store.read()?;
+        let total = reader.last_position()?;
+        let mut all = Vec::with_capacity(usize::try_from(total)?);
+        let mut from = 1;
+        loop {
+            let page = reader.log_raw(from, 65_536)?;
+            let Some((last, _)) = page.last() else { break };
+            from = last + 1;
+            all.extend(page.into_iter().map(|(_, bytes)| bytes));
+        }
+        let bytes: usize = all.iter().map(Vec::len).sum();
+        (all, bytes)
+    };
+
+    let plain_path = dir.path().join("plain.redb");
+    let started = Instant::now();
+    {
+        let db = redb::Database::create(&plain_path)?;
+        for (batch_index, batch) in events.chunks(BATCH).enumerate() {
+            let mut tx = db.begin_write()?;
+            tx.set_durability(redb::Durability::None)?;
+            {
+                let mut table = tx.open_table(PLAIN)?;
+                for (offset, record) in batch.iter().enumerate() {
+                    table.insert((batch_index * BATCH + offset) as u64 + 1, record.as_slice())?;
+                }
+            }
+            tx.commit()?;
+        }
+        let tx = db.begin_write()?;
+        tx.commit()?;
+    }
+    let plain_time = started.elapsed();
+    let per_record = |time: Duration| time.as_secs_f64() * 1e6 / events.len() as f64;
+
+    let small = dir.path().join("small.redb");
+    demo::generate(
+        &small,
+        DemoOptions {
+            processes: 1000,
+            seed: 42,
+        },
+        |_, _| true,
+    )?;
+    let inspect_small = median_inspect(&small)?;
+    let inspect_large = median_inspect(&large)?;
+
+    println!(
+        "demo --processes {processes}: {} events ({:.0} MB of event JSON)",
+        events.len(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  demo:              {:>8.2} s  {:>6.2} µs/event",
+        demo_time.as_secs_f64(),
+        per_record(demo_time)
+    );
+    println!(
+        "  plain redb insert: {:>8.2} s  {:>6.2} µs/event",
+        plain_time.as_secs_f64(),
+        per_record(plain_time)
+    );
+    println!(
+        "  demo speed per record = {:.2} × the plain insert",
+        plain_time.as_secs_f64() / demo_time.as_secs_f64()
+    );
+    println!("inspect (open + summary, median of 7):");
+    println!(
+        "  1,000 processes:   {:>8.2} ms",
+        inspect_small.as_secs_f64() * 1e3
+    );
+    println!(
+        "  {processes} processes: {:>8.2} ms  ({:.2} × the small store)",
+        inspect_large.as_secs_f64() * 1e3,
+        inspect_large.as_secs_f64() / inspect_small.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn median_inspect(path: &std::path::Path) -> Result<Duration, Box<dyn std::error::Error>> {
+    let mut times = Vec::new();
+    for _ in 0..7 {
+        let started = Instant::now();
+        let store = Store::open(path)?;
+        let summary = Summary::read(&store.read()?, DEMO_NOW)?;
+        std::hint::black_box(summary);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
