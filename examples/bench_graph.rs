@@ -69,12 +69,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let events: Vec<NewEvent> = (0..per_stream)
             .map(|index| {
                 let mut event = NewEvent::new(
-                    if index == 0 { "SupplyStartRequested" } else { "StepCompleted" },
+                    if index == 0 {
+                        "SupplyStartRequested"
+                    } else {
+                        "StepCompleted"
+                    },
                     T0,
                     json!({"step": index, "meter": format!("DE{stream:06}")}),
                 );
                 event.event_id = Some(id(stream, index));
-                event.causation_id = Some(if index == 0 { starter } else { id(stream, index - 1) });
+                event.causation_id = Some(if index == 0 {
+                    starter
+                } else {
+                    id(stream, index - 1)
+                });
                 if stream > 0 && index > 0 && index % 10 == 0 {
                     event.other_causes = vec![id(stream - 1, index)];
                 }
@@ -82,7 +90,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         store.write_with(Durability::None, |w| {
-            let mut stream_info = info(format!("supply-{stream:04}"), ["supply", "grid", "billing"][stream as usize % 3]);
+            let mut stream_info = info(
+                format!("supply-{stream:04}"),
+                ["supply", "grid", "billing"][stream as usize % 3],
+            );
             w.append(&mut stream_info, 0, events, T0).map(|_| ())
         })?;
     }

@@ -37,7 +37,10 @@ fn build_store(path: &Path, streams: u64) -> Result<(), StoreError> {
                 let (status, error) = match n % 20 {
                     0 => (
                         StreamStatus::Failed,
-                        Some(format!("delivery to grid operator {} failed after 5 attempts", n % 97)),
+                        Some(format!(
+                            "delivery to grid operator {} failed after 5 attempts",
+                            n % 97
+                        )),
                     ),
                     1..=5 => (StreamStatus::Running, None),
                     _ => (StreamStatus::Completed, None),
@@ -92,7 +95,11 @@ impl Headless {
                 clock: Clock::Fixed(datetime!(2024-06-01 0:00 UTC)),
             },
         );
-        Headless { ctx, app, time: 0.0 }
+        Headless {
+            ctx,
+            app,
+            time: 0.0,
+        }
     }
 
     /// Runs one frame with `events`; returns its CPU time (ui + tessellation).
@@ -117,7 +124,10 @@ impl Headless {
     fn until(&mut self, what: &str, mut done: impl FnMut(&WorkbenchApp) -> bool) -> Duration {
         let started = Instant::now();
         while !done(&self.app) {
-            assert!(started.elapsed() < Duration::from_secs(600), "{what} took too long");
+            assert!(
+                started.elapsed() < Duration::from_secs(600),
+                "{what} took too long"
+            );
             self.frame(Vec::new());
             std::thread::sleep(Duration::from_micros(200));
         }
@@ -161,7 +171,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) % bound
     }
 }
@@ -171,7 +184,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
         if argument == "--streams" {
-            streams = arguments.next().ok_or("--streams needs a number")?.parse()?;
+            streams = arguments
+                .next()
+                .ok_or("--streams needs a number")?
+                .parse()?;
         }
     }
     let dir = tempfile::tempdir()?;
@@ -248,7 +264,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..10 {
             cpu += headless.frame(Vec::new());
             let drawn = headless.app.streams_mut().drawn_rows();
-            if drawn.is_some_and(|(first, last, placeholders)| first <= row && row <= last && placeholders == 0) {
+            if drawn.is_some_and(|(first, last, placeholders)| {
+                first <= row && row <= last && placeholders == 0
+            }) {
                 break;
             }
         }
@@ -277,6 +295,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         id_jumps.push(cpu);
     }
-    report("jump to a stream id (all frames until drawn)", &mut id_jumps);
+    report(
+        "jump to a stream id (all frames until drawn)",
+        &mut id_jumps,
+    );
     Ok(())
 }

@@ -39,7 +39,7 @@ const ACTIVITIES: [&str; 14] = [
 ];
 
 /// Writes a XES log of about `events` events; returns the exact count.
-fn generate(path: &Path, events: u64) -> std::io::Result<u64> {
+fn generate(path: &Path, events: u64) -> Result<u64, Box<dyn std::error::Error>> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(out, r#"<?xml version="1.0" encoding="utf-8" ?>"#)?;
@@ -55,7 +55,10 @@ fn generate(path: &Path, events: u64) -> std::io::Result<u64> {
         out,
         r#"	<extension name="Time" prefix="time" uri="http://www.xes-standard.org/time.xesext" />"#
     )?;
-    writeln!(out, r#"	<string key="concept:name" value="generated helpdesk" />"#)?;
+    writeln!(
+        out,
+        r#"	<string key="concept:name" value="generated helpdesk" />"#
+    )?;
     let mut written = 0u64;
     let mut case = 0u64;
     let mut start = 1_349_794_217i64; // 2012-10-09
@@ -65,7 +68,10 @@ fn generate(path: &Path, events: u64) -> std::io::Result<u64> {
         let length = rng.random_range(6..=14u64).min(events - written);
         text.clear();
         writeln!(text, "\t<trace>")?;
-        writeln!(text, r#"		<string key="concept:name" value="Case {case}" />"#)?;
+        writeln!(
+            text,
+            r#"		<string key="concept:name" value="Case {case}" />"#
+        )?;
         writeln!(
             text,
             r#"		<string key="customer" value="Value {}" />"#,
@@ -76,11 +82,12 @@ fn generate(path: &Path, events: u64) -> std::io::Result<u64> {
             let activity = ACTIVITIES[rng.random_range(0..ACTIVITIES.len())];
             let activity = if index == 0 { ACTIVITIES[0] } else { activity };
             let time = time::OffsetDateTime::from_unix_timestamp(at)
-                .map_err(std::io::Error::other)?
-                .format(&time::format_description::well_known::Rfc3339)
-                .map_err(std::io::Error::other)?;
+                .format(&time::format_description::well_known::Rfc3339);
             writeln!(text, "\t\t<event>")?;
-            writeln!(text, r#"			<string key="concept:name" value="{activity}" />"#)?;
+            writeln!(
+                text,
+                r#"			<string key="concept:name" value="{activity}" />"#
+            )?;
             writeln!(
                 text,
                 r#"			<string key="org:resource" value="Value {}" />"#,

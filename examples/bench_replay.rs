@@ -41,7 +41,10 @@ fn event(index: u64) -> NewEvent {
             "MeterRegistered",
             json!({"meter_id": "DE0001", "market_location": "51238696781", "supplier": "9900357000004", "unit": "kWh"}),
         ),
-        i if i % 500 == 499 => ("ReadingDisputed", json!({"dispute": {"by": "9900357000004", "case": format!("C-{i}")}})),
+        i if i % 500 == 499 => (
+            "ReadingDisputed",
+            json!({"dispute": {"by": "9900357000004", "case": format!("C-{i}")}}),
+        ),
         i if i % 500 == 0 => (
             "ReadingCorrected",
             json!({"reading_kwh": i as f64 * 0.25, "dispute": null, "correction": {"of": i - 1}}),
@@ -107,7 +110,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })?;
     }
     store.write(|w| w.set_meta("bench", "replay"))?;
-    println!("loaded {events} events in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "loaded {events} events in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Full fold against the floor of reading + parsing the same events.
     let reader = store.read()?;
@@ -140,7 +146,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(reader);
 
     // State at random versions, per checkpoint interval.
-    println!("interval K | build ms | checkpoints | checkpoint KiB | state_at p50 ms | p95 ms | max ms");
+    println!(
+        "interval K | build ms | checkpoints | checkpoint KiB | state_at p50 ms | p95 ms | max ms"
+    );
     for interval in [64u64, 128, 256, 512, 1024, 4096] {
         let started = Instant::now();
         let report = replay::build_checkpoints_with_interval(&store, interval, &mut |_, _| true)?;

@@ -59,10 +59,17 @@ fn json_has_the_design_shape_in_a_stable_order() {
     let path = make_store(dir.path());
     let file = path.to_str().unwrap();
     let output = run(&["graph", file, "--event", &uuid(2), "--json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     let nodes = value["nodes"].as_array().unwrap();
-    let ids: Vec<&str> = nodes.iter().map(|node| node["event_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = nodes
+        .iter()
+        .map(|node| node["event_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![uuid(1), uuid(2), uuid(3), uuid(4)]);
     assert_eq!(nodes[2]["stream_id"], "b");
     assert_eq!(nodes[2]["version"], 1);
@@ -78,9 +85,20 @@ fn json_has_the_design_shape_in_a_stable_order() {
     );
     assert_eq!(value["hidden"], 0);
     // The same bytes every time.
-    assert_eq!(run(&["graph", file, "--event", &uuid(2), "--json"]).stdout, output.stdout);
+    assert_eq!(
+        run(&["graph", file, "--event", &uuid(2), "--json"]).stdout,
+        output.stdout
+    );
 
-    let output = run(&["graph", file, "--event", &uuid(2), "--json", "--max-nodes", "2"]);
+    let output = run(&[
+        "graph",
+        file,
+        "--event",
+        &uuid(2),
+        "--json",
+        "--max-nodes",
+        "2",
+    ]);
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["nodes"].as_array().unwrap().len(), 2);
     assert_eq!(value["hidden"], 2);

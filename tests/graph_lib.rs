@@ -61,12 +61,47 @@ fn cross_stream(dir: &tempfile::TempDir) -> Store {
     let mut other = info("order-2", "order");
     store
         .write(|w| {
-            w.append(&mut order, 0, vec![event(1, "OrderPlaced", &[message], Some(conversation))], T0)?;
-            w.append(&mut order, 1, vec![event(2, "OrderConfirmed", &[id(1)], Some(conversation))], T0)?;
-            w.append(&mut shipment, 0, vec![event(3, "ShipmentRequested", &[id(2)], Some(conversation))], T0)?;
-            w.append(&mut shipment, 1, vec![event(4, "Shipped", &[id(3)], Some(conversation))], T0)?;
-            w.append(&mut invoice, 0, vec![event(5, "InvoiceIssued", &[id(2), id(4)], Some(conversation))], T0)?;
-            w.append(&mut other, 0, vec![event(6, "OrderPlaced", &[], Some(conversation))], T0)
+            w.append(
+                &mut order,
+                0,
+                vec![event(1, "OrderPlaced", &[message], Some(conversation))],
+                T0,
+            )?;
+            w.append(
+                &mut order,
+                1,
+                vec![event(2, "OrderConfirmed", &[id(1)], Some(conversation))],
+                T0,
+            )?;
+            w.append(
+                &mut shipment,
+                0,
+                vec![event(3, "ShipmentRequested", &[id(2)], Some(conversation))],
+                T0,
+            )?;
+            w.append(
+                &mut shipment,
+                1,
+                vec![event(4, "Shipped", &[id(3)], Some(conversation))],
+                T0,
+            )?;
+            w.append(
+                &mut invoice,
+                0,
+                vec![event(
+                    5,
+                    "InvoiceIssued",
+                    &[id(2), id(4)],
+                    Some(conversation),
+                )],
+                T0,
+            )?;
+            w.append(
+                &mut other,
+                0,
+                vec![event(6, "OrderPlaced", &[], Some(conversation))],
+                T0,
+            )
         })
         .unwrap();
     store
@@ -95,7 +130,14 @@ fn closure_follows_causes_and_effects_across_streams() {
     let nodes: Vec<(u128, &str, u64, Relation)> = graph
         .nodes
         .iter()
-        .map(|node| (node.event_id.as_u128(), node.stream_id.as_str(), node.version, node.relation))
+        .map(|node| {
+            (
+                node.event_id.as_u128(),
+                node.stream_id.as_str(),
+                node.version,
+                node.relation,
+            )
+        })
         .collect();
     assert_eq!(
         nodes,
@@ -111,7 +153,13 @@ fn closure_follows_causes_and_effects_across_streams() {
     let s = |n: u128| id(n).to_string();
     assert_eq!(
         edge_ids(&graph),
-        vec![(s(1), s(2)), (s(2), s(3)), (s(2), s(5)), (s(3), s(4)), (s(4), s(5))]
+        vec![
+            (s(1), s(2)),
+            (s(2), s(3)),
+            (s(2), s(5)),
+            (s(3), s(4)),
+            (s(4), s(5))
+        ]
     );
     assert_eq!((graph.hidden, graph.total), (0, 5));
 
@@ -121,7 +169,10 @@ fn closure_follows_causes_and_effects_across_streams() {
     for key in ["event_id", "stream_id", "version", "event_type", "position"] {
         assert!(json["nodes"][0].get(key).is_some(), "node lacks {key}");
     }
-    assert_eq!(json["edges"][0], json!({"from": s(1), "to": s(2), "kind": "causation"}));
+    assert_eq!(
+        json["edges"][0],
+        json!({"from": s(1), "to": s(2), "kind": "causation"})
+    );
 
     // The conversation adds order-2, which no causation reaches.
     let with_correlation = ClosureOptions {
@@ -137,8 +188,12 @@ fn closure_follows_causes_and_effects_across_streams() {
 fn unknown_event_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let store = cross_stream(&dir);
-    let error = graph::closure(&store.read().unwrap(), id(0xfeed), &ClosureOptions::default())
-        .unwrap_err();
+    let error = graph::closure(
+        &store.read().unwrap(),
+        id(0xfeed),
+        &ClosureOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(error, GraphError::UnknownEvent(_)));
     assert!(error.to_string().contains("no event with id"), "{error}");
 }
@@ -155,7 +210,11 @@ fn beyond_max_nodes_streams_collapse_into_groups_that_expand() {
     let graph = graph::closure(&reader, id(2), &options).unwrap();
     // The selected event and its nearest (order-1 v1 at distance 1, earliest first).
     assert_eq!(
-        graph.nodes.iter().map(|node| node.event_id.as_u128()).collect::<Vec<_>>(),
+        graph
+            .nodes
+            .iter()
+            .map(|node| node.event_id.as_u128())
+            .collect::<Vec<_>>(),
         vec![1, 2]
     );
     let groups: Vec<(&str, u64)> = graph
@@ -163,13 +222,19 @@ fn beyond_max_nodes_streams_collapse_into_groups_that_expand() {
         .iter()
         .map(|group| (group.key.as_str(), group.hidden))
         .collect();
-    assert_eq!(groups, vec![("stream:shipment-1", 2), ("stream:invoice-1", 1)]);
+    assert_eq!(
+        groups,
+        vec![("stream:shipment-1", 2), ("stream:invoice-1", 1)]
+    );
     assert_eq!(graph.groups[0].label, "2 more in shipment-1");
     assert_eq!(graph.hidden, 3);
     let json = graph.to_json();
     assert_eq!(json["hidden"], 3);
     assert_eq!(json["groups"][0]["group"], "stream:shipment-1");
-    assert!(edge_ids(&graph).contains(&("stream:shipment-1".to_string(), "stream:invoice-1".to_string())));
+    assert!(edge_ids(&graph).contains(&(
+        "stream:shipment-1".to_string(),
+        "stream:invoice-1".to_string()
+    )));
 
     let expanded = ClosureOptions {
         max_nodes: 2,
@@ -199,7 +264,10 @@ fn layouts_svg_cancel_and_cycles() {
     let graph = graph::closure(&reader, id(3), &ClosureOptions::default()).unwrap();
 
     let mut steps = Vec::new();
-    let layout = graph::layered(&graph, &|| false, &mut |done, total| steps.push((done, total))).unwrap();
+    let layout = graph::layered(&graph, &|| false, &mut |done, total| {
+        steps.push((done, total))
+    })
+    .unwrap();
     assert!(steps.last().is_some_and(|&(done, total)| done == total));
     assert_eq!(layout.crossings, 0);
     // Invoice (two causes, the latest via the shipment) is below the shipment.
@@ -211,7 +279,11 @@ fn layouts_svg_cancel_and_cycles() {
     assert!(svg.contains("ShipmentRequested"));
 
     let lanes = graph::lanes(&graph, &|| false, &mut |_, _| {}).unwrap();
-    let lane_names: Vec<&str> = lanes.lanes.iter().map(|lane| lane.stream_id.as_str()).collect();
+    let lane_names: Vec<&str> = lanes
+        .lanes
+        .iter()
+        .map(|lane| lane.stream_id.as_str())
+        .collect();
     assert_eq!(lane_names, vec!["order-1", "shipment-1", "invoice-1"]);
     assert!(to_svg(&graph, &lanes).contains("invoice-1"));
 
@@ -233,7 +305,10 @@ fn layouts_svg_cancel_and_cycles() {
     let graph = graph::closure(&store.read().unwrap(), id(10), &ClosureOptions::default()).unwrap();
     assert_eq!((graph.nodes.len(), graph.edges.len()), (2, 2));
     let layout = graph::layered(&graph, &|| false, &mut |_, _| {}).unwrap();
-    assert_eq!(layout.routes.iter().filter(|route| route.reversed).count(), 1);
+    assert_eq!(
+        layout.routes.iter().filter(|route| route.reversed).count(),
+        1
+    );
     assert_ne!(layout.layers[0], layout.layers[1]);
 }
 
@@ -241,11 +316,23 @@ fn layouts_svg_cancel_and_cycles() {
 fn demo_cross_stream_processes_give_their_nodes_and_edges() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.redb");
-    demo::generate(&path, DemoOptions { processes: 30, seed: 7 }, |_, _| true).unwrap();
+    demo::generate(
+        &path,
+        DemoOptions {
+            processes: 30,
+            seed: 7,
+        },
+        |_, _| true,
+    )
+    .unwrap();
     let store = Store::open(&path).unwrap();
     let reader = store.read().unwrap();
     let log = reader.log(1, usize::MAX).unwrap();
-    let stream_of = |id: Uuid| log.iter().find(|event| event.event_id == id).map(|event| event.stream_id.clone());
+    let stream_of = |id: Uuid| {
+        log.iter()
+            .find(|event| event.event_id == id)
+            .map(|event| event.stream_id.clone())
+    };
     // Events started by an event of another stream (a process starting another).
     let crossings: Vec<_> = log
         .iter()
@@ -255,20 +342,36 @@ fn demo_cross_stream_processes_give_their_nodes_and_edges() {
             (cause_stream != event.stream_id).then_some((cause, event.event_id))
         })
         .collect();
-    assert!(!crossings.is_empty(), "the demo has no cross-stream causation");
+    assert!(
+        !crossings.is_empty(),
+        "the demo has no cross-stream causation"
+    );
     for (cause, effect) in crossings.iter().take(10) {
         let graph = graph::closure(&reader, *cause, &ClosureOptions::default()).unwrap();
         let from = graph.index_of(*cause).unwrap();
-        let to = graph.index_of(*effect).expect("the effect in another stream is a node");
-        assert!(graph.edges.iter().any(|edge| edge.from == from && edge.to == to));
-        let streams: BTreeSet<&str> = graph.vertices().map(|vertex| match vertex {
-            Vertex::Event(node) => node.stream_id.as_str(),
-            Vertex::Group(group) => group.stream_id.as_str(),
-        }).collect();
+        let to = graph
+            .index_of(*effect)
+            .expect("the effect in another stream is a node");
+        assert!(
+            graph
+                .edges
+                .iter()
+                .any(|edge| edge.from == from && edge.to == to)
+        );
+        let streams: BTreeSet<&str> = graph
+            .vertices()
+            .map(|vertex| match vertex {
+                Vertex::Event(node) => node.stream_id.as_str(),
+                Vertex::Group(group) => group.stream_id.as_str(),
+            })
+            .collect();
         assert!(streams.len() >= 2);
         for node in &graph.nodes {
             let stored = reader.event_by_id(node.event_id).unwrap().unwrap();
-            assert_eq!((node.stream_id.as_str(), node.version), (stored.stream_id.as_str(), stored.version));
+            assert_eq!(
+                (node.stream_id.as_str(), node.version),
+                (stored.stream_id.as_str(), stored.version)
+            );
             assert!(node.process_type.is_some());
         }
         let layout = graph::layered(&graph, &|| false, &mut |_, _| {}).unwrap();

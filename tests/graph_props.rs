@@ -49,7 +49,10 @@ fn build(dir: &std::path::Path, specs: &[Spec]) -> (Store, Vec<Uuid>) {
         let mut causes: Vec<Uuid> = if index == 0 {
             Vec::new()
         } else {
-            spec.causes.iter().map(|cause| ids[cause.index(index)]).collect()
+            spec.causes
+                .iter()
+                .map(|cause| ids[cause.index(index)])
+                .collect()
         };
         causes.sort();
         causes.dedup();

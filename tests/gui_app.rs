@@ -31,7 +31,16 @@ fn a_store_opens_with_its_summary_streams_and_status_bar() {
     assert_eq!(store.summary.streams.total, sample.streams);
 
     // Navigation, summary, table, status bar.
-    for label in ["Streams", "Event log", "Graph", "Replay", "Outbox", "Deadlines", "Dead letters", "Audit"] {
+    for label in [
+        "Streams",
+        "Event log",
+        "Graph",
+        "Replay",
+        "Outbox",
+        "Deadlines",
+        "Dead letters",
+        "Audit",
+    ] {
         harness.get_by_label(label);
     }
     harness.get_by_label("switch-0001");
@@ -73,7 +82,9 @@ fn filters_search_and_sort_change_the_rows() {
 
     // Prefix search uses the index.
     harness.get_by_label("Search stream id").click();
-    harness.get_by_label("Search stream id").type_text("meter-000");
+    harness
+        .get_by_label("Search stream id")
+        .type_text("meter-000");
     settle(&mut harness);
     harness.get_by_label("meter-0002");
     assert!(harness.query_by_label("switch-0002").is_none());
@@ -137,26 +148,43 @@ fn selecting_a_stream_and_an_event_shows_the_detail_and_links_lead_to_the_cause(
     harness.get_by_label("Copy event JSON");
 
     // Select a node: its path and value can be copied.
-    harness.get_by_label_contains("market_location: \"DE000145457680002\"").click();
+    harness
+        .get_by_label_contains("market_location: \"DE000145457680002\"")
+        .click();
     settle(&mut harness);
     harness.get_by_label("$.market_location");
     harness.get_by_label("Copy path").click();
     harness.step();
     let copied = copied_texts(&harness);
-    assert!(copied.contains(&"$.market_location".to_string()), "{copied:?}");
+    assert!(
+        copied.contains(&"$.market_location".to_string()),
+        "{copied:?}"
+    );
 
     // Follow the causation link to the switch that caused the reading.
     let cause = short_id(sample.cause_event);
-    harness.get_all_by_label(&cause).next().expect("a cause link").click();
+    harness
+        .get_all_by_label(&cause)
+        .next()
+        .expect("a cause link")
+        .click();
     settle(&mut harness);
     let selection = harness.state().selection().clone();
-    assert_eq!(selection.stream.as_deref(), Some(sample.cause_stream.as_str()));
+    assert_eq!(
+        selection.stream.as_deref(),
+        Some(sample.cause_stream.as_str())
+    );
     assert_eq!(selection.event.and_then(|event| event.version), Some(2));
-    assert!(harness.query_all_by_label("SwitchConfirmed").count() >= 2, "row and heading");
+    assert!(
+        harness.query_all_by_label("SwitchConfirmed").count() >= 2,
+        "row and heading"
+    );
     harness.get_by_label_contains("amount: 42.0");
 }
 
-fn copied_texts(harness: &egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>) -> Vec<String> {
+fn copied_texts(
+    harness: &egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,
+) -> Vec<String> {
     harness
         .output()
         .platform_output
@@ -216,7 +244,10 @@ fn the_event_log_filters_by_json_path_and_exports_jsonl() {
     harness.get_by_label_contains("JSONPath:");
 
     // Export the filtered events.
-    harness.state_mut().event_log_mut().set_json_path("$.readings[?@.value > 1100]");
+    harness
+        .state_mut()
+        .event_log_mut()
+        .set_json_path("$.readings[?@.value > 1100]");
     settle(&mut harness);
     let out = dir.path().join("readings.jsonl");
     let store = Arc::clone(&harness.state().store().expect("open").store);
@@ -225,9 +256,20 @@ fn the_event_log_filters_by_json_path_and_exports_jsonl() {
         .event_log_mut()
         .export_to(&store, out.clone(), None);
     settle(&mut harness);
-    let outcome = harness.state_mut().event_log_mut().export_outcome().cloned();
+    let outcome = harness
+        .state_mut()
+        .event_log_mut()
+        .export_outcome()
+        .cloned();
     assert!(
-        matches!(outcome, Some(ExportOutcome::Written { events: 4, skipped: 0, .. })),
+        matches!(
+            outcome,
+            Some(ExportOutcome::Written {
+                events: 4,
+                skipped: 0,
+                ..
+            })
+        ),
         "{outcome:?}"
     );
     let text = std::fs::read_to_string(&out).expect("the export");
@@ -248,13 +290,18 @@ fn the_jump_box_finds_events_and_streams() {
     let (dir, path, sample) = opened("orders.redb");
     let mut harness = harness(app(Some(path), dir.path()));
     settle(&mut harness);
-    harness.state_mut().send(Command::JumpTo(sample.cause_event.to_string()));
+    harness
+        .state_mut()
+        .send(Command::JumpTo(sample.cause_event.to_string()));
     settle(&mut harness);
     assert_eq!(
         harness.state().selection().stream.as_deref(),
         Some(sample.cause_stream.as_str())
     );
-    assert!(harness.query_all_by_label("SwitchConfirmed").count() >= 2, "row and heading");
+    assert!(
+        harness.query_all_by_label("SwitchConfirmed").count() >= 2,
+        "row and heading"
+    );
 
     harness.get_by_label("Jump to event or stream id").click();
     harness
@@ -262,9 +309,14 @@ fn the_jump_box_finds_events_and_streams() {
         .type_text("meter-0011");
     harness.key_press(egui::Key::Enter);
     settle(&mut harness);
-    assert_eq!(harness.state().selection().stream.as_deref(), Some("meter-0011"));
+    assert_eq!(
+        harness.state().selection().stream.as_deref(),
+        Some("meter-0011")
+    );
 
-    harness.state_mut().send(Command::JumpTo("nothing-like-it".to_string()));
+    harness
+        .state_mut()
+        .send(Command::JumpTo("nothing-like-it".to_string()));
     settle(&mut harness);
     harness.get_by_label("There is no event or stream with id nothing-like-it.");
 }
@@ -370,5 +422,77 @@ fn the_panels_and_theme_are_settings() {
     settle(&mut harness);
     let settings = harness.state().settings().clone();
     assert!(!settings.show_detail);
-    assert_eq!(settings.theme, process_workbench::app::command::ThemeChoice::Light);
+    assert_eq!(
+        settings.theme,
+        process_workbench::app::command::ThemeChoice::Light
+    );
+}
+
+#[test]
+fn without_a_file_the_demo_store_is_made_on_first_start_and_reused() {
+    let data = tempfile::tempdir().expect("temporary folder");
+    let mut harness = harness(app(None, data.path()));
+    settle(&mut harness);
+    let store = harness.state().store().expect("the demo store is open");
+    assert!(store.is_demo);
+    assert_eq!(store.file, data.path().join("demo.redb"));
+    assert!(store.summary.streams.total > 0);
+    assert!(!store.is_writable());
+    let streams = store.summary.streams.total;
+    assert!(
+        harness.state().settings().recent_files.is_empty(),
+        "the demo store is not a recent file"
+    );
+    drop(harness);
+
+    // The second start opens the same file.
+    let mut again = gui_support::harness(app(None, data.path()));
+    settle(&mut again);
+    assert_eq!(
+        again
+            .state()
+            .store()
+            .expect("open again")
+            .summary
+            .streams
+            .total,
+        streams
+    );
+}
+
+#[test]
+fn the_event_log_filters_by_time_range_and_event_type() {
+    let (dir, path, sample) = opened("orders.redb");
+    let mut harness = harness(app(Some(path), dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Event log").click();
+    settle(&mut harness);
+
+    // Event p happened at 08:00 + 7p minutes: 09:00–10:00 holds positions 9 to 17.
+    harness.get_by_label("From 2024-03-01").click();
+    harness
+        .get_by_label("From 2024-03-01")
+        .type_text("2024-02-01 09:00");
+    harness.get_by_label("To 2024-03-31").click();
+    harness
+        .get_by_label("To 2024-03-31")
+        .type_text("2024-02-01 10:00");
+    harness.get_by_label("Filter").click();
+    settle(&mut harness);
+    harness.get_by_label(&format!("9 of {} events match", sample.events));
+
+    // And of those, the one rejection (switch-0004 at 09:31).
+    harness.get_by_label("Event type filter").click();
+    harness.run_steps(2);
+    harness.get_by_label("SwitchRejected (3)").click();
+    settle(&mut harness);
+    harness.get_by_label(&format!("1 of {} events match", sample.events));
+    harness.get_by_label("switch-0004");
+
+    // A time that is not one says so.
+    harness.get_by_label("To 2024-03-31").click();
+    harness.get_by_label("To 2024-03-31").type_text(" tomorrow");
+    harness.get_by_label("Filter").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("is not a time");
 }

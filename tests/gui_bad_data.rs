@@ -11,7 +11,10 @@ use gui_support::*;
 use process_workbench::app::command::Command;
 use process_workbench::views::{EventRef, View};
 
-fn select(harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>, position: u64) {
+fn select(
+    harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,
+    position: u64,
+) {
     harness.state_mut().send(Command::SelectEvent(EventRef {
         position,
         stream_id: Some("odd-0001".to_string()),
@@ -21,7 +24,9 @@ fn select(harness: &mut egui_kittest::Harness<'_, process_workbench::app::Workbe
 }
 
 /// The slowest of a few frames, as a guard against layout of whole megabytes.
-fn slowest_frame(harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>) -> Duration {
+fn slowest_frame(
+    harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,
+) -> Duration {
     (0..5)
         .map(|_| {
             let started = Instant::now();
@@ -33,7 +38,10 @@ fn slowest_frame(harness: &mut egui_kittest::Harness<'_, process_workbench::app:
 }
 
 /// Scrolls the scroll area under `at` to its end with the mouse wheel.
-fn scroll_down_at(harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>, at: egui::Pos2) {
+fn scroll_down_at(
+    harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,
+    at: egui::Pos2,
+) {
     harness.hover_at(at);
     harness.event(egui::Event::MouseWheel {
         unit: egui::MouseWheelUnit::Point,

@@ -74,7 +74,6 @@ fn an_event_in_detail() {
     harness.get_by_label_contains("readings: [1 items]");
     harness.get_by_label_contains("0: {3 keys}").click();
     settle(&mut harness);
-    harness.render().expect("r").save("/tmp/pw-debug-detail.png").expect("s");
     harness.get_by_label_contains("value: 1034").click();
     settle(&mut harness);
     harness.get_by_label("$.readings[0].value");

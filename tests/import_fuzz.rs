@@ -120,7 +120,10 @@ impl Harness {
         let result = import_into(&self.store, self.format, &self.input, &mut |_| true);
         if let Err(error) = &result {
             let message = error.to_string();
-            assert!(!message.is_empty() && !message.contains('\n'), "{message:?}");
+            assert!(
+                !message.is_empty() && !message.contains('\n'),
+                "{message:?}"
+            );
         }
     }
 

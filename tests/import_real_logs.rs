@@ -45,11 +45,19 @@ fn running_example_maps_traces_and_attributes() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("running.pwb");
-    import_file(&path, Format::Xes, &data.join("running-example.xes"), &mut |_| true)
-        .expect("import");
+    import_file(
+        &path,
+        Format::Xes,
+        &data.join("running-example.xes"),
+        &mut |_| true,
+    )
+    .expect("import");
     let store = Store::open(&path).expect("open");
     let reader = store.read().expect("read");
-    let info = reader.stream("3").expect("read").expect("trace 3 is a stream");
+    let info = reader
+        .stream("3")
+        .expect("read")
+        .expect("trace 3 is a stream");
     assert_eq!(info.process_type, "running-example");
     assert_eq!(info.version, 9);
     assert_eq!(info.metadata["attributes"]["creator"], "Fluxicon Nitro");
@@ -95,7 +103,14 @@ fn imports_are_deterministic_and_reimports_get_new_streams() {
     assert_eq!(report.streams, 6);
     assert_eq!(figures(&first), (12, 84, 8, 6));
     let store = Store::open(&first).expect("open");
-    assert!(store.read().expect("read").stream("3#2").expect("read").is_some());
+    assert!(
+        store
+            .read()
+            .expect("read")
+            .stream("3#2")
+            .expect("read")
+            .is_some()
+    );
     drop(store);
     assert_checks(&first);
 }
@@ -154,7 +169,11 @@ fn ocel2_example_spans_objects() {
     assert!(po1.metadata["attribute_history"].is_array());
     let in_po1 = reader.stream_events("PO1", 1, 100).expect("events");
     assert_eq!(in_po1.len() as u64, po1.version);
-    assert!(in_po1.iter().any(|event| event.event_id == create_po.event_id));
+    assert!(
+        in_po1
+            .iter()
+            .any(|event| event.event_id == create_po.event_id)
+    );
 }
 
 #[test]
@@ -178,7 +197,10 @@ fn small_xes_maps_every_attribute_type() {
     assert_eq!(payload["ref"], "0b3e");
     assert_eq!(payload["time:timestamp"], "2020-01-01T10:00:00+01:00");
     assert_eq!(payload["tags"], serde_json::json!(["red", "blue"]));
-    assert_eq!(payload["address"], serde_json::json!({"city": "Ghent", "zip": 9000}));
+    assert_eq!(
+        payload["address"],
+        serde_json::json!({"city": "Ghent", "zip": 9000})
+    );
     assert_eq!(
         payload["nested"],
         serde_json::json!({"value": "top", "children": {"inner": "deep"}})
@@ -194,7 +216,15 @@ fn ocel1_events_have_several_streams_and_causes() {
     assert_eq!(Format::detect(&input), Some(Format::Ocel));
     let path = dir.path().join("ocel1.pwb");
     let report = import_file(&path, Format::Ocel, &input, &mut |_| true).expect("import");
-    assert_eq!((report.events, report.objects, report.streams, report.skipped), (3, 3, 2, 1));
+    assert_eq!(
+        (
+            report.events,
+            report.objects,
+            report.streams,
+            report.skipped
+        ),
+        (3, 3, 2, 1)
+    );
     assert_checks(&path);
     let store = Store::open(&path).expect("open");
     let reader = store.read().expect("read");
@@ -205,7 +235,10 @@ fn ocel1_events_have_several_streams_and_causes() {
     assert_eq!(ship.other_streams.len(), 1);
     assert_eq!(ship.causation_id, Some(events[0].event_id));
     assert_eq!(ship.other_causes, vec![events[1].event_id]);
-    assert_eq!(reader.effects_of(events[1].event_id).expect("effects"), vec![ship.event_id]);
+    assert_eq!(
+        reader.effects_of(events[1].event_id).expect("effects"),
+        vec![ship.event_id]
+    );
     let order = reader.stream("o1").expect("read").expect("o1");
     assert_eq!(order.process_type, "order");
     assert_eq!(order.metadata["attributes"]["customer"], "ACME");

@@ -73,11 +73,17 @@ fn export_then_import_gives_the_same_events() {
     assert_checks(&copy);
     let (streams, events, types, variants) = figures(&copy);
     let (o_streams, o_events, o_types, o_variants) = figures(&original);
-    assert_eq!((streams, events, types, variants), (o_streams, o_events, o_types, o_variants));
+    assert_eq!(
+        (streams, events, types, variants),
+        (o_streams, o_events, o_types, o_variants)
+    );
 
     // The same events again: refused, nothing changed.
     let error = import_file(&copy, Format::Jsonl, &jsonl, &mut |_| true).expect_err("duplicates");
-    assert!(error.to_string().contains("export.jsonl: line 1: event "), "{error}");
+    assert!(
+        error.to_string().contains("export.jsonl: line 1: event "),
+        "{error}"
+    );
     assert_eq!(export_text(&copy, None), exported);
 }
 
@@ -117,11 +123,21 @@ fn cli_import_and_export() {
         .arg(&input)
         .output()
         .expect("run import");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
-    assert!(stdout.starts_with("imported 5 events in 3 streams, 1 skipped"), "{stdout}");
-    assert!(output.stderr.is_empty(), "no progress when stderr is not a terminal");
+    assert!(
+        stdout.starts_with("imported 5 events in 3 streams, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "no progress when stderr is not a terminal"
+    );
 
     let out = dir.path().join("out.jsonl");
     let output = Command::new(binary)
@@ -132,8 +148,15 @@ fn cli_import_and_export() {
         .args(["--stream", "a"])
         .output()
         .expect("run export");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(std::fs::read_to_string(&out).expect("read").lines().count(), 2);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read").lines().count(),
+        2
+    );
 
     let broken = write_file(dir.path(), "broken.xes", b"<log><trace></log>");
     let output = Command::new(binary)

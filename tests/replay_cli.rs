@@ -72,7 +72,11 @@ fn json_has_the_design_shape() {
     let file = path.to_str().unwrap();
 
     let output = run(&["replay", file, "--stream", "s-1", "--json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["stream_id"], "s-1");
     assert_eq!(value["version"], 2);
@@ -80,12 +84,20 @@ fn json_has_the_design_shape() {
         value["state"],
         json!({"process_state": "active", "data": {"meter": "M-1", "kwh": 12}})
     );
-    assert_eq!(value["diff"], json!([{"op": "replace", "path": "/data/kwh", "value": 12}]));
+    assert_eq!(
+        value["diff"],
+        json!([{"op": "replace", "path": "/data/kwh", "value": 12}])
+    );
 
     let output = run(&["replay", file, "--stream", "s-1", "--to", "1", "--json"]);
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["version"], 1);
-    assert_eq!(value["diff"].as_array().unwrap().len(), 3, "{}", value["diff"]);
+    assert_eq!(
+        value["diff"].as_array().unwrap().len(),
+        3,
+        "{}",
+        value["diff"]
+    );
 
     let output = run(&["replay", file, "--stream", "s-1", "--to", "0", "--json"]);
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -100,8 +112,14 @@ fn text_output_is_readable() {
     let output = run(&["replay", path.to_str().unwrap(), "--stream", "s-1"]);
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("stream s-1 (supply) at version 2 of 2"), "{text}");
-    assert!(text.contains("transition: active --Update--> active"), "{text}");
+    assert!(
+        text.contains("stream s-1 (supply) at version 2 of 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("transition: active --Update--> active"),
+        "{text}"
+    );
     assert!(text.contains("replace /data/kwh = 12"), "{text}");
 }
 
@@ -111,9 +129,18 @@ fn unknown_stream_and_out_of_range_exit_2_with_one_line() {
     let path = make_store(dir.path());
     let file = path.to_str().unwrap();
     for (args, needle) in [
-        (vec!["replay", file, "--stream", "nope"], "no stream \"nope\""),
-        (vec!["replay", file, "--stream", "nope", "--to", "1"], "no stream \"nope\""),
-        (vec!["replay", file, "--stream", "s-1", "--to", "3"], "version 3 is out of range"),
+        (
+            vec!["replay", file, "--stream", "nope"],
+            "no stream \"nope\"",
+        ),
+        (
+            vec!["replay", file, "--stream", "nope", "--to", "1"],
+            "no stream \"nope\"",
+        ),
+        (
+            vec!["replay", file, "--stream", "s-1", "--to", "3"],
+            "version 3 is out of range",
+        ),
     ] {
         let output = run(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");

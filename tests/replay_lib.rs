@@ -95,11 +95,21 @@ fn happy() -> Vec<NewEvent> {
 #[test]
 fn state_diff_event_and_transition_at_each_version() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(&dir, "supply", happy(), StreamStatus::Completed, Some("done"), None);
+    let store = store_with(
+        &dir,
+        "supply",
+        happy(),
+        StreamStatus::Completed,
+        Some("done"),
+        None,
+    );
     let reader = store.read().unwrap();
 
     let zero = replay::state_at(&reader, "s-1", 0).unwrap();
-    assert_eq!(zero.state.to_json(), json!({"process_state": "new", "data": {}}));
+    assert_eq!(
+        zero.state.to_json(),
+        json!({"process_state": "new", "data": {}})
+    );
     assert!(zero.diff.is_empty() && zero.event.is_none() && zero.step.is_none());
 
     let two = replay::state_at(&reader, "s-1", 2).unwrap();
@@ -111,7 +121,10 @@ fn state_diff_event_and_transition_at_each_version() {
     let Some(Step::Fired(transition)) = &two.step else {
         panic!("expected a transition, got {:?}", two.step);
     };
-    assert_eq!((transition.from.as_str(), transition.to.as_str()), ("active", "active"));
+    assert_eq!(
+        (transition.from.as_str(), transition.to.as_str()),
+        ("active", "active")
+    );
     assert_eq!(
         two.diff,
         vec![
@@ -133,39 +146,77 @@ fn state_diff_event_and_transition_at_each_version() {
         json!({"process_state": "done", "data": {"customer": "c-1", "items": [1], "total": 12}})
     );
     let shape = four.to_json();
-    for key in ["stream_id", "version", "state", "diff", "event", "step", "last_version"] {
+    for key in [
+        "stream_id",
+        "version",
+        "state",
+        "diff",
+        "event",
+        "step",
+        "last_version",
+    ] {
         assert!(shape.get(key).is_some(), "replay JSON lacks {key}");
     }
 
     let between = replay::diff_versions(&reader, "s-1", 4, 1).unwrap();
     let mut state = four.state.to_json();
-    json_patch::patch(&mut state, &serde_json::from_value::<json_patch::Patch>(Value::Array(between)).unwrap()).unwrap();
-    assert_eq!(state, replay::state_of(&reader, "s-1", 1).unwrap().to_json());
+    json_patch::patch(
+        &mut state,
+        &serde_json::from_value::<json_patch::Patch>(Value::Array(between)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        state,
+        replay::state_of(&reader, "s-1", 1).unwrap().to_json()
+    );
 }
 
 #[test]
 fn without_a_definition_the_process_state_is_null() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(&dir, "imported", happy(), StreamStatus::Completed, None, None);
+    let store = store_with(
+        &dir,
+        "imported",
+        happy(),
+        StreamStatus::Completed,
+        None,
+        None,
+    );
     let reader = store.read().unwrap();
     let replay = replay::state_at(&reader, "s-1", 4).unwrap();
     assert_eq!(replay.state.process_state, None);
     assert_eq!(replay.step, Some(Step::NoDefinition));
     assert_eq!(replay.to_json()["state"]["process_state"], Value::Null);
     let validation = replay::validate(&reader, "s-1").unwrap();
-    assert!(!validation.has_definition && validation.agrees(), "{validation:?}");
+    assert!(
+        !validation.has_definition && validation.agrees(),
+        "{validation:?}"
+    );
 }
 
 #[test]
 fn unknown_stream_and_out_of_range_versions_are_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(&dir, "supply", happy(), StreamStatus::Completed, Some("done"), None);
+    let store = store_with(
+        &dir,
+        "supply",
+        happy(),
+        StreamStatus::Completed,
+        Some("done"),
+        None,
+    );
     let reader = store.read().unwrap();
     let unknown = replay::state_at(&reader, "nope", 1).unwrap_err();
     assert!(matches!(unknown, ReplayError::UnknownStream(_)));
     assert_eq!(unknown.to_string(), "no stream \"nope\" in the store");
     let beyond = replay::state_at(&reader, "s-1", 5).unwrap_err();
-    assert!(matches!(beyond, ReplayError::VersionOutOfRange { version: 5, last: 4 }));
+    assert!(matches!(
+        beyond,
+        ReplayError::VersionOutOfRange {
+            version: 5,
+            last: 4
+        }
+    ));
     assert!(beyond.to_string().contains("0 to 4"), "{beyond}");
     assert!(replay::diff_versions(&reader, "s-1", 0, 9).is_err());
 }
@@ -178,7 +229,14 @@ fn a_rejected_event_keeps_the_state_and_validation_reports_it() {
         event("Finish", json!({"reason": "no total"})),
         event("Update", json!({"x": 1})),
     ];
-    let store = store_with(&dir, "supply", events, StreamStatus::Running, Some("active"), None);
+    let store = store_with(
+        &dir,
+        "supply",
+        events,
+        StreamStatus::Running,
+        Some("active"),
+        None,
+    );
     let reader = store.read().unwrap();
     let two = replay::state_at(&reader, "s-1", 2).unwrap();
     let Some(Step::Rejected { state, rejection }) = &two.step else {
@@ -191,16 +249,34 @@ fn a_rejected_event_keeps_the_state_and_validation_reports_it() {
 
     let validation = replay::validate(&reader, "s-1").unwrap();
     let first = validation.first_rejection.as_ref().unwrap();
-    assert_eq!((first.version, first.event_type.as_str(), first.reason.as_str()), (2, "Finish", "missing_field"));
+    assert_eq!(
+        (
+            first.version,
+            first.event_type.as_str(),
+            first.reason.as_str()
+        ),
+        (2, "Finish", "missing_field")
+    );
     assert_eq!(validation.rejections, 1);
     assert!(!validation.agrees());
-    assert!(validation.summary().contains("version 2"), "{}", validation.summary());
+    assert!(
+        validation.summary().contains("version 2"),
+        "{}",
+        validation.summary()
+    );
 }
 
 #[test]
 fn validation_agrees_then_reports_a_changed_definition() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(&dir, "supply", happy(), StreamStatus::Completed, Some("done"), None);
+    let store = store_with(
+        &dir,
+        "supply",
+        happy(),
+        StreamStatus::Completed,
+        Some("done"),
+        None,
+    );
     let validation = replay::validate(&store.read().unwrap(), "s-1").unwrap();
     assert!(validation.agrees(), "{validation:?}");
     assert_eq!(validation.replayed_status, Some(StreamStatus::Completed));
@@ -216,10 +292,15 @@ fn validation_agrees_then_reports_a_changed_definition() {
     // Under a definition without Update, version 2 is refused.
     let mut changed = definition();
     changed["transitions"].as_array_mut().unwrap().remove(1);
-    store.write(|w| w.put_definition("supply", &changed)).unwrap();
+    store
+        .write(|w| w.put_definition("supply", &changed))
+        .unwrap();
     let validation = replay::validate(&store.read().unwrap(), "s-1").unwrap();
     let first = validation.first_rejection.unwrap();
-    assert_eq!((first.version, first.reason.as_str()), (2, "transition_not_allowed"));
+    assert_eq!(
+        (first.version, first.reason.as_str()),
+        (2, "transition_not_allowed")
+    );
 }
 
 #[test]
@@ -230,7 +311,14 @@ fn failure_point_of_failed_processes() {
         event("Update", json!({"n": 1})),
         event("Fail", json!({"why": "partner down"})),
     ];
-    let store = store_with(&dir, "supply", events, StreamStatus::Failed, Some("failed"), Some("partner down"));
+    let store = store_with(
+        &dir,
+        "supply",
+        events,
+        StreamStatus::Failed,
+        Some("failed"),
+        Some("partner down"),
+    );
     let reader = store.read().unwrap();
     let point = replay::failure_point(&reader, "s-1").unwrap().unwrap();
     assert_eq!(point.version, 3);
@@ -246,15 +334,42 @@ fn failure_point_of_failed_processes() {
         operator("FailedStepRetried", Some("active")),
         event("Update", json!({})),
     ];
-    let store = store_with(&dir, "supply", events, StreamStatus::Failed, Some("active"), Some("delivery failed"));
+    let store = store_with(
+        &dir,
+        "supply",
+        events,
+        StreamStatus::Failed,
+        Some("active"),
+        Some("delivery failed"),
+    );
     let reader = store.read().unwrap();
-    assert_eq!(replay::state_of(&reader, "s-1", 3).unwrap().process_state.as_deref(), Some("active"));
+    assert_eq!(
+        replay::state_of(&reader, "s-1", 3)
+            .unwrap()
+            .process_state
+            .as_deref(),
+        Some("active")
+    );
     let point = replay::failure_point(&reader, "s-1").unwrap().unwrap();
-    assert_eq!((point.version, &point.cause), (4, &FailureCause::AfterLastEvent));
+    assert_eq!(
+        (point.version, &point.cause),
+        (4, &FailureCause::AfterLastEvent)
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(&dir, "supply", happy(), StreamStatus::Completed, Some("done"), None);
-    assert!(replay::failure_point(&store.read().unwrap(), "s-1").unwrap().is_none());
+    let store = store_with(
+        &dir,
+        "supply",
+        happy(),
+        StreamStatus::Completed,
+        Some("done"),
+        None,
+    );
+    assert!(
+        replay::failure_point(&store.read().unwrap(), "s-1")
+            .unwrap()
+            .is_none()
+    );
 }
 
 fn long_store(dir: &tempfile::TempDir, count: u64, maintain: bool) -> Store {
@@ -293,16 +408,25 @@ fn the_engine_hook_writes_a_checkpoint_every_interval() {
     let count = 2 * CHECKPOINT_INTERVAL + 40;
     let store = long_store(&dir, count, true);
     let reader = store.read().unwrap();
-    let (at, json) = reader.checkpoint_at_or_below("long", count).unwrap().unwrap();
+    let (at, json) = reader
+        .checkpoint_at_or_below("long", count)
+        .unwrap()
+        .unwrap();
     assert_eq!(at, 2 * CHECKPOINT_INTERVAL);
     let expected = replay::fold_from_start(&reader, "long", at).unwrap();
     assert_eq!(json["process_state"], json!(expected.process_state));
     assert_eq!(json["data"], expected.data);
-    let (first, _) = reader.checkpoint_at_or_below("long", at - 1).unwrap().unwrap();
+    let (first, _) = reader
+        .checkpoint_at_or_below("long", at - 1)
+        .unwrap()
+        .unwrap();
     assert_eq!(first, CHECKPOINT_INTERVAL);
     let served = replay::state_at(&reader, "long", count).unwrap();
     assert_eq!(served.checkpoint, Some(2 * CHECKPOINT_INTERVAL));
-    assert_eq!(served.state, replay::fold_from_start(&reader, "long", count).unwrap());
+    assert_eq!(
+        served.state,
+        replay::fold_from_start(&reader, "long", count).unwrap()
+    );
 }
 
 #[test]
@@ -312,20 +436,41 @@ fn stale_checkpoints_are_not_used_and_the_job_rebuilds_them() {
     let store = long_store(&dir, count, true);
     // A definition in which Update leads elsewhere: the checkpoint's state is stale.
     let mut changed = definition();
-    changed["states"].as_array_mut().unwrap().push(json!("busy"));
-    changed["transitions"].as_array_mut().unwrap().push(json!({"from": "busy", "on": "Update", "to": "active"}));
+    changed["states"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("busy"));
+    changed["transitions"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"from": "busy", "on": "Update", "to": "active"}));
     changed["transitions"][1] = json!({"from": "active", "on": "Update", "to": "busy"});
-    store.write(|w| w.put_definition("supply", &changed)).unwrap();
+    store
+        .write(|w| w.put_definition("supply", &changed))
+        .unwrap();
     let reader = store.read().unwrap();
     let served = replay::state_at(&reader, "long", count).unwrap();
     assert_eq!(served.checkpoint, None, "a stale checkpoint was used");
-    assert_eq!(served.state, replay::fold_from_start(&reader, "long", count).unwrap());
+    assert_eq!(
+        served.state,
+        replay::fold_from_start(&reader, "long", count).unwrap()
+    );
     drop(reader);
 
     let report = replay::build_checkpoints(&store, &mut |_, _| true).unwrap();
-    assert_eq!((report.streams, report.streams_rebuilt, report.checkpoints_written), (1, 1, 1));
+    assert_eq!(
+        (
+            report.streams,
+            report.streams_rebuilt,
+            report.checkpoints_written
+        ),
+        (1, 1, 1)
+    );
     let reader = store.read().unwrap();
-    assert_eq!(replay::state_at(&reader, "long", count).unwrap().checkpoint, Some(CHECKPOINT_INTERVAL));
+    assert_eq!(
+        replay::state_at(&reader, "long", count).unwrap().checkpoint,
+        Some(CHECKPOINT_INTERVAL)
+    );
     drop(reader);
     // Nothing left to do the second time.
     let again = replay::build_checkpoints(&store, &mut |_, _| true).unwrap();
@@ -337,13 +482,25 @@ fn building_checkpoints_reports_progress_and_can_be_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let count = 3 * CHECKPOINT_INTERVAL;
     let store = long_store(&dir, count, false);
-    assert!(store.read().unwrap().checkpoint_at_or_below("long", count).unwrap().is_none());
+    assert!(
+        store
+            .read()
+            .unwrap()
+            .checkpoint_at_or_below("long", count)
+            .unwrap()
+            .is_none()
+    );
 
     let cancelled = replay::build_checkpoints(&store, &mut |_, _| false).unwrap();
     assert!(cancelled.cancelled);
     assert_eq!(cancelled.checkpoints_written, 0);
     let reader = store.read().unwrap();
-    assert!(reader.checkpoint_at_or_below("long", count).unwrap().is_none());
+    assert!(
+        reader
+            .checkpoint_at_or_below("long", count)
+            .unwrap()
+            .is_none()
+    );
     assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
     drop(reader);
 
@@ -368,6 +525,12 @@ fn building_checkpoints_reports_progress_and_can_be_cancelled() {
 #[test]
 fn initial_state_helper_matches_version_zero() {
     let definition = process_workbench::engine::Definition::from_json(&definition()).unwrap();
-    assert_eq!(State::initial(Some(&definition)).process_state.as_deref(), Some("new"));
-    assert_eq!(State::initial(None).to_json(), json!({"process_state": null, "data": {}}));
+    assert_eq!(
+        State::initial(Some(&definition)).process_state.as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        State::initial(None).to_json(),
+        json!({"process_state": null, "data": {}})
+    );
 }

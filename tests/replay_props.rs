@@ -66,8 +66,12 @@ fn leaf() -> impl Strategy<Value = Value> {
 
 fn value() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(3, 16, 4, |inner| {
-        prop::collection::btree_map(prop::sample::select(vec!["x", "y", "z/w", "~q"]), inner, 0..4)
-            .prop_map(|map| Value::Object(map.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+        prop::collection::btree_map(
+            prop::sample::select(vec!["x", "y", "z/w", "~q"]),
+            inner,
+            0..4,
+        )
+        .prop_map(|map| Value::Object(map.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
     })
 }
 
@@ -108,7 +112,11 @@ fn build(
     chunk: usize,
 ) -> Store {
     let store = Store::create(dir.join("replay.redb")).unwrap();
-    let process_type = if with_definition { "supply" } else { "imported" };
+    let process_type = if with_definition {
+        "supply"
+    } else {
+        "imported"
+    };
     store
         .write(|w| w.put_definition("supply", &definition()))
         .unwrap();

@@ -178,7 +178,7 @@ impl OpenFailure {
             OpenError::NeedsRepair(_) => FailureText {
                 title: "The file needs repair",
                 message,
-                advice: "It was not closed cleanly. Repairing changes the file, so the workbench repairs a copy and leaves the original as it is.",
+                advice: "It was not closed cleanly. Repairing rewrites the file, so the workbench only repairs a copy and leaves the original as it is (`process-workbench repair FILE` repairs the original).",
                 offer_copy: false,
                 offer_repair_copy: self.mode != OpenMode::RepairCopy,
             },
@@ -187,11 +187,9 @@ impl OpenFailure {
                 message,
                 "Run `process-workbench check FILE` for the details.",
             ),
-            OpenError::AlreadyExists(_) => plain(
-                "The file already exists",
-                message,
-                "Choose another name.",
-            ),
+            OpenError::AlreadyExists(_) => {
+                plain("The file already exists", message, "Choose another name.")
+            }
             OpenError::Io { .. } => plain(
                 "The file could not be read",
                 message,
@@ -238,18 +236,19 @@ fn open_now(
             None,
         ),
         OpenMode::Writable => (
-            open_waiting(request, |path| Store::open_writable(path)).map_err(|e| fail(Problem::Open(e)))?,
+            open_waiting(request, |path| Store::open_writable(path))
+                .map_err(|e| fail(Problem::Open(e)))?,
             None,
         ),
         OpenMode::Copy | OpenMode::RepairCopy => {
             let (directory, copy_path) = copy_to_temporary(&request.path).map_err(&fail)?;
             // A copy of a file that is open for writing elsewhere looks like one
-            // that was not closed cleanly; the copy is ours to repair. Opening for
-            // writing repairs; the repaired copy is then opened read-only.
+            // that was not closed cleanly; the copy is ours to repair. The
+            // repaired copy is then opened read-only.
             let needs_repair = request.mode == OpenMode::RepairCopy
                 || matches!(Store::open(&copy_path), Err(OpenError::NeedsRepair(_)));
             if needs_repair {
-                drop(Store::open_writable(&copy_path).map_err(|e| fail(Problem::Open(e)))?);
+                Store::repair(&copy_path).map_err(|e| fail(Problem::Open(e)))?;
             }
             let store = Store::open(&copy_path).map_err(|e| fail(Problem::Open(e)))?;
             (store, Some(directory))
@@ -337,8 +336,9 @@ fn copy_to_temporary(path: &Path) -> Result<(tempfile::TempDir, PathBuf), Proble
 /// that an interrupted first start never leaves half a store behind.
 fn create_demo(path: &Path, worker: &Worker<OpenOutcome>) -> Result<(), String> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|error| format!("{}: could not create the folder: {error}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|error| {
+            format!("{}: could not create the folder: {error}", parent.display())
+        })?;
     }
     let partial = path.with_extension("redb.partial");
     if partial.exists() {

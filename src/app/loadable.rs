@@ -2,9 +2,10 @@
 //! it is refreshed, so the window never flashes empty (rerun's `requested_object`).
 
 /// The state of a value that is loaded in the background.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Loadable<T> {
     /// Nothing asked for yet.
+    #[default]
     Idle,
     /// Being loaded; the value from before, if there was one, is still shown.
     Loading { previous: Option<T> },
@@ -12,12 +13,6 @@ pub enum Loadable<T> {
     Ready(T),
     /// Loading failed; the value from before, if any, is kept.
     Failed { error: String, previous: Option<T> },
-}
-
-impl<T> Default for Loadable<T> {
-    fn default() -> Self {
-        Loadable::Idle
-    }
 }
 
 impl<T> Loadable<T> {

@@ -350,10 +350,10 @@ impl WorkbenchApp {
     fn update_title(&mut self, ctx: &egui::Context) {
         let title = match &self.store {
             Some(store) => {
-                let name = store
-                    .file
-                    .file_name()
-                    .map_or_else(|| store.file.display().to_string(), |name| name.to_string_lossy().into_owned());
+                let name = store.file.file_name().map_or_else(
+                    || store.file.display().to_string(),
+                    |name| name.to_string_lossy().into_owned(),
+                );
                 format!("{name} ({}) — {APP_NAME}", mode_text(store))
             }
             None => APP_NAME.to_string(),
@@ -368,9 +368,10 @@ impl WorkbenchApp {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 let open = ui.add(
-                    egui::Button::new("Open…").shortcut_text(ui.ctx().format_shortcut(
-                        &KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
-                    )),
+                    egui::Button::new("Open…").shortcut_text(
+                        ui.ctx()
+                            .format_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::O)),
+                    ),
                 );
                 if open.clicked() {
                     self.commands.send(Command::ShowOpenDialog);
@@ -412,7 +413,8 @@ impl WorkbenchApp {
             ui.menu_button("View", |ui| {
                 let mut navigation = self.settings.show_navigation;
                 if ui.checkbox(&mut navigation, "Navigation panel").changed() {
-                    self.commands.send(Command::TogglePanel(SidePanel::Navigation));
+                    self.commands
+                        .send(Command::TogglePanel(SidePanel::Navigation));
                 }
                 let mut detail = self.settings.show_detail;
                 if ui.checkbox(&mut detail, "Detail panel").changed() {
@@ -433,7 +435,10 @@ impl WorkbenchApp {
                 if let Some(store) = &self.store {
                     let mut writable = store.is_writable();
                     let response = ui
-                        .add_enabled(!store.is_copy(), egui::Checkbox::new(&mut writable, "Enable writing"))
+                        .add_enabled(
+                            !store.is_copy(),
+                            egui::Checkbox::new(&mut writable, "Enable writing"),
+                        )
                         .on_hover_text(if store.is_copy() {
                             "This is a temporary read-only copy; writing is not available"
                         } else {
@@ -447,14 +452,16 @@ impl WorkbenchApp {
                         });
                     }
                     ui.separator();
-                    let jump = ui.add(
-                        egui::TextEdit::singleline(&mut self.jump_text)
-                            .hint_text("Jump to event or stream id")
-                            .desired_width(260.0),
-                    )
-                    .accessible_name("Jump to event or stream id");
+                    let jump = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.jump_text)
+                                .hint_text("Jump to event or stream id")
+                                .desired_width(260.0),
+                        )
+                        .accessible_name("Jump to event or stream id");
                     if jump.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter)) {
-                        self.commands.send(Command::JumpTo(self.jump_text.trim().to_string()));
+                        self.commands
+                            .send(Command::JumpTo(self.jump_text.trim().to_string()));
                     }
                 }
             });
@@ -476,8 +483,18 @@ impl WorkbenchApp {
                     }
                     ui.separator();
                     let summary = &store.summary;
-                    let failed = summary.streams.by_status.get("failed").copied().unwrap_or(0);
-                    let open_letters = summary.dead_letters.by_status.get("open").copied().unwrap_or(0);
+                    let failed = summary
+                        .streams
+                        .by_status
+                        .get("failed")
+                        .copied()
+                        .unwrap_or(0);
+                    let open_letters = summary
+                        .dead_letters
+                        .by_status
+                        .get("open")
+                        .copied()
+                        .unwrap_or(0);
                     ui.label(format!(
                         "{} streams · {} events · {} failed · {} dead letters open",
                         format_count(summary.streams.total),
@@ -826,7 +843,13 @@ fn opening_ui(ui: &mut Ui, opening: &Opening) {
     }
 }
 
-fn failure_ui(ui: &mut Ui, text: &FailureText, path: &Path, has_store: bool, commands: &mut Commands) {
+fn failure_ui(
+    ui: &mut Ui,
+    text: &FailureText,
+    path: &Path,
+    has_store: bool,
+    commands: &mut Commands,
+) {
     ui.add_space(24.0);
     ui.heading(RichText::new(text.title).color(failure_colour(ui)));
     ui.add(egui::Label::new(RichText::new(&text.message).monospace()).wrap());

@@ -72,7 +72,9 @@ fn text(graph: &CausalGraph) -> String {
     }
     out += "edges (cause -> effect):\n";
     let name = |index: usize| match graph.vertex(index) {
-        Some(Vertex::Event(node)) => format!("{} v{} {}", node.stream_id, node.version, node.event_type),
+        Some(Vertex::Event(node)) => {
+            format!("{} v{} {}", node.stream_id, node.version, node.event_type)
+        }
         Some(Vertex::Group(group)) => group.label.clone(),
         None => String::from("?"),
     };

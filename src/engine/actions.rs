@@ -718,7 +718,11 @@ impl Engine {
             metadata,
         };
         let stored = writer.append(&mut stream, expected, vec![event], now)?;
-        Ok(stored.into_iter().next())
+        let event = stored.into_iter().next();
+        if let Some(event) = &event {
+            super::dispatch::checkpoint_if_due(writer, event)?;
+        }
+        Ok(event)
     }
 }
 

@@ -235,6 +235,7 @@ impl Engine {
         let Some(event) = stored.into_iter().next() else {
             return Err(StoreError::Corrupt("append stored no event".to_string()));
         };
+        checkpoint_if_due(writer, &event)?;
         if let Some(key) = &message.correlation_key
             && expected_version == 0
         {
@@ -343,6 +344,15 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Writes the replay checkpoint when an append reached the checkpoint interval
+/// (the engine appends one event at a time, so it lands on the multiple).
+pub(super) fn checkpoint_if_due(writer: &mut StoreWriter, event: &Event) -> Result<(), StoreError> {
+    if event.version % crate::replay::CHECKPOINT_INTERVAL == 0 {
+        crate::replay::maintain_checkpoints(writer, &event.stream_id)?;
+    }
+    Ok(())
 }
 
 /// A stream has at most one pending deadline (the response time of its current

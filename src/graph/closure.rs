@@ -10,9 +10,7 @@ use uuid::Uuid;
 
 use crate::store::{StoreError, StoreReader};
 
-use super::{
-    CausalGraph, Edge, EdgeKind, EventNode, GraphError, GroupNode, Relation, group_key,
-};
+use super::{CausalGraph, Edge, EdgeKind, EventNode, GraphError, GroupNode, Relation, group_key};
 
 /// Default number of events shown before the farthest are collapsed.
 pub const DEFAULT_MAX_NODES: usize = 2000;
@@ -143,7 +141,12 @@ pub fn closure(
         && let Some(correlation) = root_correlation
     {
         let positions = reader.correlated(correlation, 0, usize::MAX)?;
-        let far = found.values().map(|entry| entry.distance).max().unwrap_or(0) + 1;
+        let far = found
+            .values()
+            .map(|entry| entry.distance)
+            .max()
+            .unwrap_or(0)
+            + 1;
         reader.visit_events_at::<StoreError>(&positions, |_, bytes| {
             let light = parse(bytes)?;
             found.entry(light.event_id).or_insert(Found {

@@ -81,10 +81,7 @@ pub fn to_svg(graph: &CausalGraph, layout: &Layout) -> String {
         } else {
             ""
         };
-        let _ = writeln!(
-            svg,
-            r#"<path d="{path}" marker-end="url(#arrow)"{dash}/>"#
-        );
+        let _ = writeln!(svg, r#"<path d="{path}" marker-end="url(#arrow)"{dash}/>"#);
     }
     svg.push_str("</g>\n<g class=\"nodes\">\n");
     for (index, vertex) in graph.vertices().enumerate() {

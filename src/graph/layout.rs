@@ -173,7 +173,13 @@ pub fn layered(
     let rank = acyclic_rank(n, &pairs, &keys);
     let oriented: Vec<(usize, usize)> = pairs
         .iter()
-        .map(|&(from, to)| if rank[from] < rank[to] { (from, to) } else { (to, from) })
+        .map(|&(from, to)| {
+            if rank[from] < rank[to] {
+                (from, to)
+            } else {
+                (to, from)
+            }
+        })
         .collect();
     job.step()?;
 
@@ -212,12 +218,12 @@ pub fn layered(
         grid.place(pass % 2 == 1, &job)?;
         job.step()?;
     }
-    let min_left = grid
-        .x
-        .iter()
-        .copied()
-        .fold(f32::INFINITY, f32::min);
-    let shift = if min_left.is_finite() { MARGIN - min_left } else { MARGIN };
+    let min_left = grid.x.iter().copied().fold(f32::INFINITY, f32::min);
+    let shift = if min_left.is_finite() {
+        MARGIN - min_left
+    } else {
+        MARGIN
+    };
     for x in &mut grid.x {
         *x += shift;
     }
@@ -432,7 +438,12 @@ impl Grid {
 
     /// Fills the layers in key order.
     fn sort_initial(&mut self) {
-        let layers = self.layer.iter().copied().max().map_or(0, |top| top as usize + 1);
+        let layers = self
+            .layer
+            .iter()
+            .copied()
+            .max()
+            .map_or(0, |top| top as usize + 1);
         let mut order: Vec<Vec<usize>> = vec![Vec::new(); layers];
         let mut all: Vec<usize> = (0..self.layer.len()).collect();
         all.sort_by_key(|&vertex| (self.key[vertex], vertex));
@@ -469,11 +480,18 @@ impl Grid {
             let mut weighted: Vec<(f64, usize, usize)> = row
                 .iter()
                 .map(|&vertex| {
-                    let neighbours = if downward { &self.up[vertex] } else { &self.down[vertex] };
+                    let neighbours = if downward {
+                        &self.up[vertex]
+                    } else {
+                        &self.down[vertex]
+                    };
                     let barycenter = if neighbours.is_empty() {
                         self.slot[vertex] as f64
                     } else {
-                        neighbours.iter().map(|&other| self.slot[other] as f64).sum::<f64>()
+                        neighbours
+                            .iter()
+                            .map(|&other| self.slot[other] as f64)
+                            .sum::<f64>()
                             / neighbours.len() as f64
                     };
                     (barycenter, self.slot[vertex], vertex)
@@ -543,14 +561,20 @@ impl Grid {
             for (index, &vertex) in row.iter().enumerate() {
                 if index > 0 {
                     let previous = row[index - 1];
-                    offset += f64::from((self.width[previous] + self.width[vertex]) / 2.0 + NODE_GAP);
+                    offset +=
+                        f64::from((self.width[previous] + self.width[vertex]) / 2.0 + NODE_GAP);
                 }
-                let neighbours = if upward { &self.down[vertex] } else { &self.up[vertex] };
+                let neighbours = if upward {
+                    &self.down[vertex]
+                } else {
+                    &self.up[vertex]
+                };
                 let center = |other: usize| f64::from(self.x[other] + self.width[other] / 2.0);
                 let desired = if neighbours.is_empty() {
                     center(vertex)
                 } else {
-                    neighbours.iter().map(|&other| center(other)).sum::<f64>() / neighbours.len() as f64
+                    neighbours.iter().map(|&other| center(other)).sum::<f64>()
+                        / neighbours.len() as f64
                 };
                 offsets.push(offset);
                 targets.push(desired - offset);

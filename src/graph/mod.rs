@@ -18,7 +18,7 @@ use crate::store::StoreError;
 
 pub use closure::{ClosureOptions, DEFAULT_MAX_NODES, closure};
 pub use export::{process_color, to_svg};
-pub use layout::{Cancelled, EdgeRoute, Layout, LayoutKind, Rect, layered, lanes};
+pub use layout::{Cancelled, EdgeRoute, Layout, LayoutKind, Rect, lanes, layered};
 
 /// Why a graph could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -241,7 +241,10 @@ impl CausalGraph {
                 })
             })
             .collect();
-        let id = |index: usize| self.vertex(index).map_or(Value::Null, |v| Value::String(v.id()));
+        let id = |index: usize| {
+            self.vertex(index)
+                .map_or(Value::Null, |v| Value::String(v.id()))
+        };
         let edges: Vec<Value> = self
             .edges
             .iter()

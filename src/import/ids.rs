@@ -97,6 +97,9 @@ mod tests {
             assert!(parse_time(text).is_none(), "{text}");
         }
         let at = parse_time("2010-12-30T14:32:00.000+01:00");
-        assert_eq!(at.map(format_time).as_deref(), Some("2010-12-30T14:32:00+01:00"));
+        assert_eq!(
+            at.map(format_time).as_deref(),
+            Some("2010-12-30T14:32:00+01:00")
+        );
     }
 }

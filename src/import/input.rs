@@ -65,9 +65,10 @@ pub(crate) fn open(path: &Path) -> Result<OpenedInput, ImportError> {
     } else {
         Box::new(raw)
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     Ok(OpenedInput {
         stem: stem_of(&name),
         name,
@@ -164,7 +165,6 @@ impl<R> Tracked<R> {
             position,
         )
     }
-
 }
 
 /// Moves a position over consumed bytes.

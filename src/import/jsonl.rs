@@ -228,17 +228,23 @@ impl EventWriter<'_, '_, '_> {
 }
 
 /// Reads the lines on the parser thread.
-fn parse(file: &str, mut reader: InputReader, emitter: &mut Emitter<Parsed>) -> Result<(), ImportError> {
+fn parse(
+    file: &str,
+    mut reader: InputReader,
+    emitter: &mut Emitter<Parsed>,
+) -> Result<(), ImportError> {
     let mut buf = Vec::with_capacity(4096);
     let mut line = 0u64;
     loop {
         buf.clear();
         line += 1;
-        let read = reader.read_until(b'\n', &mut buf).map_err(|error| ImportError::Invalid {
-            file: file.to_string(),
-            at: Location::Line { line, column: None },
-            message: format!("read error: {error}"),
-        })?;
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|error| ImportError::Invalid {
+                file: file.to_string(),
+                at: Location::Line { line, column: None },
+                message: format!("read error: {error}"),
+            })?;
         if read == 0 {
             return Ok(());
         }
@@ -273,7 +279,10 @@ fn parse_line(file: &str, line: u64, bytes: &[u8]) -> Result<Parsed, ImportError
         }
     })?;
     let occurred_at = parse_time(&parsed.occurred_at).ok_or_else(|| {
-        invalid(format!("occurred_at '{}' is not a date", parsed.occurred_at))
+        invalid(format!(
+            "occurred_at '{}' is not a date",
+            parsed.occurred_at
+        ))
     })?;
     let recorded_at = match &parsed.recorded_at {
         Some(text) => parse_time(text)

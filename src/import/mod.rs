@@ -36,7 +36,6 @@ use serde::Serialize;
 use crate::store::schema::counter;
 use crate::store::{OpenError, Store, StoreError, StoreWriter};
 
-
 pub use export::{ExportError, export_jsonl};
 pub use variants::{VariantInfo, variant_sequences};
 
@@ -67,7 +66,9 @@ impl Format {
 
     /// Parses the CLI name: `jsonl`, `xes` or `ocel`.
     pub fn parse(text: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|format| format.as_str() == text)
+        Format::ALL
+            .into_iter()
+            .find(|format| format.as_str() == text)
     }
 
     /// Guesses the format of a file from its name (`.jsonl`, `.ndjson`,
@@ -104,9 +105,14 @@ fn looks_like_ocel(path: &Path) -> bool {
         return false;
     }
     let text = String::from_utf8_lossy(&head);
-    ["\"ocel:events\"", "\"ocel:global-log\"", "\"objectTypes\"", "\"eventTypes\""]
-        .iter()
-        .any(|key| text.contains(key))
+    [
+        "\"ocel:events\"",
+        "\"ocel:global-log\"",
+        "\"objectTypes\"",
+        "\"eventTypes\"",
+    ]
+    .iter()
+    .any(|key| text.contains(key))
 }
 
 /// How far an import has come, for a progress display.

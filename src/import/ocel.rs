@@ -132,7 +132,9 @@ pub(super) fn check(
         .filter(|(object_id, _)| !declared.contains(*object_id))
         .min_by_key(|(_, (sequence, _, _))| *sequence);
     match first_unknown {
-        Some((object_id, (_, event_id, at))) => Err(unknown_object(context, *at, event_id, object_id)),
+        Some((object_id, (_, event_id, at))) => {
+            Err(unknown_object(context, *at, event_id, object_id))
+        }
         None => Ok(()),
     }
 }
@@ -207,11 +209,7 @@ impl ObjectWriter<'_, '_, '_> {
                 causes.push(last);
             }
             infos.push(stream.info);
-            taken.push((
-                stream.first_event,
-                stream.first_event_id,
-                stream.first_at,
-            ));
+            taken.push((stream.first_event, stream.first_event_id, stream.first_at));
         }
         let event_id = self.events.id(sequence);
         let mut causes = causes.into_iter();
@@ -409,7 +407,10 @@ impl Sink<'_> {
             "source".to_string(),
             json!({"format": "ocel", "file": self.file}),
         );
-        full.insert("object_type".to_string(), Value::String(object_type.clone()));
+        full.insert(
+            "object_type".to_string(),
+            Value::String(object_type.clone()),
+        );
         full.append(&mut metadata);
         self.emit(Item::Object(Object {
             id,
@@ -420,7 +421,11 @@ impl Sink<'_> {
 }
 
 /// Reads the document on the parser thread.
-fn parse(file: String, reader: InputReader, emitter: &mut Emitter<Item>) -> Result<(), ImportError> {
+fn parse(
+    file: String,
+    reader: InputReader,
+    emitter: &mut Emitter<Item>,
+) -> Result<(), ImportError> {
     let (tracked, position) = Tracked::new(reader);
     let mut deserializer = serde_json::Deserializer::from_reader(tracked);
     let mut sink = Sink {
@@ -592,7 +597,11 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
             ElementKind::EventsV1 => {
                 while let Some(id) = map.next_key::<String>()? {
                     let event: EventV1 = map.next_value()?;
-                    let relationships = event.omap.into_iter().map(|object| (object, None)).collect();
+                    let relationships = event
+                        .omap
+                        .into_iter()
+                        .map(|object| (object, None))
+                        .collect();
                     self.sink.event(
                         id,
                         event.activity,

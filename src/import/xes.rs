@@ -484,11 +484,7 @@ impl Parser {
         Ok(())
     }
 
-    fn attribute_or_skip(
-        &self,
-        name: &str,
-        element: &BytesStart<'_>,
-    ) -> Result<Node, ImportError> {
+    fn attribute_or_skip(&self, name: &str, element: &BytesStart<'_>) -> Result<Node, ImportError> {
         Ok(match Kind::of(name) {
             Some(kind) => Node::Attribute(self.frame(kind, element)?),
             None => Node::Skip,
@@ -673,7 +669,10 @@ impl Parser {
 fn typed(kind: Kind, raw: &str) -> (Value, Option<OffsetDateTime>) {
     let text = || Value::String(raw.to_string());
     let value = match kind {
-        Kind::Int => raw.trim().parse::<i64>().map_or_else(|_| text(), Value::from),
+        Kind::Int => raw
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| text(), Value::from),
         Kind::Float => raw
             .trim()
             .parse::<f64>()

@@ -71,12 +71,18 @@ fn record_json(subject: &Subject, state: &State) -> Value {
     let mut object = Map::new();
     object.insert(
         "process_state".to_string(),
-        state.process_state.clone().map_or(Value::Null, Value::String),
+        state
+            .process_state
+            .clone()
+            .map_or(Value::Null, Value::String),
     );
     object.insert("data".to_string(), state.data.clone());
     object.insert(
         "definition".to_string(),
-        subject.fingerprint.clone().map_or(Value::Null, Value::String),
+        subject
+            .fingerprint
+            .clone()
+            .map_or(Value::Null, Value::String),
     );
     Value::Object(object)
 }
@@ -271,7 +277,12 @@ pub fn build_checkpoints_with_interval(
         }
         done += length;
         batch.push((stream_id, collector.records));
-        if batch.iter().map(|(_, records)| records.len()).sum::<usize>() >= BATCH_CHECKPOINTS {
+        if batch
+            .iter()
+            .map(|(_, records)| records.len())
+            .sum::<usize>()
+            >= BATCH_CHECKPOINTS
+        {
             flush(store, &mut batch, &mut report)?;
         }
         if !progress(done, total) {

@@ -36,7 +36,9 @@ impl State {
         let mut object = Map::new();
         object.insert(
             "process_state".to_string(),
-            self.process_state.clone().map_or(Value::Null, Value::String),
+            self.process_state
+                .clone()
+                .map_or(Value::Null, Value::String),
         );
         object.insert("data".to_string(), self.data.clone());
         Value::Object(object)
@@ -119,7 +121,11 @@ pub(crate) struct FoldEvent<'a> {
 }
 
 impl<'a> FoldEvent<'a> {
-    pub(crate) fn parse(stream_id: &str, version: u64, bytes: &'a [u8]) -> Result<Self, StoreError> {
+    pub(crate) fn parse(
+        stream_id: &str,
+        version: u64,
+        bytes: &'a [u8],
+    ) -> Result<Self, StoreError> {
         serde_json::from_slice(bytes).map_err(|error| {
             StoreError::Corrupt(format!("event {stream_id} version {version}: {error}"))
         })

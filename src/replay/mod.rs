@@ -41,7 +41,10 @@ pub enum ReplayError {
     #[error("version {version} is out of range: the stream has versions 0 to {last}")]
     VersionOutOfRange { version: u64, last: u64 },
     #[error("the definition of process type {process_type:?} is unreadable: {detail}")]
-    BadDefinition { process_type: String, detail: String },
+    BadDefinition {
+        process_type: String,
+        detail: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -116,7 +119,11 @@ pub fn changed_paths(diff: &[Value]) -> Vec<String> {
 /// The state of `stream_id` at `version`, the diff from `version - 1`, the
 /// event at `version` and what it did. Served from the nearest usable
 /// checkpoint at or below `version - 1`.
-pub fn state_at(reader: &StoreReader, stream_id: &str, version: u64) -> Result<Replay, ReplayError> {
+pub fn state_at(
+    reader: &StoreReader,
+    stream_id: &str,
+    version: u64,
+) -> Result<Replay, ReplayError> {
     let subject = subject(reader, stream_id)?;
     check_version(&subject, version)?;
     let mut replay = Replay {
@@ -134,8 +141,15 @@ pub fn state_at(reader: &StoreReader, stream_id: &str, version: u64) -> Result<R
         return Ok(replay);
     }
     let (checkpoint, before) = fold_to(reader, &subject, version - 1, true)?;
-    let Some(event) = reader.stream_events(stream_id, version, 1)?.into_iter().next() else {
-        return Err(StoreError::Corrupt(format!("stream {stream_id} has no event at version {version}")).into());
+    let Some(event) = reader
+        .stream_events(stream_id, version, 1)?
+        .into_iter()
+        .next()
+    else {
+        return Err(StoreError::Corrupt(format!(
+            "stream {stream_id} has no event at version {version}"
+        ))
+        .into());
     };
     let mut after = before.clone();
     let effect = fold::apply(
@@ -187,7 +201,9 @@ pub fn diff_versions(
     let (_, low_state) = fold_to(reader, &subject, low, true)?;
     // Continue from the lower state unless a checkpoint between them is closer.
     let high_state = match usable_checkpoint(reader, &subject, high)? {
-        Some((version, state)) if version > low => fold_from(reader, &subject, version, state, high)?,
+        Some((version, state)) if version > low => {
+            fold_from(reader, &subject, version, state, high)?
+        }
         _ => fold_from(reader, &subject, low, low_state.clone(), high)?,
     };
     Ok(if a <= b {
@@ -257,9 +273,16 @@ fn fold_from(
         return Ok(state);
     }
     let mut folder = subject.folder(at + 1);
-    reader.visit_stream_event_bytes::<StoreError>(&subject.info.stream_id, at + 1, to, |version, bytes| {
-        folder.feed(&mut state, version, bytes).map(|_: Effect<'_>| ())
-    })?;
+    reader.visit_stream_event_bytes::<StoreError>(
+        &subject.info.stream_id,
+        at + 1,
+        to,
+        |version, bytes| {
+            folder
+                .feed(&mut state, version, bytes)
+                .map(|_: Effect<'_>| ())
+        },
+    )?;
     folder.finish(to)?;
     Ok(state)
 }

@@ -189,7 +189,11 @@ fn rejected_event(
     reason: &str,
     detail: String,
 ) -> Result<RejectedEvent, ReplayError> {
-    let Some(event) = reader.stream_events(stream_id, version, 1)?.into_iter().next() else {
+    let Some(event) = reader
+        .stream_events(stream_id, version, 1)?
+        .into_iter()
+        .next()
+    else {
         return Err(StoreError::Corrupt(format!(
             "stream {stream_id} has no event at version {version}"
         ))
@@ -215,7 +219,12 @@ pub fn validate(reader: &StoreReader, stream_id: &str) -> Result<Validation, Rep
         if let Effect::Rejected { state, rejection } = effect {
             rejections += 1;
             if first.is_none() {
-                first = Some((version, state.clone(), rejection.label(), rejection.to_string()));
+                first = Some((
+                    version,
+                    state.clone(),
+                    rejection.label(),
+                    rejection.to_string(),
+                ));
             }
         }
     })?;
@@ -303,9 +312,7 @@ pub fn failure_point(
     let mut rejected: Option<(u64, String, &'static str, String)> = None;
     let definition = subject.definition.as_ref();
     fold_all(reader, &subject, |version, effect| match effect {
-        Effect::Operator {
-            set_state: Some(_),
-        } => {
+        Effect::Operator { set_state: Some(_) } => {
             failed = None;
             rejected = None;
         }

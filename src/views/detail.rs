@@ -58,18 +58,22 @@ pub struct EventDetail {
     pub content: Content,
 }
 
+/// A record that is JSON, prepared for the tree and raw views.
+pub struct ParsedEvent {
+    pub document: Value,
+    /// The event's fields, when the record has the shape of an event.
+    pub links: Option<EventLinks>,
+    /// Ids of the events this one caused.
+    pub effects: Vec<Uuid>,
+    pub payload: JsonTree,
+    pub metadata: JsonTree,
+    pub raw: RawText,
+}
+
 /// What the record holds.
 pub enum Content {
     /// A JSON record.
-    Event {
-        document: Value,
-        /// The event's fields, when the record has the shape of an event.
-        links: Option<EventLinks>,
-        effects: Vec<Uuid>,
-        payload: JsonTree,
-        metadata: JsonTree,
-        raw: RawText,
-    },
+    Event(Box<ParsedEvent>),
     /// Bytes that are not JSON.
     Invalid { error: String, raw: RawText },
     /// No record at this position.
@@ -92,7 +96,15 @@ pub struct DetailView {
     detail: Loadable<EventDetail>,
     job: Option<Job<Result<EventDetail, String>>>,
     tab: Tab,
-    stream: Option<(String, u64, Result<Option<StreamInfo>, String>, JsonTree)>,
+    stream: Option<StreamDetail>,
+}
+
+/// The selected stream's record as read at a generation, with its metadata tree.
+struct StreamDetail {
+    stream_id: String,
+    generation: u64,
+    info: Result<Option<StreamInfo>, String>,
+    metadata: JsonTree,
 }
 
 impl DetailView {
@@ -152,11 +164,17 @@ impl DetailView {
         if let Some(job) = &self.job {
             ui.horizontal(|ui| {
                 ui.add(egui::Spinner::new());
-                ui.label(format!("Preparing a large event ({:.1} s)", job.elapsed().as_secs_f32()));
+                ui.label(format!(
+                    "Preparing a large event ({:.1} s)",
+                    job.elapsed().as_secs_f32()
+                ));
             });
         }
         if let Some(error) = self.detail.error() {
-            ui.colored_label(failure_colour(ui), format!("The event could not be read: {error}"));
+            ui.colored_label(
+                failure_colour(ui),
+                format!("The event could not be read: {error}"),
+            );
         }
         let tab = &mut self.tab;
         let Some(detail) = self.detail.current_mut() else {
@@ -179,14 +197,15 @@ impl DetailView {
                 ui.label(format!("{} of raw bytes:", format_bytes(detail.size)));
                 raw.ui(ui, "invalid_event_raw");
             }
-            Content::Event {
-                document,
-                links,
-                effects,
-                payload,
-                metadata,
-                raw,
-            } => {
+            Content::Event(parsed) => {
+                let ParsedEvent {
+                    document,
+                    links,
+                    effects,
+                    payload,
+                    metadata,
+                    raw,
+                } = parsed.as_mut();
                 match links {
                     Some(links) => links_ui(ui, links, effects, &mut commands),
                     None => {
@@ -223,7 +242,10 @@ impl DetailView {
 
     fn stream_ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>, stream_id: &str) {
         let generation = ctx.store.generation;
-        let fresh = matches!(&self.stream, Some((id, at, _, _)) if id == stream_id && *at == generation);
+        let fresh = self
+            .stream
+            .as_ref()
+            .is_some_and(|detail| detail.stream_id == stream_id && detail.generation == generation);
         if !fresh {
             let info = ctx
                 .store
@@ -237,9 +259,19 @@ impl DetailView {
                 .and_then(Option::as_ref)
                 .map_or(Value::Null, |info| info.metadata.clone());
             let tree = JsonTree::new(&metadata, OPEN_LEVELS);
-            self.stream = Some((stream_id.to_string(), generation, info, tree));
+            self.stream = Some(StreamDetail {
+                stream_id: stream_id.to_string(),
+                generation,
+                info,
+                metadata: tree,
+            });
         }
-        let Some((_, _, info, tree)) = &mut self.stream else {
+        let Some(StreamDetail {
+            info,
+            metadata: tree,
+            ..
+        }) = &mut self.stream
+        else {
             return;
         };
         let info = match info {
@@ -298,7 +330,13 @@ impl DetailView {
             ui.add_space(6.0);
             ui.label(RichText::new("Metadata").strong());
             let height = ui.available_height();
-            tree.ui(ui, "stream_metadata_tree", "metadata", &info.metadata, height);
+            tree.ui(
+                ui,
+                "stream_metadata_tree",
+                "metadata",
+                &info.metadata,
+                height,
+            );
         }
         for command in commands {
             ctx.send(command);
@@ -326,7 +364,11 @@ fn links_ui(ui: &mut Ui, links: &EventLinks, effects: &[Uuid], commands: &mut Ve
             ui.end_row();
             ui.label("Event id");
             ui.horizontal(|ui| {
-                ui.label(RichText::new(links.event_id.to_string()).monospace().small());
+                ui.label(
+                    RichText::new(links.event_id.to_string())
+                        .monospace()
+                        .small(),
+                );
                 if ui.small_button("Copy id").clicked() {
                     ui.ctx().copy_text(links.event_id.to_string());
                 }
@@ -445,8 +487,8 @@ fn trees_ui(ui: &mut Ui, document: &Value, payload: &mut JsonTree, metadata: &mu
     // Room for a horizontal scroll bar under the rows.
     let metadata_height = metadata_rows * row_height + 14.0;
     let heading_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-    let payload_height =
-        (ui.available_height() - metadata_height - 2.0 * heading_height - 16.0).max(row_height * 4.0);
+    let payload_height = (ui.available_height() - metadata_height - 2.0 * heading_height - 16.0)
+        .max(row_height * 4.0);
     ui.label(RichText::new("Payload").strong());
     if payload
         .ui(ui, "payload_tree", "payload", payload_value, payload_height)
@@ -456,7 +498,13 @@ fn trees_ui(ui: &mut Ui, document: &Value, payload: &mut JsonTree, metadata: &mu
     }
     ui.label(RichText::new("Metadata").strong());
     if metadata
-        .ui(ui, "metadata_tree", "metadata", metadata_value, metadata_height)
+        .ui(
+            ui,
+            "metadata_tree",
+            "metadata",
+            metadata_value,
+            metadata_height,
+        )
         .selected
     {
         payload.clear_selection();
@@ -495,14 +543,14 @@ fn prepare(store: &Store, position: u64) -> Result<EventDetail, String> {
             let metadata = JsonTree::new(document.get("metadata").unwrap_or(&null), OPEN_LEVELS);
             let pretty = serde_json::to_string_pretty(&document)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned());
-            Content::Event {
+            Content::Event(Box::new(ParsedEvent {
                 raw: RawText::new(pretty),
                 document,
                 links,
                 effects,
                 payload,
                 metadata,
-            }
+            }))
         }
     };
     Ok(EventDetail {

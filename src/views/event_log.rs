@@ -22,7 +22,9 @@ use crate::store::{Event, Store, StoreReader};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, parse_time_input, short_id};
 
-use super::rows::{EventHeader, EventRow, LazyReader, PAGE_ROWS, PageCache, event_row, read_event_row};
+use super::rows::{
+    EventHeader, EventRow, LazyReader, PAGE_ROWS, PageCache, event_row, read_event_row,
+};
 use super::streams::{ROW_HEIGHT, failure_colour};
 use super::{EventRef, ViewContext};
 
@@ -208,7 +210,11 @@ impl EventLogView {
                 .map(Some)
                 .map_err(|error| format!("JSONPath: {error}"))
         };
-        match (parse_time(&self.from_text), parse_time(&self.to_text), json_path) {
+        match (
+            parse_time(&self.from_text),
+            parse_time(&self.to_text),
+            json_path,
+        ) {
             (Ok(from), Ok(to), Ok(json_path)) => {
                 self.input_error = None;
                 self.wanted = LogFilter {
@@ -272,6 +278,10 @@ impl EventLogView {
             for message in messages {
                 match (message, &mut self.rows) {
                     (ScanMessage::Matches(more), LogRows::Matches { positions, .. }) => {
+                        // The last page, if it was read part-full, grows: read it again.
+                        if !positions.len().is_multiple_of(PAGE_ROWS) {
+                            self.pages.remove(positions.len() / PAGE_ROWS);
+                        }
                         positions.extend(more);
                     }
                     (ScanMessage::Failed(error), _) => self.error = Some(error),
@@ -291,8 +301,9 @@ impl EventLogView {
             }
             if job.is_finished() {
                 if self.export_outcome.is_none() {
-                    self.export_outcome =
-                        Some(ExportOutcome::Failed("the export stopped unexpectedly".to_string()));
+                    self.export_outcome = Some(ExportOutcome::Failed(
+                        "the export stopped unexpectedly".to_string(),
+                    ));
                 }
                 self.export = None;
             }
@@ -324,7 +335,11 @@ impl EventLogView {
         ui.horizontal_wrapped(|ui| {
             let before = (self.event_type.clone(), self.process_type.clone());
             egui::ComboBox::from_id_salt("log_event_type")
-                .selected_text(self.event_type.clone().unwrap_or_else(|| "All event types".to_string()))
+                .selected_text(
+                    self.event_type
+                        .clone()
+                        .unwrap_or_else(|| "All event types".to_string()),
+                )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.event_type, None, "All event types");
                     for (kind, count) in &summary.events.by_type {
@@ -362,9 +377,14 @@ impl EventLogView {
                     .accessible_name(hint);
                 response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter))
             };
-            apply |= field(ui, &mut self.from_text, "From (2024-03-01 10:00)", 150.0);
-            apply |= field(ui, &mut self.to_text, "To", 150.0);
-            apply |= field(ui, &mut self.json_path_text, "JSONPath over payload, e.g. $.amount", 260.0);
+            apply |= field(ui, &mut self.from_text, "From 2024-03-01", 130.0);
+            apply |= field(ui, &mut self.to_text, "To 2024-03-31", 130.0);
+            apply |= field(
+                ui,
+                &mut self.json_path_text,
+                "JSONPath over payload, e.g. $.amount",
+                260.0,
+            );
             if ui.button("Filter").clicked() {
                 apply = true;
             }
@@ -415,7 +435,9 @@ impl EventLogView {
                     format_count(rows),
                     format_count(total)
                 ),
-                LogRows::Matches { complete: false, .. } => format!(
+                LogRows::Matches {
+                    complete: false, ..
+                } => format!(
                     "{} events matched before the filter was stopped",
                     format_count(rows)
                 ),
@@ -450,7 +472,10 @@ impl EventLogView {
             None => {}
         }
         if let Some(error) = &self.error {
-            ui.colored_label(failure_colour(ui), format!("Could not read the log: {error}"));
+            ui.colored_label(
+                failure_colour(ui),
+                format!("Could not read the log: {error}"),
+            );
         }
     }
 
@@ -515,11 +540,11 @@ impl EventLogView {
             .auto_shrink([false, false])
             .animate_scrolling(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(80.0).at_least(60.0))
-            .column(Column::initial(150.0).at_least(100.0))
-            .column(Column::initial(220.0).at_least(100.0).clip(true))
-            .column(Column::initial(60.0).at_least(50.0))
-            .column(Column::initial(220.0).at_least(100.0).clip(true))
+            .column(Column::initial(66.0).at_least(50.0))
+            .column(Column::initial(138.0).at_least(100.0))
+            .column(Column::initial(130.0).at_least(80.0).clip(true))
+            .column(Column::initial(56.0).at_least(46.0))
+            .column(Column::initial(170.0).at_least(90.0).clip(true))
             .column(Column::remainder().at_least(90.0));
         if let Some(row) = self.scroll_to.take() {
             builder = builder.scroll_to_row(row, Some(egui::Align::Min));
@@ -527,7 +552,14 @@ impl EventLogView {
         let mut commands = Vec::new();
         builder
             .header(ROW_HEIGHT + 4.0, |mut header| {
-                for title in ["Position", "Time", "Stream", "Version", "Event type", "Correlation"] {
+                for title in [
+                    "Position",
+                    "Time",
+                    "Stream",
+                    "Version",
+                    "Event type",
+                    "Correlation",
+                ] {
                     header.col(|ui| {
                         ui.label(RichText::new(title).strong());
                     });
@@ -559,21 +591,28 @@ impl EventLogView {
                         _ => EventRef::at(position),
                     };
                     row.col(|ui| {
-                        if ui.selectable_label(is_selected, position.to_string()).clicked() {
+                        if ui
+                            .selectable_label(is_selected, position.to_string())
+                            .clicked()
+                        {
                             commands.push(Command::SelectEvent(this.clone()));
                         }
                     });
                     match &item {
-                        EventRow::Event { header, .. } => log_cells(&mut row, header, &mut commands),
+                        EventRow::Event { header, .. } => {
+                            log_cells(&mut row, header, &mut commands)
+                        }
                         EventRow::Damaged { error, .. } => {
                             row.col(|_| {});
                             row.col(|ui| {
-                                ui.colored_label(failure, "damaged record").on_hover_text(error);
+                                ui.colored_label(failure, "damaged record")
+                                    .on_hover_text(error);
                             });
                             row.col(|_| {});
                             row.col(|ui| {
                                 ui.add(
-                                    egui::Label::new(RichText::new(error).color(failure)).truncate(),
+                                    egui::Label::new(RichText::new(error).color(failure))
+                                        .truncate(),
                                 );
                             });
                             row.col(|_| {});
@@ -596,7 +635,11 @@ impl EventLogView {
     }
 }
 
-fn log_cells(row: &mut egui_extras::TableRow<'_, '_>, header: &EventHeader, commands: &mut Vec<Command>) {
+fn log_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    header: &EventHeader,
+    commands: &mut Vec<Command>,
+) {
     row.col(|ui| {
         ui.label(format_time(header.occurred_at))
             .on_hover_text(format_rfc3339(header.occurred_at));
@@ -643,7 +686,10 @@ fn scan_log(store: &Store, filter: &LogFilter, worker: &Worker<ScanMessage>) -> 
             let mut found = Vec::new();
             for position in &positions {
                 scanned += 1;
-                let Some(bytes) = reader.event_bytes(*position).map_err(|error| error.to_string())? else {
+                let Some(bytes) = reader
+                    .event_bytes(*position)
+                    .map_err(|error| error.to_string())?
+                else {
                     continue;
                 };
                 if matches(&reader, filter, &bytes, &mut stream_types) {
@@ -651,7 +697,9 @@ fn scan_log(store: &Store, filter: &LogFilter, worker: &Worker<ScanMessage>) -> 
                 }
             }
             worker.progress(scanned, 0);
-            if (!found.is_empty() && !worker.send(ScanMessage::Matches(found))) || worker.is_cancelled() {
+            if (!found.is_empty() && !worker.send(ScanMessage::Matches(found)))
+                || worker.is_cancelled()
+            {
                 return Ok(());
             }
             match positions.last() {
@@ -675,7 +723,8 @@ fn scan_log(store: &Store, filter: &LogFilter, worker: &Worker<ScanMessage>) -> 
             }
         }
         worker.progress(scanned, total);
-        if (!found.is_empty() && !worker.send(ScanMessage::Matches(found))) || worker.is_cancelled() {
+        if (!found.is_empty() && !worker.send(ScanMessage::Matches(found))) || worker.is_cancelled()
+        {
             return Ok(());
         }
         match batch.last() {
@@ -749,8 +798,8 @@ fn export_jsonl(
     worker: &Worker<ExportOutcome>,
 ) -> Result<(u64, u64), String> {
     let reader = store.read().map_err(|error| error.to_string())?;
-    let file = std::fs::File::create(path)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
+    let file =
+        std::fs::File::create(path).map_err(|error| format!("{}: {error}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let (mut written, mut skipped) = (0u64, 0u64);
     let total = match positions {
@@ -806,7 +855,6 @@ fn export_jsonl(
             }
         }
     }
-    drop(write_one);
     out.flush()
         .map_err(|error| format!("{}: {error}", path.display()))?;
     Ok((written, skipped))

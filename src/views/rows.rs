@@ -96,7 +96,10 @@ pub fn read_stream_event_rows(
 pub enum StreamRow {
     Stream(Box<StreamInfo>),
     /// The stream's record could not be read.
-    Damaged { stream_id: String, error: String },
+    Damaged {
+        stream_id: String,
+        error: String,
+    },
 }
 
 impl StreamRow {
@@ -192,11 +195,16 @@ impl<T> PageCache<T> {
         }
     }
 
-    /// Empties the cache.
+    /// Empties the cache (keeping its key).
     pub fn clear(&mut self) {
-        self.key = None;
         self.pages.clear();
         self.order.clear();
+    }
+
+    /// Forgets one page.
+    pub fn remove(&mut self, page: usize) {
+        self.pages.remove(&page);
+        self.order.retain(|cached| *cached != page);
     }
 
     /// The page if it is cached.

@@ -49,12 +49,17 @@ impl StreamEventsTable {
         let generation = ctx.store.generation;
         let store = Arc::clone(&ctx.store.store);
         let mut reader = LazyReader::new(&store);
-        let stale = !matches!(&self.stream, Some((id, at, _)) if id == stream_id && *at == generation);
+        let stale =
+            !matches!(&self.stream, Some((id, at, _)) if id == stream_id && *at == generation);
         if stale {
             let info = reader
                 .get()
                 .and_then(|reader| reader.stream(stream_id).map_err(|error| error.to_string()));
-            if self.stream.as_ref().is_none_or(|(id, _, _)| id != stream_id) {
+            if self
+                .stream
+                .as_ref()
+                .is_none_or(|(id, _, _)| id != stream_id)
+            {
                 self.source += 1;
             }
             self.stream = Some((stream_id.to_string(), generation, info));
@@ -100,10 +105,10 @@ impl StreamEventsTable {
             .auto_shrink([false, false])
             .animate_scrolling(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(64.0).at_least(50.0))
-            .column(Column::initial(150.0).at_least(100.0))
-            .column(Column::initial(220.0).at_least(100.0).clip(true))
-            .column(Column::initial(110.0).at_least(80.0))
+            .column(Column::initial(60.0).at_least(50.0))
+            .column(Column::initial(138.0).at_least(100.0))
+            .column(Column::initial(200.0).at_least(100.0).clip(true))
+            .column(Column::initial(100.0).at_least(80.0))
             .column(Column::remainder().at_least(100.0));
         if let Some(row) = self.scroll_to.take() {
             builder = builder.scroll_to_row(row, Some(egui::Align::Center));
@@ -146,7 +151,10 @@ impl StreamEventsTable {
                     match &item {
                         EventRow::Event { header, .. } => {
                             row.col(|ui| {
-                                if ui.selectable_label(is_selected, version.to_string()).clicked() {
+                                if ui
+                                    .selectable_label(is_selected, version.to_string())
+                                    .clicked()
+                                {
                                     commands.push(Command::SelectEvent(this.clone()));
                                 }
                             });
@@ -182,7 +190,10 @@ impl StreamEventsTable {
                         }
                         EventRow::Damaged { error, .. } => {
                             row.col(|ui| {
-                                if ui.selectable_label(is_selected, version.to_string()).clicked() {
+                                if ui
+                                    .selectable_label(is_selected, version.to_string())
+                                    .clicked()
+                                {
                                     commands.push(Command::SelectEvent(this.clone()));
                                 }
                             });

@@ -19,12 +19,12 @@ use crate::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_time};
 
+use super::ViewContext;
 use super::rows::{
     LazyReader, PAGE_ROWS, PageCache, StreamRow, read_stream_page, read_stream_rows,
 };
 use super::stream_events::StreamEventsTable;
 use super::variants::VariantsPanel;
-use super::ViewContext;
 
 /// Ids read per index range read in the background scans.
 const SCAN_CHUNK: usize = 4096;
@@ -270,7 +270,13 @@ impl StreamsView {
     }
 
     /// Rebuilds the rows if the query or the store changed.
-    fn sync(&mut self, store: &Arc<Store>, generation: u64, estimate_of: impl Fn(&Query) -> Option<u64>, repaint: &egui::Context) {
+    fn sync(
+        &mut self,
+        store: &Arc<Store>,
+        generation: u64,
+        estimate_of: impl Fn(&Query) -> Option<u64>,
+        repaint: &egui::Context,
+    ) {
         let query = self.query();
         if self.applied.as_ref() == Some(&(generation, query.clone())) {
             return;
@@ -306,7 +312,11 @@ impl StreamsView {
                 complete: false,
                 sorted,
             };
-            let name = if sorted { "Sorting streams" } else { "Searching streams" };
+            let name = if sorted {
+                "Sorting streams"
+            } else {
+                "Searching streams"
+            };
             self.job = Some(Job::spawn(
                 name,
                 Some(repaint.clone()),
@@ -332,8 +342,17 @@ impl StreamsView {
                     anchors.extend(more);
                     *count = seen;
                 }
-                (ScanMessage::Ids(more), Rows::Listed { ids, .. }) => ids.extend(more),
-                (ScanMessage::Sorted(all), Rows::Listed { ids, .. }) => *ids = all,
+                (ScanMessage::Ids(more), Rows::Listed { ids, .. }) => {
+                    // The last page, if it was read part-full, grows: read it again.
+                    if !ids.len().is_multiple_of(PAGE_ROWS) {
+                        self.pages.remove(ids.len() / PAGE_ROWS);
+                    }
+                    ids.extend(more);
+                }
+                (ScanMessage::Sorted(all), Rows::Listed { ids, .. }) => {
+                    self.pages.clear();
+                    *ids = all;
+                }
                 (ScanMessage::Failed(error), _) => self.error = Some(error),
                 _ => {}
             }
@@ -351,42 +370,42 @@ impl StreamsView {
 
     /// The page of rows `page`, read when not cached; `None` while its anchor is unknown.
     fn page<'s>(&'s mut self, reader: &mut LazyReader<'_>, page: usize) -> Option<&'s [StreamRow]> {
-        let ids: Option<Vec<String>> = match &self.rows {
-            Rows::Indexed { .. } => None,
+        if self.pages.get(page).is_some() {
+            return self.pages.get(page);
+        }
+        let reader = reader.get().ok()?;
+        let loaded = match &self.rows {
             Rows::Listed { ids, .. } => {
                 let start = page * PAGE_ROWS;
-                Some(ids.get(start..(start + PAGE_ROWS).min(ids.len()))?.to_vec())
+                let ids = ids.get(start..(start + PAGE_ROWS).min(ids.len()))?;
+                read_stream_rows(reader, ids)
             }
-        };
-        if self.pages.get(page).is_none() {
-            let Ok(reader) = reader.get() else {
-                return None;
-            };
-            let loaded = match (&self.rows, ids) {
-                (_, Some(ids)) => read_stream_rows(reader, &ids),
-                (Rows::Indexed { filter, anchors, .. }, None) => {
-                    let after = match page {
-                        0 => None,
-                        _ => Some(anchors.get(page - 1)?.as_str()),
-                    };
-                    match read_stream_page(reader, filter, after) {
-                        Ok(rows) => rows,
-                        Err(error) => {
-                            self.error = Some(error.to_string());
-                            return None;
-                        }
+            Rows::Indexed {
+                filter, anchors, ..
+            } => {
+                let after = match page {
+                    0 => None,
+                    _ => Some(anchors.get(page - 1)?.as_str()),
+                };
+                match read_stream_page(reader, filter, after) {
+                    Ok(rows) => rows,
+                    Err(error) => {
+                        self.error = Some(error.to_string());
+                        return None;
                     }
                 }
-                (Rows::Listed { .. }, None) => return None,
-            };
-            return Some(self.pages.get_or_load(page, || loaded));
-        }
-        self.pages.get(page)
+            }
+        };
+        Some(self.pages.get_or_load(page, || loaded))
     }
 
     /// The row index of `stream_id` in the current rows: `Ok(Some)` found,
     /// `Ok(None)` not among them, `Err(())` not known yet (rows still coming).
-    fn row_of(&mut self, reader: &mut LazyReader<'_>, stream_id: &str) -> Result<Option<usize>, ()> {
+    fn row_of(
+        &mut self,
+        reader: &mut LazyReader<'_>,
+        stream_id: &str,
+    ) -> Result<Option<usize>, ()> {
         let (page, complete) = match &self.rows {
             Rows::Listed { ids, complete, .. } => {
                 return match ids.iter().position(|id| id == stream_id) {
@@ -432,6 +451,8 @@ impl StreamsView {
                 self.sort = Sort::default();
             }
             Ok(None) => self.pending_reveal = None,
+            // Rows still coming: look again next frame; with no job left they never will.
+            Err(()) if self.job.is_none() => self.pending_reveal = None,
             Err(()) => {}
         }
     }
@@ -450,7 +471,12 @@ impl StreamsView {
                 (Some(_), Some(_)) => None,
             }
         };
-        self.sync(&ctx.store.store, ctx.store.generation, estimate_of, ui.ctx());
+        self.sync(
+            &ctx.store.store,
+            ctx.store.generation,
+            estimate_of,
+            ui.ctx(),
+        );
         self.pages.key_on(ctx.store.generation, self.source);
         self.poll_job();
         let store = Arc::clone(&ctx.store.store);
@@ -489,12 +515,13 @@ impl StreamsView {
     fn filters_ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
         let summary = &ctx.store.summary;
         ui.horizontal_wrapped(|ui| {
-            let search = ui.add(
-                egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("Search stream id")
-                    .desired_width(180.0),
-            )
-            .accessible_name("Search stream id");
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .hint_text("Search stream id")
+                        .desired_width(180.0),
+                )
+                .accessible_name("Search stream id");
             if search.changed() {
                 self.scroll_to = Some(0);
             }
@@ -527,9 +554,7 @@ impl StreamsView {
                 })
                 .response
                 .accessible_name("Process type filter");
-            let status_text = self
-                .status
-                .map_or("All statuses", StreamStatus::as_str);
+            let status_text = self.status.map_or("All statuses", StreamStatus::as_str);
             egui::ComboBox::from_id_salt("status_filter")
                 .selected_text(status_text)
                 .show_ui(ui, |ui| {
@@ -582,7 +607,10 @@ impl StreamsView {
                     let what = if *sorted { "Sorting" } else { "Searching" };
                     cancel = job_progress_ui(
                         ui,
-                        &format!("{what}: {} found so far; scanned", format_count(ids.len() as u64)),
+                        &format!(
+                            "{what}: {} found so far; scanned",
+                            format_count(ids.len() as u64)
+                        ),
                         done,
                         total,
                         "streams",
@@ -601,7 +629,10 @@ impl StreamsView {
             job.cancel();
         }
         if let Some(error) = &self.error {
-            ui.colored_label(failure_colour(ui), format!("Could not read the streams: {error}"));
+            ui.colored_label(
+                failure_colour(ui),
+                format!("Could not read the streams: {error}"),
+            );
         }
     }
 
@@ -678,8 +709,7 @@ impl StreamsView {
                     let page = index / PAGE_ROWS;
                     let item = self
                         .page(reader, page)
-                        .and_then(|rows| rows.get(index % PAGE_ROWS))
-                        .cloned();
+                        .and_then(|rows| rows.get(index % PAGE_ROWS));
                     let (first, _, placeholders) = drawn.unwrap_or((index, index, 0));
                     let Some(item) = item else {
                         drawn = Some((first, index, placeholders + 1));
@@ -691,8 +721,10 @@ impl StreamsView {
                     drawn = Some((first, index, placeholders));
                     let is_selected = selected.as_deref() == Some(item.stream_id());
                     row.set_selected(is_selected);
-                    match &item {
-                        StreamRow::Stream(info) => stream_cells(&mut row, info, is_selected, failure, &mut clicked),
+                    match item {
+                        StreamRow::Stream(info) => {
+                            stream_cells(&mut row, info, is_selected, failure, &mut clicked)
+                        }
                         StreamRow::Damaged { stream_id, error } => {
                             row.col(|ui| {
                                 if ui.selectable_label(is_selected, stream_id).clicked() {
@@ -727,12 +759,23 @@ fn sort_arrow_ui(ui: &mut Ui, descending: bool) {
     let (left, right) = (rect.left() + 1.0, rect.right() - 1.0);
     let (top, bottom) = (rect.top() + 2.0, rect.bottom() - 2.0);
     let points = if descending {
-        vec![egui::pos2(left, top), egui::pos2(right, top), egui::pos2(rect.center().x, bottom)]
+        vec![
+            egui::pos2(left, top),
+            egui::pos2(right, top),
+            egui::pos2(rect.center().x, bottom),
+        ]
     } else {
-        vec![egui::pos2(left, bottom), egui::pos2(right, bottom), egui::pos2(rect.center().x, top)]
+        vec![
+            egui::pos2(left, bottom),
+            egui::pos2(right, bottom),
+            egui::pos2(rect.center().x, top),
+        ]
     };
-    ui.painter()
-        .add(egui::Shape::convex_polygon(points, colour, egui::Stroke::NONE));
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        colour,
+        egui::Stroke::NONE,
+    ));
 }
 
 fn stream_cells(
@@ -896,7 +939,11 @@ fn scan_streams(
         let descending = query.sort.descending;
         let by_id_only = query.sort.column == SortColumn::Id;
         keyed.sort_by(|a, b| {
-            let by_key = if descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) };
+            let by_key = if descending {
+                b.0.cmp(&a.0)
+            } else {
+                a.0.cmp(&b.0)
+            };
             let by_id = if descending && by_id_only {
                 b.1.cmp(&a.1)
             } else {

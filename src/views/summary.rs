@@ -74,7 +74,9 @@ pub fn summary_ui(ui: &mut Ui, summary: &Summary) {
             egui::CollapsingHeader::new("by process type")
                 .id_salt("summary_streams_by_type")
                 .default_open(summary.streams.by_type.len() <= 8)
-                .show(ui, |ui| counts_ui(ui, "summary_types_grid", &summary.streams.by_type));
+                .show(ui, |ui| {
+                    counts_ui(ui, "summary_types_grid", &summary.streams.by_type)
+                });
         });
     egui::CollapsingHeader::new(RichText::new("Event counts").strong())
         .id_salt("summary_events")
@@ -86,7 +88,9 @@ pub fn summary_ui(ui: &mut Ui, summary: &Summary) {
             egui::CollapsingHeader::new("by event type")
                 .id_salt("summary_events_by_type")
                 .default_open(false)
-                .show(ui, |ui| counts_ui(ui, "summary_event_types_grid", &summary.events.by_type));
+                .show(ui, |ui| {
+                    counts_ui(ui, "summary_event_types_grid", &summary.events.by_type)
+                });
         });
     egui::CollapsingHeader::new(RichText::new("Queue counts").strong())
         .id_salt("summary_queues")

@@ -293,7 +293,10 @@ fn row_ui(
     let node = document.pointer(&row.pointer);
     if let Some((shown, total)) = row.more {
         push(
-            &format!("show {} more (of {total})", CHILDREN_PAGE.min(total - shown)),
+            &format!(
+                "show {} more (of {total})",
+                CHILDREN_PAGE.min(total - shown)
+            ),
             colours.number,
         );
     } else if let Some(node) = node {
@@ -388,8 +391,11 @@ fn marker_shape(ui: &Ui, centre: egui::Pos2, expanded: bool, colour: Color32) {
             centre + vec2(-size / 2.0, size),
         ]
     };
-    ui.painter()
-        .add(egui::Shape::convex_polygon(points, colour, egui::Stroke::NONE));
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        colour,
+        egui::Stroke::NONE,
+    ));
 }
 
 fn preview(node: &Value, colours: &Colours) -> (String, Color32) {
@@ -529,7 +535,10 @@ mod tests {
     fn paths_use_dots_for_plain_names_and_brackets_otherwise() {
         let document = json!({"meter": {"readings": [1, {"odd key": 2, "it's": 3}]}});
         assert_eq!(json_path(&document, ""), "$");
-        assert_eq!(json_path(&document, "/meter/readings/1"), "$.meter.readings[1]");
+        assert_eq!(
+            json_path(&document, "/meter/readings/1"),
+            "$.meter.readings[1]"
+        );
         assert_eq!(
             json_path(&document, "/meter/readings/1/odd key"),
             "$.meter.readings[1]['odd key']"

@@ -85,7 +85,10 @@ mod tests {
     fn times_the_user_types_are_read_in_utc() {
         let expected = datetime!(2024-03-01 10:15 UTC);
         assert_eq!(parse_time_input("2024-03-01 10:15"), Ok(expected));
-        assert_eq!(parse_time_input(" 2024-03-01T11:15:00+01:00 "), Ok(expected));
+        assert_eq!(
+            parse_time_input(" 2024-03-01T11:15:00+01:00 "),
+            Ok(expected)
+        );
         assert_eq!(
             parse_time_input("2024-03-01"),
             Ok(datetime!(2024-03-01 0:00 UTC))
@@ -98,6 +101,9 @@ mod tests {
         assert_eq!(format_count(1_000_000), "1,000,000");
         assert_eq!(format_count(999), "999");
         assert_eq!(format_bytes(5 * 1024 * 1024 + 300_000), "5.3 MB");
-        assert_eq!(format_time(datetime!(2024-03-01 11:15:03 +1)), "2024-03-01 10:15:03");
+        assert_eq!(
+            format_time(datetime!(2024-03-01 11:15:03 +1)),
+            "2024-03-01 10:15:03"
+        );
     }
 }

@@ -68,7 +68,8 @@ impl Events {
         event.event_id = Some(id);
         event.correlation_id = Some(correlation);
         event.causation_id = causation;
-        event.metadata = json!({"source": "edifact", "message_id": format!("MSG-{:05}", id.as_u128() & 0xffff)});
+        event.metadata =
+            json!({"source": "edifact", "message_id": format!("MSG-{:05}", id.as_u128() & 0xffff)});
         (event, id)
     }
 }
@@ -187,7 +188,9 @@ pub fn sample_store(path: &Path) -> Sample {
     let (effect_stream, cause_stream, cause_event) = effect.expect("a confirmed switch");
     Sample {
         failed_stream: "switch-0004".to_string(),
-        failed_error: "grid operator rejected the switch: market location DE000145457680004 is unknown (E17)".to_string(),
+        failed_error:
+            "grid operator rejected the switch: market location DE000145457680004 is unknown (E17)"
+                .to_string(),
         effect_stream,
         cause_stream,
         cause_event,
@@ -214,7 +217,12 @@ pub fn odd_store(path: &Path) -> Odd {
         clock: datetime!(2024-02-01 8:00 UTC),
     };
     let big_text: String = "0123456789abcdef".repeat(5 * 1024 * 1024 / 16);
-    let (big, _) = events.event("BigPayload", correlation, None, json!({"blob": big_text, "note": "five megabytes"}));
+    let (big, _) = events.event(
+        "BigPayload",
+        correlation,
+        None,
+        json!({"blob": big_text, "note": "five megabytes"}),
+    );
     let mut deep_value = json!({"bottom": true});
     for level in 0..100 {
         deep_value = json!({ format!("level{level}"): deep_value });
@@ -235,7 +243,9 @@ pub fn odd_store(path: &Path) -> Odd {
     let database = redb::Database::open(path).expect("open with redb");
     let transaction = database.begin_write().expect("write");
     {
-        let mut table = transaction.open_table(schema::EVENTS).expect("events table");
+        let mut table = transaction
+            .open_table(schema::EVENTS)
+            .expect("events table");
         table
             .insert(4u64, b"{\"event_id\": \"0190\x00\xff not json".as_slice())
             .expect("damage record 4");
@@ -311,7 +321,10 @@ pub fn settle(harness: &mut Harness<'_, WorkbenchApp>) {
         if !harness.state().is_busy() {
             break;
         }
-        assert!(Instant::now() < deadline, "the app stayed busy for a minute");
+        assert!(
+            Instant::now() < deadline,
+            "the app stayed busy for a minute"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     // A few more frames: commands sent in the last frame, tables sizing themselves.
@@ -325,7 +338,10 @@ pub fn settle(harness: &mut Harness<'_, WorkbenchApp>) {
 pub fn wait_for_label(harness: &mut Harness<'_, WorkbenchApp>, label: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while harness.query_by_label(label).is_none() {
-        assert!(Instant::now() < deadline, "{label:?} did not show within a minute");
+        assert!(
+            Instant::now() < deadline,
+            "{label:?} did not show within a minute"
+        );
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -335,7 +351,10 @@ pub fn wait_for_label(harness: &mut Harness<'_, WorkbenchApp>, label: &str) {
 pub fn wait_for_label_containing(harness: &mut Harness<'_, WorkbenchApp>, part: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while harness.query_by_label_contains(part).is_none() {
-        assert!(Instant::now() < deadline, "nothing with {part:?} showed within a minute");
+        assert!(
+            Instant::now() < deadline,
+            "nothing with {part:?} showed within a minute"
+        );
         harness.step();
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -14,10 +14,7 @@ pub fn data_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "skipping: the real logs folder {} is absent",
-            dir.display()
-        );
+        eprintln!("skipping: the real logs folder {} is absent", dir.display());
         None
     }
 }
@@ -42,7 +39,12 @@ pub fn assert_checks(path: &Path) {
     let report = process_workbench::store::check::check(&reader, |_, _| true)
         .expect("check runs")
         .expect("not cancelled");
-    assert!(report.is_ok(), "{}: {:?}", path.display(), report.violations);
+    assert!(
+        report.is_ok(),
+        "{}: {:?}",
+        path.display(),
+        report.violations
+    );
 }
 
 /// A small XES log with every attribute type, nesting, a duplicate trace
