@@ -81,8 +81,8 @@ fn generate(path: &Path, events: u64) -> Result<u64, Box<dyn std::error::Error>>
         for index in 0..length {
             let activity = ACTIVITIES[rng.random_range(0..ACTIVITIES.len())];
             let activity = if index == 0 { ACTIVITIES[0] } else { activity };
-            let time = time::OffsetDateTime::from_unix_timestamp(at)
-                .format(&time::format_description::well_known::Rfc3339);
+            let time = time::OffsetDateTime::from_unix_timestamp(at)?
+                .format(&time::format_description::well_known::Rfc3339)?;
             writeln!(text, "\t\t<event>")?;
             writeln!(
                 text,
