@@ -29,7 +29,9 @@ use crate::engine::{
     ActionError, DispatchOutcome, Engine, IdSource, InboundMessage, Operator, RetryPolicy,
     Transport,
 };
-use crate::store::{DeadLetterStatus, Durability, OutboxMessage, Store, StoreError, StoreWriter};
+use crate::store::{
+    DeadLetterStatus, Durability, Event, OutboxMessage, Store, StoreError, StoreWriter,
+};
 
 /// How big a demo store to make, and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -493,6 +495,9 @@ struct Simulation {
     /// Pending messages by (time, sequence) so equal times keep their order.
     queue: BinaryHeap<Reverse<(i64, u64)>>,
     messages: std::collections::HashMap<u64, InboundMessage>,
+    /// The metering context of each meter reading ordered (by its stream), for
+    /// the reading of the next billing period.
+    open_periods: std::collections::HashMap<String, Value>,
     sequence: u64,
     started: u64,
     next_start: OffsetDateTime,
@@ -529,6 +534,7 @@ impl Simulation {
             outage,
             queue: BinaryHeap::new(),
             messages: std::collections::HashMap::new(),
+            open_periods: std::collections::HashMap::new(),
             sequence: 0,
             started: 0,
             next_start: DEMO_START,
@@ -742,6 +748,7 @@ impl Simulation {
         let field = |name: &str| payload.get(name).cloned().unwrap_or(Value::Null);
         let supplier = field("new_supplier").as_str().unwrap_or("").to_string();
         match event.event_type.as_str() {
+            "PaymentConfirmed" => self.next_billing_cycle(stream_id, event, at),
             "GridConfirmation" => {
                 let when = at + Duration::days(self.rng.random_range(3..15));
                 let message = self.message(
@@ -787,6 +794,41 @@ impl Simulation {
             }
             _ => {}
         }
+    }
+
+    /// A paid billing period is followed, a month on, by the next period's
+    /// meter reading (which opens the next billing period): a chain of
+    /// processes across streams, caused by the payment.
+    fn next_billing_cycle(&mut self, stream_id: &str, payment: &Event, at: OffsetDateTime) {
+        let suffix = stream_id.strip_prefix("billing-").unwrap_or(stream_id);
+        let Some(opened) = self.open_periods.remove(&format!("reading-{suffix}")) else {
+            return;
+        };
+        let known = |name: &str| opened.get(name).is_some_and(|value| !value.is_null());
+        if !["malo_id", "melo_id", "metering_operator", "new_supplier", "grid_operator"]
+            .iter()
+            .all(|name| known(name))
+        {
+            return;
+        }
+        let (base, period) = match suffix.rsplit_once("-p") {
+            Some((base, period)) => (base, period.parse::<u32>().unwrap_or(1)),
+            None => (suffix, 1),
+        };
+        let next_stream = format!("reading-{base}-p{}", period + 1);
+        let when = at + Duration::days(self.rng.random_range(27..33));
+        let sender = opened["new_supplier"].as_str().unwrap_or("").to_string();
+        let payload = json!({
+            "malo_id": opened["malo_id"], "melo_id": opened["melo_id"],
+            "metering_operator": opened["metering_operator"],
+            "new_supplier": opened["new_supplier"], "grid_operator": opened["grid_operator"],
+            "start_date": when.date().to_string(), "reading_reason": "periodic",
+        });
+        let mut message = self.message(when, "ReadingRequested", Some(next_stream), &sender, payload);
+        message.process_type = Some("meter_reading".to_string());
+        message.causation_id = Some(payment.event_id);
+        message.correlation_id = payment.correlation_id;
+        self.schedule(when, message);
     }
 
     /// A partner's answer to a message delivered to it.
@@ -855,6 +897,14 @@ impl Simulation {
                 }
             }
             "ORDERS_Z10_ReadingOrder" => {
+                self.open_periods.insert(
+                    delivered.stream_id.clone(),
+                    json!({
+                        "malo_id": field("malo_id"), "melo_id": field("melo_id"),
+                        "metering_operator": sender, "new_supplier": field("new_supplier"),
+                        "grid_operator": field("grid_operator"),
+                    }),
+                );
                 let value = self.rng.random_range(120.0..9_000.0f64);
                 let payload = if roll < 0.02 {
                     // A partner sends raw EDIFACT where JSON was agreed.

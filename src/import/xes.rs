@@ -499,7 +499,9 @@ impl Parser {
             raw: None,
             children: Vec::new(),
         };
-        for attribute in element.attributes() {
+        // Duplicate `key`/`value` attributes are not worth a check per element:
+        // the last one wins.
+        for attribute in element.attributes().with_checks(false) {
             let attribute = attribute
                 .map_err(|error| self.invalid(self.here(), format!("XML error: {error}")))?;
             let target = match attribute.key.local_name().as_ref() {
