@@ -1,6 +1,6 @@
 //! Image snapshots of stable screens at a fixed size with a fixed clock
 //! (`tests/snapshots/gui_*.png`; `UPDATE_SNAPSHOTS=1` rewrites them), and the
-//! README screenshots (`screenshots/*.png`, written by every run).
+//! README screenshots of the demo store (`screenshots/*.png`, written by every run).
 //!
 //! The stores live at fixed paths so that the status bar, which shows the
 //! file's path, is the same on every run.
@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gui_support::*;
-use process_workbench::app::WorkbenchApp;
+use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
+use process_workbench::demo::DEMO_NOW;
+use process_workbench::store::StreamStatus;
 use process_workbench::app::command::{Command, ThemeChoice};
 use process_workbench::views::EventRef;
 
@@ -44,6 +46,58 @@ fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
     image.save(&path).expect("write the screenshot");
 }
 
+/// The README's screenshots show what a newcomer sees first: the demo store.
+/// The failed billing process with the longest history is selected, then the
+/// event that failed it.
+#[test]
+fn readme_screenshots_of_the_demo_store() {
+    let folder = fixed_folder("demo");
+    let mut app = WorkbenchApp::new(
+        None,
+        StartOptions {
+            file: None,
+            data_dir: folder.clone(),
+            clock: Clock::Fixed(DEMO_NOW),
+        },
+    );
+    app.send(Command::SetTheme(ThemeChoice::Dark));
+    let mut harness = Harness::builder()
+        .with_size(SIZE)
+        .with_max_steps(50)
+        .with_render_cursor(false)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    settle(&mut harness);
+
+    let (stream_id, last) = {
+        let store = &harness.state().store().expect("the demo store is open").store;
+        let reader = store.read().expect("read the demo store");
+        let failed = reader
+            .all_stream_ids()
+            .expect("list the streams")
+            .into_iter()
+            .filter_map(|id| reader.stream(&id).ok().flatten())
+            .filter(|info| info.process_type == "grid_usage_billing" && info.status == StreamStatus::Failed)
+            .max_by_key(|info| (info.version, std::cmp::Reverse(info.stream_id.clone())))
+            .expect("the demo has a failed billing process");
+        let events = reader
+            .stream_events(&failed.stream_id, 1, 1000)
+            .expect("read its events");
+        let last = events.last().expect("the stream has events").clone();
+        (failed.stream_id, last)
+    };
+    harness.state_mut().send(Command::GoToStream(stream_id.clone()));
+    settle(&mut harness);
+    save_screenshot(&mut harness, "main-window");
+
+    harness.state_mut().send(Command::SelectEvent(EventRef {
+        position: last.position,
+        stream_id: Some(stream_id),
+        version: Some(last.version),
+    }));
+    settle(&mut harness);
+    save_screenshot(&mut harness, "event-detail");
+}
+
 #[test]
 fn the_stream_browser() {
     let folder = fixed_folder("streams");
@@ -53,7 +107,6 @@ fn the_stream_browser() {
     harness.get_by_label(&sample.failed_stream).click();
     settle(&mut harness);
     harness.get_by_label("SwitchRejected");
-    save_screenshot(&mut harness, "main-window");
     harness.snapshot("gui_streams");
 }
 
@@ -77,7 +130,6 @@ fn an_event_in_detail() {
     harness.get_by_label_contains("value: 1034").click();
     settle(&mut harness);
     harness.get_by_label("$.readings[0].value");
-    save_screenshot(&mut harness, "event-detail");
     harness.snapshot("gui_event_detail");
 }
 
