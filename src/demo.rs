@@ -542,6 +542,16 @@ impl Simulation {
         }
     }
 
+    /// When process `index` starts: evenly spaced slots over the simulated
+    /// period, each start at a random moment of its slot (at most ten minutes
+    /// in), so that every process starts before the demo's "now" however many there are.
+    fn start_slot(&mut self, index: u64) -> OffsetDateTime {
+        let slot_seconds = self.start_spacing.whole_seconds().max(1);
+        let jitter = Duration::seconds(self.rng.random_range(0..slot_seconds.min(600)));
+        let index = i32::try_from(index).unwrap_or(i32::MAX);
+        DEMO_START + self.start_spacing * index + jitter
+    }
+
     fn finished(&self) -> bool {
         self.started >= self.options.processes && self.next_due().is_none_or(|at| at > DEMO_NOW)
     }
@@ -580,8 +590,7 @@ impl Simulation {
                 self.run_engine_until(engine, writer, at)?;
                 self.start_process(engine, writer, at)?;
                 self.started += 1;
-                let jitter = Duration::seconds(self.rng.random_range(0..600));
-                self.next_start = at + self.start_spacing + jitter;
+                self.next_start = self.start_slot(self.started);
             } else if let Some(at) = next_message {
                 let Some(Reverse((_, sequence))) = self.queue.pop() else {
                     break;
@@ -805,9 +814,15 @@ impl Simulation {
             return;
         };
         let known = |name: &str| opened.get(name).is_some_and(|value| !value.is_null());
-        if !["malo_id", "melo_id", "metering_operator", "new_supplier", "grid_operator"]
-            .iter()
-            .all(|name| known(name))
+        if ![
+            "malo_id",
+            "melo_id",
+            "metering_operator",
+            "new_supplier",
+            "grid_operator",
+        ]
+        .iter()
+        .all(|name| known(name))
         {
             return;
         }
@@ -824,7 +839,13 @@ impl Simulation {
             "new_supplier": opened["new_supplier"], "grid_operator": opened["grid_operator"],
             "start_date": when.date().to_string(), "reading_reason": "periodic",
         });
-        let mut message = self.message(when, "ReadingRequested", Some(next_stream), &sender, payload);
+        let mut message = self.message(
+            when,
+            "ReadingRequested",
+            Some(next_stream),
+            &sender,
+            payload,
+        );
         message.process_type = Some("meter_reading".to_string());
         message.causation_id = Some(payment.event_id);
         message.correlation_id = payment.correlation_id;
