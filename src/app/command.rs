@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use uuid::Uuid;
 
+use super::import_dialog::ImportRequest;
 use crate::views::{EventRef, View};
 
 /// The app's colour scheme.
@@ -84,6 +85,10 @@ pub enum Command {
     ShowConversation(Uuid),
     /// Go to what the user typed in the "Jump to" box: an event id or a stream id.
     JumpTo(String),
+    /// Show File > Import…, with the input filled in when a log was dropped.
+    ShowImportDialog(Option<PathBuf>),
+    /// Run an import in the background (from the import dialog).
+    StartImport(ImportRequest),
 }
 
 /// Where views put their commands during a frame.

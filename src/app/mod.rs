@@ -8,6 +8,7 @@
 
 pub mod command;
 pub mod document;
+pub mod import_dialog;
 pub mod jobs;
 pub mod loadable;
 pub mod settings;
@@ -33,6 +34,7 @@ use document::{
     DEMO_FILE_NAME, FailureText, OpenFailure, OpenMode, OpenOutcome, OpenRequest, OpenStore,
     start_open,
 };
+use import_dialog::{ImportDialog, ImportEnd, ImportTarget, RunningImport};
 use jobs::Job;
 use settings::Settings;
 
@@ -95,6 +97,8 @@ pub struct WorkbenchApp {
     opening: Option<Opening>,
     failure: Option<OpenFailure>,
     confirm_writing: bool,
+    import_dialog: Option<ImportDialog>,
+    importing: Option<RunningImport>,
     notice: Option<String>,
     selection: Selection,
     commands: Commands,
@@ -133,6 +137,8 @@ impl WorkbenchApp {
             opening: None,
             failure: None,
             confirm_writing: false,
+            import_dialog: None,
+            importing: None,
             notice: None,
             selection: Selection::default(),
             commands: Commands::default(),
@@ -185,6 +191,7 @@ impl WorkbenchApp {
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
             || self.opening.is_some()
+            || self.importing.is_some()
             || self.streams.is_busy()
             || self.event_log.is_busy()
             || self.detail.is_busy()
@@ -206,6 +213,7 @@ impl WorkbenchApp {
         }
         self.apply_theme(ui.ctx());
         self.poll_opening();
+        self.poll_import();
         self.refresh_store();
         self.handle_input(ui);
 
@@ -237,6 +245,7 @@ impl WorkbenchApp {
         }
         egui::CentralPanel::default_margins().show(ui, |ui| self.central_ui(ui));
         self.writing_dialog_ui(ui.ctx());
+        self.import_dialog_ui(ui.ctx());
         self.update_title(ui.ctx());
 
         for command in self.commands.take() {
@@ -301,6 +310,41 @@ impl WorkbenchApp {
         }
     }
 
+    fn poll_import(&mut self) {
+        let Some(end) = self.importing.as_mut().and_then(RunningImport::poll) else {
+            return;
+        };
+        self.importing = None;
+        match end {
+            ImportEnd::Done {
+                file: Some(file),
+                summary,
+            } => {
+                self.notice = Some(summary);
+                self.open(file, OpenMode::ReadOnly);
+            }
+            ImportEnd::Done {
+                file: None,
+                summary,
+            } => {
+                self.notice = Some(summary);
+                // Show the new streams now rather than at the next periodic refresh.
+                self.last_refresh = None;
+            }
+            ImportEnd::Failed(message) => self.notice = Some(message),
+        }
+    }
+
+    fn import_dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.import_dialog else {
+            return;
+        };
+        let can_write = self.store.as_ref().is_some_and(OpenStore::is_writable);
+        if !dialog.ui(ctx, can_write, &mut self.commands) {
+            self.import_dialog = None;
+        }
+    }
+
     /// Reads the summary again when the store was written (its generation moved).
     fn refresh_store(&mut self) {
         let Some(store) = &mut self.store else {
@@ -335,6 +379,9 @@ impl WorkbenchApp {
         if ui.input_mut(|input| input.consume_shortcut(&open)) {
             self.commands.send(Command::ShowOpenDialog);
         }
+        if ui.input_mut(|input| input.consume_shortcut(&IMPORT_SHORTCUT)) {
+            self.commands.send(Command::ShowImportDialog(None));
+        }
         let dropped = ui.input(|input| {
             input
                 .raw
@@ -343,7 +390,12 @@ impl WorkbenchApp {
                 .map(|file| file.path().to_path_buf())
         });
         if let Some(path) = dropped {
-            self.commands.send(Command::Open(path));
+            // A log (or an engine's data folder) is imported; anything else is opened as a store.
+            self.commands.send(if is_importable(&path) {
+                Command::ShowImportDialog(Some(path))
+            } else {
+                Command::Open(path)
+            });
         }
     }
 
@@ -396,6 +448,13 @@ impl WorkbenchApp {
                         self.commands.send(Command::ClearRecentFiles);
                     }
                 });
+                let import = ui.add(
+                    egui::Button::new("Import…")
+                        .shortcut_text(ui.ctx().format_shortcut(&IMPORT_SHORTCUT)),
+                );
+                if import.clicked() {
+                    self.commands.send(Command::ShowImportDialog(None));
+                }
                 if ui.button("Open the demo store").clicked() {
                     self.commands.send(Command::OpenDemo);
                 }
@@ -517,7 +576,9 @@ impl WorkbenchApp {
     fn central_ui(&mut self, ui: &mut Ui) {
         let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
         if hovering {
-            ui.heading("Drop a process store file to open it");
+            ui.heading(
+                "Drop a process store file to open it, or a log (XES, OCEL, JSONL) to import it",
+            );
             return;
         }
         if let Some(notice) = self.notice.clone() {
@@ -527,6 +588,10 @@ impl WorkbenchApp {
                     self.notice = None;
                 }
             });
+        }
+        if let Some(importing) = &self.importing {
+            importing.ui(ui);
+            return;
         }
         if let Some(opening) = &self.opening {
             opening_ui(ui, opening);
@@ -562,6 +627,9 @@ impl WorkbenchApp {
         ui.horizontal(|ui| {
             if ui.button("Open a file…").clicked() {
                 self.commands.send(Command::ShowOpenDialog);
+            }
+            if ui.button("Import a log…").clicked() {
+                self.commands.send(Command::ShowImportDialog(None));
             }
             if ui.button("Open the demo store").clicked() {
                 self.commands.send(Command::OpenDemo);
@@ -631,6 +699,25 @@ impl WorkbenchApp {
                 }
             }
             Command::Open(path) => self.open(path, OpenMode::ReadOnly),
+            Command::ShowImportDialog(input) => {
+                self.import_dialog = Some(ImportDialog::new(input.as_deref()));
+            }
+            Command::StartImport(request) => {
+                let open_store = match request.target {
+                    ImportTarget::OpenStore => self
+                        .store
+                        .as_ref()
+                        .filter(|store| store.is_writable())
+                        .map(|store| Arc::clone(&store.store)),
+                    ImportTarget::File(_) => None,
+                };
+                self.notice = None;
+                self.importing = Some(RunningImport::start(
+                    request,
+                    open_store,
+                    self.repaint.clone(),
+                ));
+            }
             Command::OpenCopy(path) => self.open(path, OpenMode::Copy),
             Command::RepairCopy(path) => self.open(path, OpenMode::RepairCopy),
             Command::OpenDemo => {
@@ -798,6 +885,14 @@ impl eframe::App for WorkbenchApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, settings::STORAGE_KEY, &self.settings);
     }
+}
+
+/// Ctrl+I: File > Import….
+const IMPORT_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::I);
+
+/// Whether a dropped path is something to import rather than a store to open.
+fn is_importable(path: &Path) -> bool {
+    path.is_dir() || crate::import::Format::detect(path).is_some()
 }
 
 /// "read-only", "writing enabled", or what kind of copy is open.

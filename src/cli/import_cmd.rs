@@ -34,20 +34,9 @@ pub fn import(path: &Path, format: &str, input: &Path) -> Result<(), CliError> {
         eprintln!();
     }
     let report = result.map_err(|error| CliError::input(error.to_string()))?;
-    let objects = if report.format == Format::Ocel {
-        format!(", {} objects", report.objects)
-    } else {
-        String::new()
-    };
-    let skipped = if report.skipped > 0 {
-        format!(", {} skipped", report.skipped)
-    } else {
-        String::new()
-    };
     println!(
-        "imported {} events in {} streams{objects}{skipped} from {} ({format}) into {} in {:.2} s",
-        report.events,
-        report.streams,
+        "imported {} from {} ({format}) into {} in {:.2} s",
+        report.describe(),
         input.display(),
         path.display(),
         started.elapsed().as_secs_f64()

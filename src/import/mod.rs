@@ -157,6 +157,20 @@ pub struct ImportReport {
     pub skipped: u64,
 }
 
+impl ImportReport {
+    /// "1,234 events in 56 streams, 7 objects, 2 skipped" (objects and skipped only when there are any).
+    pub fn describe(&self) -> String {
+        let mut text = format!("{} events in {} streams", self.events, self.streams);
+        if self.objects > 0 {
+            text.push_str(&format!(", {} objects", self.objects));
+        }
+        if self.skipped > 0 {
+            text.push_str(&format!(", {} skipped", self.skipped));
+        }
+        text
+    }
+}
+
 /// Where in the input a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {

@@ -1,0 +1,354 @@
+//! File > Import…: the dialog that chooses a process log (XES, OCEL, JSONL),
+//! its format and where it goes (a new store file, or the open store when
+//! writing is enabled), and the background job that imports it with progress
+//! and cancel. The import itself is the library's ([`crate::import`]), the
+//! same code path as the CLI's `import`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui::{RichText, Ui};
+
+use super::command::{Command, Commands};
+use super::jobs::Job;
+use crate::import::{Format, ImportProgress, ImportReport, import_file, import_into};
+use crate::store::Store;
+use crate::widgets::progress::job_progress_ui;
+
+/// Where imported events go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportTarget {
+    /// A store file, created by the import (or extended, if it exists).
+    File(PathBuf),
+    /// The store open in the window (writing must be enabled).
+    OpenStore,
+}
+
+/// One import the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRequest {
+    pub input: PathBuf,
+    pub format: Format,
+    pub target: ImportTarget,
+}
+
+/// The dialog's fields, kept while it is open.
+#[derive(Debug, Clone)]
+pub struct ImportDialog {
+    input: String,
+    /// `None`: detect from the input's name (and first bytes).
+    format: Option<Format>,
+    into_open_store: bool,
+    new_file: String,
+}
+
+impl ImportDialog {
+    /// A dialog for `input` (a dropped file, or empty when opened from the menu).
+    pub fn new(input: Option<&Path>) -> ImportDialog {
+        let mut dialog = ImportDialog {
+            input: String::new(),
+            format: None,
+            into_open_store: false,
+            new_file: String::new(),
+        };
+        if let Some(input) = input {
+            dialog.set_input(input);
+        }
+        dialog
+    }
+
+    fn set_input(&mut self, input: &Path) {
+        self.input = input.display().to_string();
+        self.new_file = default_store_path(input).display().to_string();
+    }
+
+    /// The request the fields describe, or why they do not describe one yet.
+    fn request(&self, can_write_open_store: bool) -> Result<ImportRequest, String> {
+        let input = self.input.trim();
+        if input.is_empty() {
+            return Err("Choose the file to import.".to_string());
+        }
+        let input = PathBuf::from(input);
+        if !input.exists() {
+            return Err(format!("{} does not exist.", input.display()));
+        }
+        let format = match self.format.or_else(|| Format::detect(&input)) {
+            Some(format) => format,
+            None => {
+                return Err(
+                    "The format could not be told from the file's name: choose it.".to_string(),
+                );
+            }
+        };
+        let target = if self.into_open_store {
+            if !can_write_open_store {
+                return Err(
+                    "Importing into the open store needs writing enabled (top right).".to_string(),
+                );
+            }
+            ImportTarget::OpenStore
+        } else {
+            let file = self.new_file.trim();
+            if file.is_empty() {
+                return Err("Choose the store file to import into.".to_string());
+            }
+            ImportTarget::File(PathBuf::from(file))
+        };
+        Ok(ImportRequest {
+            input,
+            format,
+            target,
+        })
+    }
+
+    /// Shows the dialog; returns false when it was closed.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        can_write_open_store: bool,
+        commands: &mut Commands,
+    ) -> bool {
+        let modal = egui::Modal::new(egui::Id::unique("import_dialog")).show(ctx, |ui| {
+            ui.set_width(560.0);
+            ui.heading("Import a process log");
+            ui.label(
+                "XES (.xes, .xes.gz), OCEL 1.0/2.0 JSON and JSONL exports become streams and \
+                 events of a process store. The input file is only read.",
+            );
+            ui.add_space(8.0);
+            self.fields_ui(ui, can_write_open_store);
+            ui.add_space(8.0);
+            let request = self.request(can_write_open_store);
+            if let Err(missing) = &request {
+                ui.label(RichText::new(missing).color(ui.visuals().warn_fg_color));
+            }
+            let mut keep_open = true;
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(request.is_ok(), egui::Button::new("Import"))
+                    .clicked()
+                    && let Ok(request) = request
+                {
+                    commands.send(Command::StartImport(request));
+                    keep_open = false;
+                }
+                if ui.button("Cancel").clicked() {
+                    keep_open = false;
+                }
+            });
+            keep_open
+        });
+        modal.inner && !modal.should_close()
+    }
+
+    fn fields_ui(&mut self, ui: &mut Ui, can_write_open_store: bool) {
+        egui::Grid::new("import_fields")
+            .num_columns(2)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                ui.label("Log");
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.input)
+                            .hint_text("path of the log to import")
+                            .desired_width(360.0),
+                    )
+                    .accessible_name("Input file");
+                    if ui.button("Choose…").clicked()
+                        && let Some(path) = rfd::FileDialog::new()
+                            .set_title("Import a process log")
+                            .add_filter("Process logs", &["xes", "gz", "jsonocel", "json", "jsonl"])
+                            .add_filter("All files", &["*"])
+                            .pick_file()
+                    {
+                        self.set_input(&path);
+                    }
+                });
+                ui.end_row();
+
+                ui.label("Format");
+                let detected = Format::detect(Path::new(self.input.trim()));
+                let automatic = match detected {
+                    Some(format) => format!("Detect ({})", format_label(format)),
+                    None => "Detect from the file".to_string(),
+                };
+                egui::ComboBox::from_id_salt("import_format")
+                    .selected_text(self.format.map_or(automatic.clone(), format_label))
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.format, None, automatic);
+                        for format in Format::ALL {
+                            ui.selectable_value(
+                                &mut self.format,
+                                Some(format),
+                                format_label(format),
+                            );
+                        }
+                    });
+                ui.end_row();
+
+                ui.label("Import into");
+                ui.vertical(|ui| {
+                    ui.radio_value(&mut self.into_open_store, false, "A store file");
+                    ui.add_enabled_ui(!self.into_open_store, |ui| {
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.new_file)
+                                    .hint_text("new or existing .redb file")
+                                    .desired_width(360.0),
+                            )
+                            .accessible_name("Store file");
+                            if ui.button("Choose…").clicked()
+                                && let Some(path) = rfd::FileDialog::new()
+                                    .set_title("Import into a store file")
+                                    .add_filter("Process store", &["redb"])
+                                    .save_file()
+                            {
+                                self.new_file = path.display().to_string();
+                            }
+                        });
+                    });
+                    let open_store = ui
+                        .add_enabled(
+                            can_write_open_store,
+                            egui::RadioButton::new(self.into_open_store, "The open store"),
+                        )
+                        .on_disabled_hover_text(
+                            "Enable writing (top right) to import into the open store",
+                        );
+                    if open_store.clicked() {
+                        self.into_open_store = true;
+                    }
+                });
+                ui.end_row();
+            });
+    }
+}
+
+/// How a format is named in the window: its CLI name, in capitals.
+fn format_label(format: Format) -> String {
+    match format {
+        Format::Ocel => "OCEL JSON".to_string(),
+        other => other.as_str().to_uppercase(),
+    }
+}
+
+/// `log.xes.gz` → `log.redb` beside it.
+fn default_store_path(input: &Path) -> PathBuf {
+    let name = input
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let stem = if stem.is_empty() { "imported" } else { stem };
+    input.with_file_name(format!("{stem}.redb"))
+}
+
+/// An import running in the background.
+pub struct RunningImport {
+    pub request: ImportRequest,
+    job: Job<Result<ImportReport, String>>,
+}
+
+/// How an import ended.
+pub enum ImportEnd {
+    /// Done; open `file` (a new store) or refresh the open store (`None`).
+    Done {
+        file: Option<PathBuf>,
+        summary: String,
+    },
+    Failed(String),
+}
+
+impl RunningImport {
+    /// Starts the import; `open_store` is the window's store when the request targets it.
+    pub fn start(
+        request: ImportRequest,
+        open_store: Option<Arc<Store>>,
+        repaint: Option<egui::Context>,
+    ) -> RunningImport {
+        let name = format!("Importing {}", request.input.display());
+        let work = request.clone();
+        let job = Job::spawn(name, repaint, move |worker| {
+            let mut progress = |step: ImportProgress| {
+                worker.progress(step.bytes_read, step.bytes_total);
+                !worker.is_cancelled()
+            };
+            let result = match (&work.target, open_store) {
+                (ImportTarget::File(file), _) => {
+                    import_file(file, work.format, &work.input, &mut progress)
+                }
+                (ImportTarget::OpenStore, Some(store)) => {
+                    import_into(&store, work.format, &work.input, &mut progress)
+                }
+                (ImportTarget::OpenStore, None) => {
+                    worker.send(Err("no store is open for writing".to_string()));
+                    return;
+                }
+            };
+            worker.send(result.map_err(|error| error.to_string()));
+        });
+        RunningImport { request, job }
+    }
+
+    /// How the import ended, once it has.
+    pub fn poll(&mut self) -> Option<ImportEnd> {
+        let outcome = match self.job.poll().pop() {
+            Some(outcome) => outcome,
+            None if self.job.is_finished() => Err("the import stopped unexpectedly".to_string()),
+            None => return None,
+        };
+        let input = self.request.input.display();
+        Some(match outcome {
+            Ok(report) => ImportEnd::Done {
+                file: match &self.request.target {
+                    ImportTarget::File(file) => Some(file.clone()),
+                    ImportTarget::OpenStore => None,
+                },
+                summary: format!("Imported {} from {input}.", report.describe()),
+            },
+            Err(message) => ImportEnd::Failed(format!(
+                "The import of {input} failed, and nothing was changed: {message}"
+            )),
+        })
+    }
+
+    /// The progress line with its Cancel button.
+    pub fn ui(&self, ui: &mut Ui) {
+        ui.add_space(24.0);
+        ui.heading(self.job.name());
+        let (done, total) = self.job.progress();
+        if job_progress_ui(ui, "Reading", done / 1024, total / 1024, "KiB") {
+            self.job.cancel();
+        }
+        if self.job.is_cancelled() {
+            ui.label("Cancelling: the store is left as it was.");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_store_file_sits_beside_the_log() {
+        assert_eq!(
+            default_store_path(Path::new("/logs/helpdesk.xes.gz")),
+            PathBuf::from("/logs/helpdesk.redb")
+        );
+        assert_eq!(
+            default_store_path(Path::new("orders.jsonocel")),
+            PathBuf::from("orders.redb")
+        );
+    }
+
+    #[test]
+    fn an_incomplete_dialog_says_what_is_missing() {
+        let dialog = ImportDialog::new(None);
+        assert_eq!(
+            dialog.request(false),
+            Err("Choose the file to import.".to_string())
+        );
+    }
+}
