@@ -63,7 +63,7 @@ fn a_log_imports_into_a_new_store_that_then_opens() {
     settle(&mut harness);
 
     open_import_dialog(&mut harness);
-    harness.get_by_label("Choose the file to import.");
+    harness.get_by_label("Choose the log or folder to import.");
     type_into(&mut harness, "Input file", &log.display().to_string());
     type_into(&mut harness, "Store file", &target.display().to_string());
     harness.get_by_label("Import").click();

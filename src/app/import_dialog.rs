@@ -66,7 +66,7 @@ impl ImportDialog {
     fn request(&self, can_write_open_store: bool) -> Result<ImportRequest, String> {
         let input = self.input.trim();
         if input.is_empty() {
-            return Err("Choose the file to import.".to_string());
+            return Err("Choose the log or folder to import.".to_string());
         }
         let input = PathBuf::from(input);
         if !input.exists() {
@@ -112,8 +112,9 @@ impl ImportDialog {
             ui.set_width(560.0);
             ui.heading("Import a process log");
             ui.label(
-                "XES (.xes, .xes.gz), OCEL 1.0/2.0 JSON and JSONL exports become streams and \
-                 events of a process store. The input file is only read.",
+                "XES (.xes, .xes.gz), OCEL 1.0/2.0 JSON, JSONL exports and the data folders of \
+                 mako-engine and batpak become streams and events of a process store. The \
+                 input is only read.",
             );
             ui.add_space(8.0);
             self.fields_ui(ui, can_write_open_store);
@@ -160,6 +161,16 @@ impl ImportDialog {
                             .add_filter("Process logs", &["xes", "gz", "jsonocel", "json", "jsonl"])
                             .add_filter("All files", &["*"])
                             .pick_file()
+                    {
+                        self.set_input(&path);
+                    }
+                    if ui
+                        .button("Choose folder…")
+                        .on_hover_text("An engine's data folder (mako-engine, batpak)")
+                        .clicked()
+                        && let Some(path) = rfd::FileDialog::new()
+                            .set_title("Import an engine's data folder")
+                            .pick_folder()
                     {
                         self.set_input(&path);
                     }
@@ -348,7 +359,7 @@ mod tests {
         let dialog = ImportDialog::new(None);
         assert_eq!(
             dialog.request(false),
-            Err("Choose the file to import.".to_string())
+            Err("Choose the log or folder to import.".to_string())
         );
     }
 }
