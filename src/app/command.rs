@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use uuid::Uuid;
 
+use crate::views::queues::QueueCommand;
 use crate::views::{EventRef, View};
 
 /// The app's colour scheme.
@@ -84,6 +85,8 @@ pub enum Command {
     ShowConversation(Uuid),
     /// Go to what the user typed in the "Jump to" box: an event id or a stream id.
     JumpTo(String),
+    /// An operator action or export of the queue views (outbox, deadlines, dead letters, audit).
+    Queues(QueueCommand),
 }
 
 /// Where views put their commands during a frame.
