@@ -102,7 +102,7 @@ fn dead_letters_group_by_reason_and_message_type() {
     assert_eq!(result.rows[0].id, missing[0]);
 
     // Filters: JSONPath over the original message, time range, status, stream type.
-    let path = DeadLetterFilter::parse_json_path("$.payload[?@.amount >= 3]").unwrap();
+    let path = DeadLetterFilter::parse_json_path("$[?@.amount >= 3]").unwrap();
     let filter = DeadLetterFilter {
         json_path: Some(path),
         ..Default::default()

@@ -76,27 +76,32 @@ impl AuditView {
                 egui::TextEdit::singleline(&mut self.action)
                     .hint_text("action")
                     .desired_width(120.0),
-            );
+            )
+            .accessible_name("Filter by action");
             ui.add(
                 egui::TextEdit::singleline(&mut self.user)
                     .hint_text("user")
                     .desired_width(90.0),
-            );
+            )
+            .accessible_name("Filter by user");
             ui.add(
                 egui::TextEdit::singleline(&mut self.stream)
                     .hint_text("stream")
                     .desired_width(140.0),
-            );
+            )
+            .accessible_name("Filter by stream");
             ui.add(
                 egui::TextEdit::singleline(&mut self.from)
                     .hint_text("from")
                     .desired_width(110.0),
-            );
+            )
+            .accessible_name("Filter by from");
             ui.add(
                 egui::TextEdit::singleline(&mut self.to)
                     .hint_text("to")
                     .desired_width(110.0),
-            );
+            )
+            .accessible_name("Filter by to");
         });
         let filter = self.filter();
         if let Some(error) = &self.time_error {
@@ -135,6 +140,8 @@ impl AuditView {
                 .default_size(260.0)
                 .show(ui, |ui| self.entry_ui(ui, context, entry));
         }
+        // Plain labels, so that a click on a cell selects the row.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("audit_table")
             .striped(true)

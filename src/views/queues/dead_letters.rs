@@ -248,7 +248,8 @@ impl DeadLettersView {
                     egui::TextEdit::singleline(text)
                         .hint_text(hint)
                         .desired_width(width),
-                );
+                )
+                .accessible_name(hint);
                 apply |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             }
             apply |= ui.button("Apply filters").clicked();
@@ -269,6 +270,8 @@ impl DeadLettersView {
             }
         });
         ui.push_id("dead_letter_groups", |ui| {
+            // Plain labels, so that a click on a cell selects the row.
+            ui.style_mut().interaction.selectable_labels = false;
             TableBuilder::new(ui)
                 .id_salt("dead_letter_groups_table")
                 .striped(true)
@@ -385,6 +388,8 @@ impl DeadLettersView {
     }
 
     fn list_ui(&mut self, ui: &mut Ui, rows: &[DeadLetterRow]) {
+        // Plain labels, so that a click on a cell selects the row.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("dead_letter_list")
             .striped(true)
@@ -645,7 +650,8 @@ impl DeadLettersView {
                     .code_editor()
                     .desired_rows(10)
                     .desired_width(f32::INFINITY),
-            );
+            )
+            .accessible_name("Edited payload");
             changed = response.changed();
         });
         if changed {
@@ -811,7 +817,7 @@ fn preview_ui(ui: &mut Ui, result: &Result<Preview, String>) {
     }
     for event in &preview.events {
         ui.label(format!(
-            "Event: {} → {} version {}",
+            "Event: {} in {} at version {}",
             event.event_type, event.stream_id, event.version
         ));
     }

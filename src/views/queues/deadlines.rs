@@ -58,7 +58,8 @@ impl DeadlinesView {
                 egui::TextEdit::singleline(&mut self.filter)
                     .hint_text("stream or expiry event")
                     .desired_width(200.0),
-            );
+            )
+            .accessible_name("Filter deadlines");
             ui.checkbox(&mut self.only_overdue, "Only overdue");
         });
         self.deadlines.status_ui(ui);
@@ -97,6 +98,8 @@ impl DeadlinesView {
             }
         }
         ui.separator();
+        // Plain labels, so that a click on a cell selects the row.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("deadlines_table")
             .striped(true)
@@ -156,7 +159,7 @@ impl DeadlinesView {
         );
         ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(format!("{} → {}", deadline.stream_id, deadline.on_expiry)).strong(),
+                RichText::new(format!("{}: on expiry {}", deadline.stream_id, deadline.on_expiry)).strong(),
             );
             let hint =
                 |response: egui::Response| response.on_disabled_hover_text(READ_ONLY_EXPLANATION);
@@ -177,7 +180,8 @@ impl DeadlinesView {
                 egui::TextEdit::singleline(&mut self.reschedule_to)
                     .hint_text("2024-03-01 10:00")
                     .desired_width(130.0),
-            );
+            )
+            .accessible_name("New due time");
             if hint(ui.add_enabled(can_write, egui::Button::new("Reschedule…"))).clicked() {
                 match parse_time_input(&self.reschedule_to) {
                     Ok(at) => {

@@ -126,7 +126,8 @@ impl OutboxView {
                     egui::TextEdit::singleline(text)
                         .hint_text(hint)
                         .desired_width(110.0),
-                );
+                )
+                .accessible_name(format!("Filter by {hint}"));
             }
             ui.checkbox(&mut self.only_overdue, "Only overdue");
         });
@@ -186,7 +187,8 @@ impl OutboxView {
                 egui::TextEdit::singleline(&mut self.reschedule_to)
                     .hint_text("2024-03-01 10:00")
                     .desired_width(130.0),
-            );
+            )
+            .accessible_name("New due time");
             if hint(ui.add_enabled(can_write, egui::Button::new("Reschedule…"))).clicked() {
                 match parse_time_input(&self.reschedule_to) {
                     Ok(at) => {
@@ -251,6 +253,8 @@ impl OutboxView {
             ("Attempts", OutboxSort::Attempts),
             ("Last error", OutboxSort::LastError),
         ];
+        // Plain labels, so that a click on a cell selects the row.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("outbox_table")
             .striped(true)
@@ -268,8 +272,8 @@ impl OutboxView {
                 for (title, sort) in headers {
                     header.col(|ui| {
                         let arrow = match (self.sort == sort, self.descending) {
-                            (true, false) => " ⏶",
-                            (true, true) => " ⏷",
+                            (true, false) => " (ascending)",
+                            (true, true) => " (descending)",
                             _ => "",
                         };
                         if ui

@@ -85,7 +85,8 @@ pub fn confirm_ui(ui: &mut Ui, confirm: &mut Option<Confirm>, context: &mut View
                 .id_salt("confirm_reason")
                 .hint_text("why")
                 .desired_width(f32::INFINITY),
-        );
+        )
+        .accessible_name("Reason for the audit trail");
         let has_reason = !pending.reason.trim().is_empty();
         ui.add_space(8.0);
         let mut answer = None;
