@@ -17,6 +17,7 @@ use process_workbench::app::command::{Command, ThemeChoice};
 use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
 use process_workbench::demo::DEMO_NOW;
 use process_workbench::engine::{DispatchOutcome, Engine};
+use process_workbench::queues::{DeadLetterFilter, triage};
 use process_workbench::store::{DeadLetterStatus, Store};
 use process_workbench::views::View;
 use process_workbench::views::queues::READ_ONLY_EXPLANATION;
@@ -255,19 +256,18 @@ fn readme_screenshot_of_the_dead_letters() {
     assert!(first_row, "the demo store has dead letters");
     harness.state_mut().send(Command::TogglePanel(process_workbench::app::command::SidePanel::Detail));
     settle(&mut harness);
-    let reasons: Vec<String> = harness
-        .state()
-        .store()
-        .map(|store| {
-            let reader = store.store.read().unwrap();
-            reader.dead_letters(None, 1).unwrap().items.iter().map(|l| l.reason.clone()).collect()
-        })
-        .unwrap_or_default();
-    let reason = reasons.first().expect("a dead letter");
-    harness.get_all_by_label(reason).next().unwrap().click();
+    // The largest failure group, and the stream of its oldest dead letter.
+    let (reason, stream) = {
+        let store = &harness.state().store().expect("the demo store is open").store;
+        let reader = store.read().unwrap();
+        let result = triage(&reader, &DeadLetterFilter::default(), &|| false).unwrap();
+        let group = result.groups[0].clone();
+        let row = result.rows.iter().find(|row| group.contains(row)).unwrap().clone();
+        (group.reason, row.stream_id.expect("routed to a stream"))
+    };
+    harness.get_all_by_label(&reason).next().unwrap().click();
     settle(&mut harness);
-    let row = harness.get_all_by_label(reason).nth(1).expect("a row of the group");
-    row.click();
+    harness.get_all_by_label(&stream).next().unwrap().click();
     settle(&mut harness);
     let image = harness.render().expect("render the window");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots").join("dead-letters.png");

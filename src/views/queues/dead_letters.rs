@@ -180,6 +180,19 @@ impl DeadLettersView {
         self.poll_preview();
         ui.heading("Dead letters");
         let can_write = write_enabled(ui, context, busy_writing);
+        if self.item.is_some() {
+            // The item takes the full height beside groups and list: the
+            // editor and the preview need the room.
+            egui::Panel::right("dead_letter_item")
+                .resizable(true)
+                .default_size((ui.available_width() * 0.5).max(320.0))
+                .min_size(320.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("dead_letter_item_scroll")
+                        .show(ui, |ui| self.item_ui(ui, context, writes, can_write));
+                });
+        }
         self.filter_ui(ui);
         self.triage.status_ui(ui);
         let Some(result) = self.triage.value.current() else {
@@ -204,17 +217,6 @@ impl DeadLettersView {
         self.groups_ui(ui, &groups);
         self.bulk_ui(ui, &rows, can_write);
         ui.separator();
-        if self.item.is_some() {
-            egui::Panel::right("dead_letter_item")
-                .resizable(true)
-                .default_size(520.0)
-                .min_size(320.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("dead_letter_item_scroll")
-                        .show(ui, |ui| self.item_ui(ui, context, writes, can_write));
-                });
-        }
         self.list_ui(ui, &rows);
         confirm_ui(ui, &mut self.confirm, context);
     }
@@ -543,28 +545,32 @@ impl DeadLettersView {
                     }
                 }
             });
-        ui.add_space(4.0);
-        ui.label(RichText::new(format!("Attempt history ({})", letter.attempts.len())).strong());
-        egui::Grid::new("dead_letter_attempts")
-            .num_columns(3)
-            .striped(true)
-            .show(ui, |ui| {
-                for attempt in &letter.attempts {
-                    ui.label(format_time(attempt.at));
-                    ui.label(&attempt.by);
-                    ui.label(&attempt.error);
-                    ui.end_row();
-                }
-            });
-        ui.add_space(4.0);
-        ui.label(RichText::new("Original message").strong());
-        tree.ui(
-            ui,
-            "dead_letter_original",
-            "message",
-            &letter.original,
-            220.0,
-        );
+        // While editing, the editor shows the original side by side instead.
+        let editing = self.editor.as_ref().is_some_and(|e| e.id == letter.id);
+        if !editing {
+            ui.add_space(4.0);
+            ui.label(RichText::new(format!("Attempt history ({})", letter.attempts.len())).strong());
+            egui::Grid::new("dead_letter_attempts")
+                .num_columns(3)
+                .striped(true)
+                .show(ui, |ui| {
+                    for attempt in &letter.attempts {
+                        ui.label(format_time(attempt.at));
+                        ui.label(&attempt.by);
+                        ui.label(&attempt.error);
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(4.0);
+            ui.label(RichText::new("Original message").strong());
+            tree.ui(
+                ui,
+                "dead_letter_original",
+                "message",
+                &letter.original,
+                220.0,
+            );
+        }
         ui.add_space(6.0);
         let open = letter.status == DeadLetterStatus::Open;
         let why = if open {

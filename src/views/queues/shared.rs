@@ -18,7 +18,7 @@ use super::{QueueAction, QueueCommand};
 
 /// Shown on every disabled write action of a read-only store.
 pub const READ_ONLY_EXPLANATION: &str =
-    "The store is open read-only. Enable writing (File is reopened for writing) to act on it.";
+    "The store is open read-only, so these actions are disabled. Enable writing to act on it.";
 
 /// Whether write actions can be offered now; otherwise shows why not, with a
 /// way to enable writing.
