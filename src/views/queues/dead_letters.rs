@@ -180,21 +180,33 @@ impl DeadLettersView {
         self.poll_preview();
         ui.heading("Dead letters");
         let can_write = write_enabled(ui, context, busy_writing);
-        if self.item.is_some() {
-            // The item takes the full height beside groups and list: the
-            // editor and the preview need the room.
-            egui::Panel::right("dead_letter_item")
-                .resizable(true)
-                .default_size((ui.available_width() * 0.5).max(320.0))
-                .min_size(320.0)
-                .show(ui, |ui| {
-                    egui::ScrollArea::vertical()
-                        .id_salt("dead_letter_item_scroll")
-                        .show(ui, |ui| self.item_ui(ui, context, writes, can_write));
-                });
-        }
         self.filter_ui(ui);
         self.triage.status_ui(ui);
+        if self.item.is_none() {
+            self.lists_ui(ui, can_write);
+        } else {
+            // Lists on the left, the item at full height on the right: the
+            // editor and the preview need the room. Strip cells clip, so wide
+            // tables never draw over the item.
+            egui_extras::StripBuilder::new(ui)
+                .clip(true)
+                .size(egui_extras::Size::relative(0.45).at_least(280.0))
+                .size(egui_extras::Size::remainder().at_least(320.0))
+                .horizontal(|mut strip| {
+                    strip.cell(|ui| self.lists_ui(ui, can_write));
+                    strip.cell(|ui| {
+                        egui::ScrollArea::vertical()
+                            .id_salt("dead_letter_item_scroll")
+                            .auto_shrink([false, false])
+                            .show(ui, |ui| self.item_ui(ui, context, writes, can_write));
+                    });
+                });
+        }
+        confirm_ui(ui, &mut self.confirm, context);
+    }
+
+    /// Counts, failure groups, bulk actions and the list of the chosen group.
+    fn lists_ui(&mut self, ui: &mut Ui, can_write: bool) {
         let Some(result) = self.triage.value.current() else {
             return;
         };
@@ -218,7 +230,6 @@ impl DeadLettersView {
         self.bulk_ui(ui, &rows, can_write);
         ui.separator();
         self.list_ui(ui, &rows);
-        confirm_ui(ui, &mut self.confirm, context);
     }
 
     fn filter_ui(&mut self, ui: &mut Ui) {
@@ -491,13 +502,13 @@ impl DeadLettersView {
                 self.item = None;
             }
         });
-        egui::Grid::new("dead_letter_fields")
+        egui::Grid::new("dead_letter_fields").min_col_width(100.0)
             .num_columns(2)
             .striped(true)
             .show(ui, |ui| {
                 let field = |ui: &mut Ui, name: &str, value: String| {
                     ui.label(RichText::new(name).strong());
-                    ui.label(value);
+                    ui.add(egui::Label::new(value).wrap());
                     ui.end_row();
                 };
                 field(ui, "Id", letter.id.to_string());
