@@ -28,20 +28,41 @@ use uuid::Uuid;
 /// OrderPlaced without a partner and `confirmed` OrderConfirmed to new streams.
 fn queue_store(dir: &Path, missing: usize, confirmed: usize) -> (PathBuf, Vec<Uuid>) {
     let (store, mut engine) = common::order_store(dir);
-    let dispatch = |engine: &mut Engine, store: &Store, kind: &str, stream: &str, payload: Value| {
-        engine.dispatch(store, common::message(kind, stream, payload), common::T0).unwrap()
-    };
-    dispatch(&mut engine, &store, "OrderPlaced", "order-1", json!({"customer": "C-1", "partner": "P-7"}));
+    let dispatch =
+        |engine: &mut Engine, store: &Store, kind: &str, stream: &str, payload: Value| {
+            engine
+                .dispatch(store, common::message(kind, stream, payload), common::T0)
+                .unwrap()
+        };
+    dispatch(
+        &mut engine,
+        &store,
+        "OrderPlaced",
+        "order-1",
+        json!({"customer": "C-1", "partner": "P-7"}),
+    );
     let mut ids = Vec::new();
     for n in 0..missing {
-        let outcome = dispatch(&mut engine, &store, "OrderPlaced", &format!("order-m{n}"), json!({"customer": format!("C-{n}")}));
+        let outcome = dispatch(
+            &mut engine,
+            &store,
+            "OrderPlaced",
+            &format!("order-m{n}"),
+            json!({"customer": format!("C-{n}")}),
+        );
         let DispatchOutcome::DeadLettered { dead_letter_id, .. } = outcome else {
             panic!("not dead-lettered")
         };
         ids.push(dead_letter_id);
     }
     for n in 0..confirmed {
-        dispatch(&mut engine, &store, "OrderConfirmed", &format!("order-c{n}"), json!({"confirmation": "K"}));
+        dispatch(
+            &mut engine,
+            &store,
+            "OrderConfirmed",
+            &format!("order-c{n}"),
+            json!({"confirmation": "K"}),
+        );
     }
     (dir.join("orders.redb"), ids)
 }
@@ -64,7 +85,9 @@ fn open(path: PathBuf, dir: &Path, writable: bool, view: View) -> Harness<'stati
 fn confirm(harness: &mut Harness<'_, WorkbenchApp>, reason: &str, button: &str) {
     harness.get_by_label("Reason for the audit trail").click();
     harness.run_steps(2);
-    harness.get_by_label("Reason for the audit trail").type_text(reason);
+    harness
+        .get_by_label("Reason for the audit trail")
+        .type_text(reason);
     harness.run_steps(2);
     harness.get_by_label(button).click();
     settle(harness);
@@ -76,9 +99,7 @@ fn replace_editor_text(harness: &mut Harness<'_, WorkbenchApp>, text: &str) {
     harness.run_steps(2);
     harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
     harness.run_steps(1);
-    harness
-        .get_by_label("Edited payload")
-        .type_text(text);
+    harness.get_by_label("Edited payload").type_text(text);
     harness.run_steps(3);
 }
 
@@ -95,12 +116,25 @@ fn edit_a_dead_letter_preview_and_resubmit_it() {
     // Invalid JSON is refused with the parser's message and position.
     replace_editor_text(&mut harness, "{\"customer\": \"C-0\",}");
     wait_for_label_containing(&mut harness, "Invalid JSON at line 1, column 20");
-    assert!(harness.get_by_label("Preview").accesskit_node().is_disabled());
+    assert!(
+        harness
+            .get_by_label("Preview")
+            .accesskit_node()
+            .is_disabled()
+    );
 
     // Fixed: the diff names the change, the preview shows what would happen.
-    replace_editor_text(&mut harness, "{\"customer\": \"C-0\", \"partner\": \"P-7\"}");
+    replace_editor_text(
+        &mut harness,
+        "{\"customer\": \"C-0\", \"partner\": \"P-7\"}",
+    );
     wait_for_label_containing(&mut harness, "Valid JSON, 1 changes");
-    assert!(harness.get_by_label("Resubmit edited…").accesskit_node().is_disabled());
+    assert!(
+        harness
+            .get_by_label("Resubmit edited…")
+            .accesskit_node()
+            .is_disabled()
+    );
     harness.get_by_label("Preview").click();
     settle(&mut harness);
     assert_shows(&harness, "Accepted: the definition takes this message.");
@@ -108,13 +142,19 @@ fn edit_a_dead_letter_preview_and_resubmit_it() {
     assert_shows(&harness, "Outbox: OrderRequest to P-7");
     {
         let reader = harness.state().store().unwrap().store.read().unwrap();
-        assert!(reader.stream("order-m0").unwrap().is_none(), "the preview wrote nothing");
+        assert!(
+            reader.stream("order-m0").unwrap().is_none(),
+            "the preview wrote nothing"
+        );
     }
 
     harness.get_by_label("Resubmit edited…").click();
     harness.run_steps(2);
     confirm(&mut harness, "partner was missing", "Yes, resubmit edited");
-    wait_for_label_containing(&mut harness, "Dead letter resubmitted: OrderPlaced appended to order-m0 at version 1");
+    wait_for_label_containing(
+        &mut harness,
+        "Dead letter resubmitted: OrderPlaced appended to order-m0 at version 1",
+    );
     {
         let reader = harness.state().store().unwrap().store.read().unwrap();
         let letter = reader.dead_letter(ids[0]).unwrap().unwrap();
@@ -142,15 +182,27 @@ fn bulk_discard_a_failure_group() {
     let (path, _) = queue_store(dir.path(), 3, 2);
     let mut harness = open(path, dir.path(), true, View::DeadLetters);
     assert_shows(&harness, "5 dead letters in 2 failure groups");
-    let group = harness.get_all_by_label("transition_not_allowed").next().unwrap();
+    let group = harness
+        .get_all_by_label("transition_not_allowed")
+        .next()
+        .unwrap();
     group.click();
     settle(&mut harness);
     harness.get_by_label("Discard group…").click();
     harness.run_steps(2);
-    assert_shows(&harness, "Discard 2 dead letters of group transition_not_allowed × OrderConfirmed?");
-    wait_for_label_containing(&mut harness, "Dry run: 2 open dead letters will be discarded; 0 already closed will be skipped.");
+    assert_shows(
+        &harness,
+        "Discard 2 dead letters of group transition_not_allowed × OrderConfirmed?",
+    );
+    wait_for_label_containing(
+        &mut harness,
+        "Dry run: 2 open dead letters will be discarded; 0 already closed will be skipped.",
+    );
     confirm(&mut harness, "partner sent them twice", "Yes, discard 2");
-    wait_for_label_containing(&mut harness, "Bulk discard: 2 discarded, 0 failed again, 0 skipped");
+    wait_for_label_containing(
+        &mut harness,
+        "Bulk discard: 2 discarded, 0 failed again, 0 skipped",
+    );
     let reader = harness.state().store().unwrap().store.read().unwrap();
     let discarded = reader
         .dead_letters(None, 100)
@@ -171,16 +223,25 @@ fn reschedule_an_outbox_message() {
     harness.get_by_label("P-7").click();
     settle(&mut harness);
     harness.get_by_label("New due time").click();
-    harness.get_by_label("New due time").type_text("2026-03-05 08:00");
+    harness
+        .get_by_label("New due time")
+        .type_text("2026-03-05 08:00");
     harness.run_steps(2);
     harness.get_by_label("Reschedule…").click();
     harness.run_steps(2);
-    confirm(&mut harness, "partner asked for Thursday", "Yes, reschedule");
+    confirm(
+        &mut harness,
+        "partner asked for Thursday",
+        "Yes, reschedule",
+    );
     wait_for_label(&mut harness, "The message was rescheduled.");
     assert_shows(&harness, "2026-03-05 08:00:00");
     let reader = harness.state().store().unwrap().store.read().unwrap();
     let message = &reader.outbox(None, 10).unwrap().items[0];
-    assert_eq!(message.due_at, time::macros::datetime!(2026-03-05 08:00 UTC));
+    assert_eq!(
+        message.due_at,
+        time::macros::datetime!(2026-03-05 08:00 UTC)
+    );
     let entry = &reader.audit(1, 10).unwrap()[0];
     assert_eq!(entry.action, "outbox.reschedule");
 }
@@ -194,8 +255,15 @@ fn fire_a_deadline() {
     settle(&mut harness);
     harness.get_by_label("Fire now…").click();
     harness.run_steps(2);
-    confirm(&mut harness, "partner confirmed by phone: no", "Yes, fire now");
-    wait_for_label(&mut harness, "Deadline fired: ConfirmationOverdue appended to order-1.");
+    confirm(
+        &mut harness,
+        "partner confirmed by phone: no",
+        "Yes, fire now",
+    );
+    wait_for_label(
+        &mut harness,
+        "Deadline fired: ConfirmationOverdue appended to order-1.",
+    );
     assert_shows(&harness, "0 pending deadlines shown, 0 overdue");
     let reader = harness.state().store().unwrap().store.read().unwrap();
     let info = reader.stream("order-1").unwrap().unwrap();
@@ -212,24 +280,41 @@ fn a_read_only_store_shows_disabled_actions_with_the_reason() {
     harness.get_by_label("order-m0").click();
     settle(&mut harness);
     for button in ["Resubmit as is…", "Edit & resubmit…", "Discard…"] {
-        assert!(harness.get_by_label(button).accesskit_node().is_disabled(), "{button}");
+        assert!(
+            harness.get_by_label(button).accesskit_node().is_disabled(),
+            "{button}"
+        );
     }
     harness.state_mut().send(Command::ShowView(View::Outbox));
     settle(&mut harness);
     assert_shows(&harness, READ_ONLY_EXPLANATION);
     harness.get_by_label("P-7").click();
     settle(&mut harness);
-    for button in ["Deliver now…", "Reschedule…", "Cancel message…", "Move to dead letters…"] {
-        assert!(harness.get_by_label(button).accesskit_node().is_disabled(), "{button}");
+    for button in [
+        "Deliver now…",
+        "Reschedule…",
+        "Cancel message…",
+        "Move to dead letters…",
+    ] {
+        assert!(
+            harness.get_by_label(button).accesskit_node().is_disabled(),
+            "{button}"
+        );
     }
     drop(harness);
-    assert_eq!(file_bytes(&path), before, "a read-only store is never modified");
+    assert_eq!(
+        file_bytes(&path),
+        before,
+        "a read-only store is never modified"
+    );
 }
 
 /// The README screenshot: the dead letters of the demo store, first group and item open.
 #[test]
 fn readme_screenshot_of_the_dead_letters() {
-    let folder = std::env::temp_dir().join("pw-gui-snapshots").join("dead-letters");
+    let folder = std::env::temp_dir()
+        .join("pw-gui-snapshots")
+        .join("dead-letters");
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).unwrap();
     let mut app = WorkbenchApp::new(
@@ -247,22 +332,35 @@ fn readme_screenshot_of_the_dead_letters() {
         .with_render_cursor(false)
         .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
     settle(&mut harness);
-    harness.state_mut().send(Command::ShowView(View::DeadLetters));
+    harness
+        .state_mut()
+        .send(Command::ShowView(View::DeadLetters));
     settle(&mut harness);
     let first_row = harness
         .query_all_by_label_contains("dead letters in")
         .next()
         .is_some();
     assert!(first_row, "the demo store has dead letters");
-    harness.state_mut().send(Command::TogglePanel(process_workbench::app::command::SidePanel::Detail));
+    harness.state_mut().send(Command::TogglePanel(
+        process_workbench::app::command::SidePanel::Detail,
+    ));
     settle(&mut harness);
     // The largest failure group, and the stream of its oldest dead letter.
     let (reason, stream) = {
-        let store = &harness.state().store().expect("the demo store is open").store;
+        let store = &harness
+            .state()
+            .store()
+            .expect("the demo store is open")
+            .store;
         let reader = store.read().unwrap();
         let result = triage(&reader, &DeadLetterFilter::default(), &|| false).unwrap();
         let group = result.groups[0].clone();
-        let row = result.rows.iter().find(|row| group.contains(row)).unwrap().clone();
+        let row = result
+            .rows
+            .iter()
+            .find(|row| group.contains(row))
+            .unwrap()
+            .clone();
         (group.reason, row.stream_id.expect("routed to a stream"))
     };
     harness.get_all_by_label(&reason).next().unwrap().click();
@@ -270,6 +368,8 @@ fn readme_screenshot_of_the_dead_letters() {
     harness.get_all_by_label(&stream).next().unwrap().click();
     settle(&mut harness);
     let image = harness.render().expect("render the window");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots").join("dead-letters.png");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("screenshots")
+        .join("dead-letters.png");
     image.save(&path).expect("write the screenshot");
 }

@@ -257,12 +257,13 @@ impl DeadLettersView {
                     260.0,
                 ),
             ] {
-                let response = ui.add(
-                    egui::TextEdit::singleline(text)
-                        .hint_text(hint)
-                        .desired_width(width),
-                )
-                .accessible_name(hint);
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(text)
+                            .hint_text(hint)
+                            .desired_width(width),
+                    )
+                    .accessible_name(hint);
                 apply |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             }
             apply |= ui.button("Apply filters").clicked();
@@ -502,7 +503,8 @@ impl DeadLettersView {
                 self.item = None;
             }
         });
-        egui::Grid::new("dead_letter_fields").min_col_width(100.0)
+        egui::Grid::new("dead_letter_fields")
+            .min_col_width(100.0)
             .num_columns(2)
             .striped(true)
             .show(ui, |ui| {
@@ -560,7 +562,9 @@ impl DeadLettersView {
         let editing = self.editor.as_ref().is_some_and(|e| e.id == letter.id);
         if !editing {
             ui.add_space(4.0);
-            ui.label(RichText::new(format!("Attempt history ({})", letter.attempts.len())).strong());
+            ui.label(
+                RichText::new(format!("Attempt history ({})", letter.attempts.len())).strong(),
+            );
             egui::Grid::new("dead_letter_attempts")
                 .num_columns(3)
                 .striped(true)
@@ -661,14 +665,15 @@ impl DeadLettersView {
             let added = lines_not_in(&editor.original_text, &editor.text);
             diff_text_ui(&mut columns[0], &editor.original_text, &added, false);
             columns[1].label("Edited");
-            let response = columns[1].add(
-                egui::TextEdit::multiline(&mut editor.text)
-                    .id_salt("dead_letter_editor")
-                    .code_editor()
-                    .desired_rows(10)
-                    .desired_width(f32::INFINITY),
-            )
-            .accessible_name("Edited payload");
+            let response = columns[1]
+                .add(
+                    egui::TextEdit::multiline(&mut editor.text)
+                        .id_salt("dead_letter_editor")
+                        .code_editor()
+                        .desired_rows(10)
+                        .desired_width(f32::INFINITY),
+                )
+                .accessible_name("Edited payload");
             changed = response.changed();
         });
         if changed {

@@ -159,7 +159,11 @@ impl DeadlinesView {
         );
         ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(format!("{}: on expiry {}", deadline.stream_id, deadline.on_expiry)).strong(),
+                RichText::new(format!(
+                    "{}: on expiry {}",
+                    deadline.stream_id, deadline.on_expiry
+                ))
+                .strong(),
             );
             let hint =
                 |response: egui::Response| response.on_disabled_hover_text(READ_ONLY_EXPLANATION);
