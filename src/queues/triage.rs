@@ -126,7 +126,7 @@ pub fn triage(
     })?;
     result
         .rows
-        .sort_unstable_by(|a, b| (a.recorded_at, a.id).cmp(&(b.recorded_at, b.id)));
+        .sort_unstable_by_key(|row| (row.recorded_at, row.id));
     result.groups = group(&result.rows);
     Ok(result)
 }
@@ -156,6 +156,6 @@ pub fn group(rows: &[DeadLetterRow]) -> Vec<FailureGroup> {
     let mut groups: Vec<FailureGroup> = groups.into_values().collect();
     // BTreeMap order already sorts ties by reason and message type; a stable
     // sort by count keeps it.
-    groups.sort_by(|a, b| b.count.cmp(&a.count));
+    groups.sort_by_key(|group| std::cmp::Reverse(group.count));
     groups
 }

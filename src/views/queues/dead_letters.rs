@@ -69,7 +69,11 @@ pub fn parse_payload(text: &str) -> Result<Value, String> {
     })
 }
 
+/// The open item as read: (id, generation, writes) it was read at, the record, its tree.
+type ItemRecord = ((Uuid, u64, u64), Option<DeadLetter>, JsonTree);
+
 /// The dead letters view.
+#[derive(Default)]
 pub struct DeadLettersView {
     triage: Loader<Triage>,
     /// The filter being typed.
@@ -85,30 +89,9 @@ pub struct DeadLettersView {
     selected: BTreeSet<Uuid>,
     item: Option<Uuid>,
     /// The open item as read, with the key it was read at.
-    item_record: Option<((Uuid, u64, u64), Option<DeadLetter>, JsonTree)>,
+    item_record: Option<ItemRecord>,
     editor: Option<Editor>,
     confirm: Option<Confirm>,
-}
-
-impl Default for DeadLettersView {
-    fn default() -> Self {
-        DeadLettersView {
-            triage: Loader::default(),
-            status: None,
-            from: String::new(),
-            to: String::new(),
-            process_type: String::new(),
-            json_path: String::new(),
-            applied: DeadLetterFilter::default(),
-            filter_error: None,
-            group: None,
-            selected: BTreeSet::new(),
-            item: None,
-            item_record: None,
-            editor: None,
-            confirm: None,
-        }
-    }
 }
 
 impl DeadLettersView {
