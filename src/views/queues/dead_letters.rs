@@ -645,8 +645,14 @@ impl DeadLettersView {
         let mut changed = false;
         ui.columns(2, |columns| {
             columns[0].label("Original");
-            let added = lines_not_in(&editor.original_text, &editor.text);
-            diff_text_ui(&mut columns[0], &editor.original_text, &added, false);
+            // Compare against the edit pretty-printed like the original, so
+            // that only real changes are marked, not a different layout.
+            let edited = match &editor.parsed {
+                Ok(value) => serde_json::to_string_pretty(value).unwrap_or_default(),
+                Err(_) => editor.text.clone(),
+            };
+            let removed = lines_not_in(&editor.original_text, &edited);
+            diff_text_ui(&mut columns[0], &editor.original_text, &removed, false);
             columns[1].label("Edited");
             let response = columns[1]
                 .add(
@@ -828,7 +834,8 @@ fn preview_ui(ui: &mut Ui, result: &Result<Preview, String>) {
     }
     if !preview.state.is_null() {
         ui.label("State after:");
-        ui.monospace(serde_json::to_string_pretty(&preview.state).unwrap_or_default());
+        let state = serde_json::to_string_pretty(&preview.state).unwrap_or_default();
+        ui.add(egui::Label::new(RichText::new(state).monospace()).wrap());
     }
     for message in &preview.outbox {
         ui.label(format!(
