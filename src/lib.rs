@@ -11,6 +11,7 @@ pub mod demo;
 pub mod engine;
 pub mod graph;
 pub mod import;
+pub mod queues;
 pub mod replay;
 pub mod store;
 pub mod views;

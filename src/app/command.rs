@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use uuid::Uuid;
 
 use super::import_dialog::ImportRequest;
+use crate::views::queues::QueueCommand;
 use crate::views::{EventRef, View};
 
 /// The app's colour scheme.
@@ -89,6 +90,8 @@ pub enum Command {
     ShowImportDialog(Option<PathBuf>),
     /// Run an import in the background (from the import dialog).
     StartImport(ImportRequest),
+    /// An operator action or export of the queue views (outbox, deadlines, dead letters, audit).
+    Queues(QueueCommand),
 }
 
 /// Where views put their commands during a frame.

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
+use crate::views::queues::QueuesView;
 use crate::views::rows::EventHeader;
 use crate::views::streams::{StreamsView, failure_colour};
 use crate::views::{EventRef, Selection, View, ViewContext, not_built_ui, summary};
@@ -105,6 +106,7 @@ pub struct WorkbenchApp {
     streams: StreamsView,
     event_log: EventLogView,
     detail: DetailView,
+    queues: QueuesView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -145,6 +147,7 @@ impl WorkbenchApp {
             streams: StreamsView::default(),
             event_log: EventLogView::default(),
             detail: DetailView::default(),
+            queues: QueuesView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -195,6 +198,7 @@ impl WorkbenchApp {
             || self.streams.is_busy()
             || self.event_log.is_busy()
             || self.detail.is_busy()
+            || self.queues.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -293,6 +297,7 @@ impl WorkbenchApp {
                 self.streams = StreamsView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
+                self.queues = QueuesView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -616,6 +621,9 @@ impl WorkbenchApp {
         match self.settings.view {
             View::Streams => self.streams.ui(ui, &mut context),
             View::EventLog => self.event_log.ui(ui, &mut context),
+            view @ (View::Outbox | View::Deadlines | View::DeadLetters | View::Audit) => {
+                self.queues.ui(ui, &mut context, view);
+            }
             other => not_built_ui(ui, other),
         }
     }
@@ -731,6 +739,7 @@ impl WorkbenchApp {
                 self.streams = StreamsView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
+                self.queues = QueuesView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -771,6 +780,13 @@ impl WorkbenchApp {
                 self.event_log.show_conversation(correlation);
             }
             Command::JumpTo(text) => self.jump_to(&text),
+            Command::Queues(command) => {
+                if let Some(store) = &self.store {
+                    let now = self.clock.now();
+                    self.queues
+                        .apply(command, &store.store, now, self.repaint.clone());
+                }
+            }
         }
     }
 
@@ -808,6 +824,7 @@ impl WorkbenchApp {
         self.streams = StreamsView::default();
         self.event_log = EventLogView::default();
         self.detail = DetailView::default();
+        self.queues = QueuesView::default();
         drop(store);
         self.start(request, fallback);
     }

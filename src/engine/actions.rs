@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::definition::{OPERATOR_MARK, SET_STATE, operator_set_state};
 use super::{Engine, InboundMessage};
 use crate::store::{
-    Attempt, AuditEntry, DeadLetter, DeadLetterStatus, Direction, Event, NewEvent, OutboxMessage,
+    Attempt, AuditEntry, DeadLetter, DeadLetterStatus, Direction, Durability, Event, NewEvent,
+    OutboxMessage,
     Resolution, Store, StoreError, StoreWriter, StreamStatus,
 };
 
@@ -81,11 +82,38 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<ResubmitOutcome, ActionError> {
+        self.resubmit_dead_letter_with(
+            store,
+            id,
+            edited_payload,
+            operator,
+            reason,
+            now,
+            Durability::Immediate,
+        )
+    }
+
+    /// As [`Engine::resubmit_dead_letter`], committed with `durability`. Bulk
+    /// runs commit each item atomically with `Durability::None` and make them
+    /// durable together now and then (`queues::bulk`): a crash loses whole
+    /// items since the last durable commit, never part of one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resubmit_dead_letter_with(
+        &mut self,
+        store: &Store,
+        id: Uuid,
+        edited_payload: Option<Value>,
+        operator: &Operator,
+        reason: &str,
+        now: OffsetDateTime,
+        durability: Durability,
+    ) -> Result<ResubmitOutcome, ActionError> {
         require_reason(reason)?;
         // A failed-again resubmission is committed (its attempt is recorded) and
         // only then returned as an error; any other error aborts the transaction.
-        let outcome = store
-            .write(|writer| self.resubmit_in(writer, id, edited_payload, operator, reason, now))?;
+        let outcome = store.write_with(durability, |writer| {
+            self.resubmit_in(writer, id, edited_payload, operator, reason, now)
+        })?;
         outcome.map_err(|(reason, detail)| ActionError::FailedAgain { reason, detail })
     }
 
@@ -188,8 +216,22 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), ActionError> {
+        self.discard_dead_letter_with(store, id, operator, reason, now, Durability::Immediate)
+    }
+
+    /// As [`Engine::discard_dead_letter`], committed with `durability` (see
+    /// [`Engine::resubmit_dead_letter_with`]).
+    pub fn discard_dead_letter_with(
+        &mut self,
+        store: &Store,
+        id: Uuid,
+        operator: &Operator,
+        reason: &str,
+        now: OffsetDateTime,
+        durability: Durability,
+    ) -> Result<(), ActionError> {
         require_reason(reason)?;
-        store.write(|writer| {
+        store.write_with(durability, |writer| {
             let letter = open_dead_letter(writer, id)?;
             self.resolve(
                 writer,

@@ -7,6 +7,7 @@ pub mod definition;
 mod delivery;
 mod dispatch;
 mod ids;
+pub mod preview;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ pub use definition::{Definition, Rejection, Transition};
 pub use delivery::{DeliveryReport, Transport};
 pub use dispatch::{DispatchOutcome, deadline_id_of};
 pub use ids::IdSource;
+pub use preview::{Preview, PreviewOutcome};
 
 use crate::store::{Store, StoreError, rfc3339};
 

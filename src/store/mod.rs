@@ -4,6 +4,7 @@
 pub mod check;
 mod error;
 mod query;
+mod queue_reads;
 pub mod records;
 mod replay_reads;
 pub mod schema;

@@ -3,6 +3,7 @@
 
 pub mod detail;
 pub mod event_log;
+pub mod queues;
 pub mod rows;
 pub mod stream_events;
 pub mod streams;
@@ -61,10 +62,7 @@ impl View {
             View::Streams | View::EventLog => None,
             View::Graph => Some("The causal graph view is not built yet (issue 5)."),
             View::Replay => Some("The replay view is not built yet (issue 4)."),
-            View::Outbox => Some("The outbox view is not built yet (issue 6)."),
-            View::Deadlines => Some("The deadlines view is not built yet (issue 6)."),
-            View::DeadLetters => Some("The dead letters view is not built yet (issue 6)."),
-            View::Audit => Some("The audit trail view is not built yet (issue 6)."),
+            View::Outbox | View::Deadlines | View::DeadLetters | View::Audit => None,
         }
     }
 }

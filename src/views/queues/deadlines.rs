@@ -1,0 +1,223 @@
+//! Pending deadlines: due time (overdue highlighted), stream link, what
+//! happens on expiry; fire now, reschedule or cancel, each confirmed with a reason.
+
+use egui::{RichText, Sense, Ui};
+use egui_extras::{Column, TableBuilder};
+use uuid::Uuid;
+
+use crate::app::command::Command;
+use crate::store::Deadline;
+use crate::widgets::time::{format_count, format_time, parse_time_input};
+
+use super::super::ViewContext;
+use super::QueueAction;
+use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, due_text, write_enabled};
+
+const MAX_ROWS: usize = 200_000;
+const ROW_HEIGHT: f32 = 22.0;
+
+/// The deadlines view.
+#[derive(Default)]
+pub struct DeadlinesView {
+    deadlines: Loader<Vec<Deadline>>,
+    /// Filter on stream or expiry event (case-insensitive substring).
+    pub filter: String,
+    pub only_overdue: bool,
+    selected: Option<Uuid>,
+    reschedule_to: String,
+    reschedule_error: Option<String>,
+    confirm: Option<Confirm>,
+}
+
+impl DeadlinesView {
+    /// Whether a read is under way.
+    pub fn is_busy(&self) -> bool {
+        self.deadlines.is_busy()
+    }
+
+    /// Shows the view.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        context: &mut ViewContext<'_>,
+        writes: u64,
+        busy_writing: bool,
+    ) {
+        self.deadlines.update(ui, context, writes, |store, _| {
+            let reader = store.read().map_err(|e| e.to_string())?;
+            Ok(reader
+                .deadlines(None, MAX_ROWS)
+                .map_err(|e| e.to_string())?
+                .items)
+        });
+        ui.heading("Deadlines");
+        let can_write = write_enabled(ui, context, busy_writing);
+        ui.horizontal(|ui| {
+            ui.label("Filter:");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.filter)
+                    .hint_text("stream or expiry event")
+                    .desired_width(200.0),
+            )
+            .accessible_name("Filter deadlines");
+            ui.checkbox(&mut self.only_overdue, "Only overdue");
+        });
+        self.deadlines.status_ui(ui);
+        let now = context.now;
+        let wanted = self.filter.trim().to_lowercase();
+        let rows: Vec<Deadline> = self
+            .deadlines
+            .value
+            .current()
+            .map(|all| {
+                all.iter()
+                    .filter(|d| {
+                        (wanted.is_empty()
+                            || d.stream_id.to_lowercase().contains(&wanted)
+                            || d.on_expiry.to_lowercase().contains(&wanted))
+                            && (!self.only_overdue || d.due_at <= now)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let overdue = rows.iter().filter(|d| d.due_at <= now).count();
+        ui.label(format!(
+            "{} pending deadlines shown, {} overdue",
+            format_count(rows.len() as u64),
+            format_count(overdue as u64)
+        ));
+        match self
+            .selected
+            .and_then(|id| rows.iter().find(|d| d.id == id))
+            .cloned()
+        {
+            Some(deadline) => self.actions_ui(ui, context, &deadline, can_write),
+            None => {
+                ui.weak("Select a deadline to act on it.");
+            }
+        }
+        ui.separator();
+        // Plain labels, so that a click on a cell selects the row.
+        ui.style_mut().interaction.selectable_labels = false;
+        TableBuilder::new(ui)
+            .id_salt("deadlines_table")
+            .striped(true)
+            .resizable(true)
+            .sense(Sense::click())
+            .auto_shrink([false, false])
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::initial(150.0))
+            .column(Column::initial(240.0).clip(true))
+            .column(Column::initial(220.0).clip(true))
+            .column(Column::remainder())
+            .header(ROW_HEIGHT + 4.0, |mut header| {
+                for title in ["Due", "Stream", "On expiry", "Set at"] {
+                    header.col(|ui| {
+                        ui.label(RichText::new(title).strong());
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(ROW_HEIGHT, rows.len(), |mut row| {
+                    let Some(deadline) = rows.get(row.index()) else {
+                        return;
+                    };
+                    row.set_selected(self.selected == Some(deadline.id));
+                    row.col(|ui| {
+                        ui.label(due_text(ui, deadline.due_at, now));
+                    });
+                    row.col(|ui| {
+                        if ui.link(&deadline.stream_id).clicked() {
+                            context.send(Command::GoToStream(deadline.stream_id.clone()));
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.label(format!("appends {}", deadline.on_expiry));
+                    });
+                    row.col(|ui| {
+                        ui.label(format_time(deadline.created_at));
+                    });
+                    if row.response().clicked() {
+                        self.selected = Some(deadline.id);
+                    }
+                });
+            });
+        confirm_ui(ui, &mut self.confirm, context);
+    }
+
+    fn actions_ui(
+        &mut self,
+        ui: &mut Ui,
+        context: &mut ViewContext<'_>,
+        deadline: &Deadline,
+        can_write: bool,
+    ) {
+        let what = format!(
+            "the deadline of {} ({})",
+            deadline.stream_id, deadline.on_expiry
+        );
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!(
+                    "{}: on expiry {}",
+                    deadline.stream_id, deadline.on_expiry
+                ))
+                .strong(),
+            );
+            let hint =
+                |response: egui::Response| response.on_disabled_hover_text(READ_ONLY_EXPLANATION);
+            if hint(ui.add_enabled(can_write, egui::Button::new("Fire now…"))).clicked() {
+                self.confirm = Some(
+                    Confirm::new(
+                        QueueAction::DeadlineFire(deadline.id),
+                        format!("Fire {what} now?"),
+                        "Yes, fire now",
+                    )
+                    .line(format!(
+                        "{} is appended to {} now.",
+                        deadline.on_expiry, deadline.stream_id
+                    )),
+                );
+            }
+            ui.add(
+                egui::TextEdit::singleline(&mut self.reschedule_to)
+                    .hint_text("2024-03-01 10:00")
+                    .desired_width(130.0),
+            )
+            .accessible_name("New due time");
+            if hint(ui.add_enabled(can_write, egui::Button::new("Reschedule…"))).clicked() {
+                match parse_time_input(&self.reschedule_to) {
+                    Ok(at) => {
+                        self.reschedule_error = None;
+                        self.confirm = Some(
+                            Confirm::new(
+                                QueueAction::DeadlineReschedule(deadline.id, at),
+                                format!("Reschedule {what}?"),
+                                "Yes, reschedule",
+                            )
+                            .line(format!("New due time: {}", format_time(at))),
+                        );
+                    }
+                    Err(error) => self.reschedule_error = Some(error),
+                }
+            }
+            if hint(ui.add_enabled(can_write, egui::Button::new("Cancel deadline…"))).clicked() {
+                self.confirm = Some(
+                    Confirm::new(
+                        QueueAction::DeadlineCancel(deadline.id),
+                        format!("Cancel {what}?"),
+                        "Yes, cancel the deadline",
+                    )
+                    .line("The deadline is removed; it will not fire."),
+                );
+            }
+            if ui.link("go to stream").clicked() {
+                context.send(Command::GoToStream(deadline.stream_id.clone()));
+            }
+        });
+        if let Some(error) = &self.reschedule_error {
+            ui.label(RichText::new(error).color(ui.visuals().warn_fg_color));
+        }
+    }
+}
