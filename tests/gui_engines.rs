@@ -42,17 +42,23 @@ fn imported_engine_stores_are_browsed_in_the_window() {
     import_file(&path, Format::Mako, &mako, &mut |_| true).expect("import mako");
     import_file(&path, Format::Batpak, &batpak, &mut |_| true).expect("import batpak");
 
-    let (mako_stream, mako_last) = {
+    // The mako-engine event caused by an event of another process.
+    let caused = {
         let store = Store::open(&path).expect("open");
         let reader = store.read().expect("read");
-        let stream = written.caused_event.stream_id.as_str().to_string();
-        let events = reader.stream_events(&stream, 1, 100).expect("events");
-        (stream, events.last().expect("events").clone())
+        reader
+            .event_by_id(written.caused_event.event_id.as_uuid())
+            .expect("read")
+            .expect("imported")
     };
 
     let mut app = app(Some(path), &folder);
     app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = harness(app);
+    let mut harness = Harness::builder()
+        .with_size(SIZE)
+        .with_max_steps(50)
+        .with_render_cursor(false)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
     settle(&mut harness);
 
     // The batpak entity, clicked by its name; its events by their kinds.
@@ -78,12 +84,13 @@ fn imported_engine_stores_are_browsed_in_the_window() {
 
     harness
         .state_mut()
-        .send(Command::GoToStream(mako_stream.clone()));
+        .send(Command::GoToStream(caused.stream_id.clone()));
     settle(&mut harness);
+    assert_shows(&harness, "mabis.abrechnung");
     harness.state_mut().send(Command::SelectEvent(EventRef {
-        position: mako_last.position,
-        stream_id: Some(mako_stream),
-        version: Some(mako_last.version),
+        position: caused.position,
+        stream_id: Some(caused.stream_id.clone()),
+        version: Some(caused.version),
     }));
     settle(&mut harness);
     save_screenshot(&mut harness, "engines");

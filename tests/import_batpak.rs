@@ -112,6 +112,16 @@ fn a_batpak_store_imports_with_batpaks_counts_links_and_ancestors_and_is_not_cha
         );
         assert_eq!(event.causation_id, entry.causation_id.map(Uuid::from_u128));
         assert_eq!(event.payload, stored.event.payload);
+        // The chain parent batpak walks to is one of the causes; no event causes itself.
+        let causes: Vec<Uuid> = event.causes().collect();
+        assert!(
+            !causes.contains(&event.event_id),
+            "{} causes itself",
+            event.event_id
+        );
+        if let Some(parent) = engine.walk_ancestors(entry.event_id, 2).get(1) {
+            assert!(causes.contains(&Uuid::from_u128(parent.event.header.event_id)));
+        }
     }
     let order = reader
         .stream("order:17")

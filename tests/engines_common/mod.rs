@@ -312,6 +312,8 @@ pub mod batpak_writer {
             .expect("append");
         ids.insert("placed", placed.event_id);
         let paid = store
+            // The same payload as the shipped order below: batpak's event hash
+            // covers the content only, so both have the same hash.
             .append(&order, ORDER_PAID, &json!({ "order": 17 }))
             .expect("append");
         ids.insert("paid", paid.event_id);

@@ -53,14 +53,15 @@ pub(super) fn read(source: &Source, sink: &mut Sink) -> Result<(), ImportError> 
     let mut entries = store.query(&Region::all());
     entries.sort_by_key(|entry| entry.global_sequence);
 
-    // The hash-chain parent of every event: the entity's event whose hash is
-    // its `prev_hash` (batpak's own `walk_ancestors` rule).
+    // The hash-chain parent of every event is the entity's FIRST event whose
+    // hash is its `prev_hash`: batpak's own `walk_ancestors` rule. The hash
+    // covers the content only, so events with equal payloads share it, and
+    // the first one is always earlier than the event itself.
     let mut by_hash: HashMap<(&str, [u8; 32]), u128> = HashMap::with_capacity(entries.len());
     for entry in &entries {
-        by_hash.insert(
-            (entry.coord.entity(), entry.hash_chain.event_hash),
-            entry.event_id,
-        );
+        by_hash
+            .entry((entry.coord.entity(), entry.hash_chain.event_hash))
+            .or_insert(entry.event_id);
     }
     let mut per_entity: BTreeMap<&str, Vec<&IndexEntry>> = BTreeMap::new();
     for entry in &entries {
