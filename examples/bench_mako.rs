@@ -140,7 +140,7 @@ async fn append_process(
             )
         })
         .collect();
-    let outbox = if index % 10 == 0 {
+    let outbox = if index.is_multiple_of(10) {
         vec![PendingOutbox::new(
             "APERAK",
             "9900000000003",
@@ -149,7 +149,7 @@ async fn append_process(
     } else {
         Vec::new()
     };
-    let deadlines = if index % 10 == 0 {
+    let deadlines = if index.is_multiple_of(10) {
         vec![Deadline::new(
             stream.clone(),
             process,

@@ -67,7 +67,7 @@ fn imported_engine_stores_are_browsed_in_the_window() {
     assert_shows(&harness, "0x1003");
     assert_shows(&harness, "0x1001");
     let shipped = {
-        let store = Store::open(&folder.join("engines.redb")).expect("open");
+        let store = Store::open(folder.join("engines.redb")).expect("open");
         let reader = store.read().expect("read");
         reader
             .event_by_id(uuid::Uuid::from_u128(ids["shipped"]))

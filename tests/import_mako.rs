@@ -1,8 +1,8 @@
 //! mako-engine stores, written with mako-engine's own public API (appends with
 //! and without outbox, deadlines, correlations, snapshots, registry entries,
-//! dead letters through its dead-letter sink), imported, and compared with
-//! what mako-engine reports through its own read API. The source directory
-//! keeps every byte and modification time.
+//! projection cursors, dead letters through its dead-letter sink), imported,
+//! and compared with what mako-engine reports through its own read API. The
+//! source directory keeps every byte and modification time.
 #![cfg(feature = "mako")]
 
 mod engines_common;
@@ -133,6 +133,10 @@ fn a_mako_store_imports_with_the_counts_mako_engine_reports_and_is_not_changed()
         Some(2)
     );
     assert_eq!(stream_b.metadata["source"], json!("mako"));
+    assert_eq!(
+        stream_b.metadata["mako_projection_cursors"],
+        json!({ "lieferstellen": 2 })
+    );
     // Counters and index keys → the store's meta record.
     let meta: serde_json::Value = serde_json::from_str(
         &reader

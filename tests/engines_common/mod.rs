@@ -64,6 +64,7 @@ pub mod mako_writer {
         CausationId, ConversationId, CorrelationId, ProcessId, ProcessIdentity, StreamId, TenantId,
     };
     use mako_engine::outbox::{OutboxStore, PendingOutbox};
+    use mako_engine::projection::{GlobalProjectionCheckpoint, ProjectionCheckpointStore};
     use mako_engine::registry::{ProcessRegistry, RegistryKey};
     use mako_engine::snapshot::{Snapshot, SnapshotStore};
     use mako_engine::store_slatedb::SlateDbStore;
@@ -232,6 +233,15 @@ pub mod mako_writer {
             ))
             .await
             .expect("snapshot");
+
+        // A projection's cursors over A and B.
+        let mut checkpoint = GlobalProjectionCheckpoint::new();
+        checkpoint.advance(&stream_a, 3);
+        checkpoint.advance(&stream_b, 2);
+        store
+            .save_projection_checkpoint("lieferstellen", &checkpoint)
+            .await
+            .expect("projection checkpoint");
 
         // Dead letters through the engine's durable dead-letter sink.
         let sink = store.as_dead_letter_sink();

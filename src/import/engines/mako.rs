@@ -2,7 +2,9 @@
 //! `slatedb` and decoded with `mako-engine`'s own record types along its
 //! documented key schema (`mako_engine::store_slatedb`).
 //!
-//! Mapping, key by key (one scan of the whole key space, in key order):
+//! Mapping, key by key (one scan of the whole key space, in key order; so
+//! global positions follow the streams one after the other, as mako-engine
+//! keeps no global order of its own):
 //! - `e/{stream}/{seq}` → an event of `stream` (id, `timestamp` as occurrence and
 //!   record time, correlation, causation, type, payload); sequence number,
 //!   conversation, process, tenant, workflow and schema version go into the
