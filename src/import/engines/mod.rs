@@ -73,6 +73,8 @@ pub(super) fn detect(path: &Path) -> Option<Format> {
 
 /// One thing read from an engine's store, in the order the writer needs.
 #[derive(Debug)]
+// batpak has no queues: built with it alone, those variants are never made.
+#[cfg_attr(not(feature = "mako"), allow(dead_code))]
 pub(crate) enum Item {
     /// The next event of `stream_id` (events of one stream arrive in order).
     Event {
