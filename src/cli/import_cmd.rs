@@ -1,4 +1,4 @@
-//! `import FILE --from jsonl|xes|ocel INPUT` and `export FILE --jsonl OUT [--stream ID]`.
+//! `import FILE --from jsonl|xes|ocel|mako|batpak INPUT` and `export FILE --jsonl OUT [--stream ID]`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -12,8 +12,10 @@ use crate::store::Store;
 /// to stderr when it is a terminal; one summary line goes to stdout.
 pub fn import(path: &Path, format: &str, input: &Path) -> Result<(), CliError> {
     let Some(format) = Format::parse(format) else {
+        let known: Vec<&str> = Format::ALL.iter().map(|format| format.as_str()).collect();
         return Err(CliError::input(format!(
-            "unknown format {format:?}: use jsonl, xes or ocel"
+            "unknown format {format:?}: use {}",
+            known.join(", ")
         )));
     };
     let started = Instant::now();

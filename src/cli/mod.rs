@@ -71,10 +71,10 @@ pub enum Command {
         #[arg(long)]
         correlation: bool,
     },
-    /// Import a log (JSONL, XES, OCEL) into a store.
+    /// Import a log (JSONL, XES, OCEL) or an engine's store directory (mako, batpak) into a store.
     Import {
         file: PathBuf,
-        #[arg(long, value_parser = ["jsonl", "xes", "ocel"])]
+        #[arg(long, value_parser = crate::import::Format::ALL.map(crate::import::Format::as_str))]
         from: String,
         input: PathBuf,
     },

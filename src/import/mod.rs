@@ -18,7 +18,11 @@
 //!   one of its causes.
 //! - JSONL: DESIGN.md's export shape, one event per line; ids, links and
 //!   streams are kept, positions and versions are assigned again.
+//! - mako-engine and batpak stores (features `mako`, `batpak`): directories,
+//!   read from a private copy through the engines' crates; see `engines`.
 
+#[cfg(any(feature = "mako", feature = "batpak"))]
+mod engines;
 mod export;
 mod ids;
 mod input;
@@ -49,11 +53,26 @@ pub enum Format {
     Xes,
     /// OCEL 1.0 or 2.0 JSON.
     Ocel,
+    /// A mako-engine store directory (SlateDB on the local filesystem).
+    #[cfg(feature = "mako")]
+    Mako,
+    /// A batpak data directory.
+    #[cfg(feature = "batpak")]
+    Batpak,
 }
 
 impl Format {
     /// Every format, in display order.
-    pub const ALL: [Format; 3] = [Format::Xes, Format::Ocel, Format::Jsonl];
+    pub const ALL: [Format;
+        3 + cfg!(feature = "mako") as usize + cfg!(feature = "batpak") as usize] = [
+        Format::Xes,
+        Format::Ocel,
+        Format::Jsonl,
+        #[cfg(feature = "mako")]
+        Format::Mako,
+        #[cfg(feature = "batpak")]
+        Format::Batpak,
+    ];
 
     /// The name used by the CLI (`--from`).
     pub fn as_str(self) -> &'static str {
@@ -61,10 +80,14 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Xes => "xes",
             Format::Ocel => "ocel",
+            #[cfg(feature = "mako")]
+            Format::Mako => "mako",
+            #[cfg(feature = "batpak")]
+            Format::Batpak => "batpak",
         }
     }
 
-    /// Parses the CLI name: `jsonl`, `xes` or `ocel`.
+    /// Parses the CLI name: `jsonl`, `xes`, `ocel`, `mako` or `batpak`.
     pub fn parse(text: &str) -> Option<Format> {
         Format::ALL
             .into_iter()
@@ -73,8 +96,13 @@ impl Format {
 
     /// Guesses the format of a file from its name (`.jsonl`, `.ndjson`,
     /// `.xes`, `.jsonocel`, each optionally `.gz`), and for `.json` from its
-    /// first bytes (OCEL's top-level keys).
+    /// first bytes (OCEL's top-level keys). A directory is recognised as a
+    /// mako-engine store or a batpak data directory by the files in it.
     pub fn detect(path: &Path) -> Option<Format> {
+        #[cfg(any(feature = "mako", feature = "batpak"))]
+        if path.is_dir() {
+            return engines::detect(path);
+        }
         let name = path.file_name()?.to_string_lossy().to_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         let (_, extension) = name.rsplit_once('.')?;
@@ -264,6 +292,10 @@ pub fn import_file(
     input: &Path,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
+    #[cfg(any(feature = "mako", feature = "batpak"))]
+    if engines::is_engine(format) {
+        return engines::import_file(store_path, format, input, progress);
+    }
     let opened = input::open(input)?;
     if store_path.exists() {
         // redb rewrites its header whenever a file is opened for writing, even
@@ -278,6 +310,17 @@ pub fn import_file(
         let store = Store::open_writable(store_path)?;
         return run(&store, false, format, input::open(input)?, progress);
     }
+    into_new_store(store_path, |store| {
+        run(store, true, format, opened, progress)
+    })
+}
+
+/// Builds a new store at `store_path` (which does not exist) with `build`, in a
+/// temporary file in the same directory that is moved into place only on success.
+fn into_new_store(
+    store_path: &Path,
+    build: impl FnOnce(&Store) -> Result<ImportReport, ImportError>,
+) -> Result<ImportReport, ImportError> {
     let parent = match store_path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -293,7 +336,7 @@ pub fn import_file(
     let temporary = staging.path().join("store.redb");
     let report = {
         let store = Store::create(&temporary)?;
-        run(&store, true, format, opened, progress)?
+        build(&store)?
     };
     // A hard link never replaces a file that appeared meanwhile; the staging
     // directory (and its name for the file) is removed when it is dropped.
@@ -317,6 +360,10 @@ pub fn import_into(
     input: &Path,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
+    #[cfg(any(feature = "mako", feature = "batpak"))]
+    if engines::is_engine(format) {
+        return engines::import_into(store, format, input, progress);
+    }
     let opened = input::open(input)?;
     run(store, false, format, opened, progress)
 }
@@ -349,6 +396,9 @@ fn check(
         Format::Xes => xes::check(&context, input, &mut tracker)?,
         Format::Ocel => ocel::check(&context, input, &mut tracker)?,
         Format::Jsonl => jsonl::check(&reader, &context, input, &mut tracker)?,
+        // Engines' directories are read by `engines`, never as a file.
+        #[cfg(any(feature = "mako", feature = "batpak"))]
+        other => return Err(ImportError::ReaderFailed(other)),
     }
     // A cancel asked for now still finds the store untouched.
     tracker.report()
@@ -385,6 +435,8 @@ fn run(
             Format::Xes => xes::import(writer, &context, reader, &mut tracker)?,
             Format::Ocel => ocel::import(writer, &context, reader, &mut tracker)?,
             Format::Jsonl => jsonl::import(writer, &context, reader, &mut tracker)?,
+            #[cfg(any(feature = "mako", feature = "batpak"))]
+            other => return Err(ImportError::ReaderFailed(other)),
         };
         tracker.finish(report.events)?;
         Ok(report)

@@ -1,0 +1,97 @@
+//! The window on what the engines wrote: a mako-engine store and a batpak data
+//! directory imported into one store (the second into the existing store), then
+//! browsed as a user would: the batpak entity's stream is clicked, the
+//! reaction's causes are shown. Writes `screenshots/engines.png` (a mako-engine
+//! process and its event) and `screenshots/engines-batpak.png` for the README.
+#![cfg(all(feature = "mako", feature = "batpak"))]
+
+mod engines_common;
+mod gui_support;
+
+use std::path::Path;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use engines_common::{batpak_writer, mako_writer};
+use gui_support::*;
+use process_workbench::app::WorkbenchApp;
+use process_workbench::app::command::{Command, ThemeChoice};
+use process_workbench::import::{Format, import_file};
+use process_workbench::store::Store;
+use process_workbench::views::EventRef;
+
+fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
+    let image = harness.render().expect("render the window");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("screenshots")
+        .join(format!("{name}.png"));
+    image.save(&path).expect("write the screenshot");
+}
+
+#[test]
+fn imported_engine_stores_are_browsed_in_the_window() {
+    // A fixed path: the status bar shows it.
+    let folder = std::env::temp_dir().join("pw-gui-engines");
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("folder");
+    let mako = folder.join("makod-data");
+    let written = mako_writer::runtime().block_on(mako_writer::write_store(&mako));
+    let batpak = folder.join("batpak-data");
+    let ids = batpak_writer::write_store(&batpak);
+    let path = folder.join("engines.redb");
+    import_file(&path, Format::Mako, &mako, &mut |_| true).expect("import mako");
+    import_file(&path, Format::Batpak, &batpak, &mut |_| true).expect("import batpak");
+
+    // The mako-engine event caused by an event of another process.
+    let caused = {
+        let store = Store::open(&path).expect("open");
+        let reader = store.read().expect("read");
+        reader
+            .event_by_id(written.caused_event.event_id.as_uuid())
+            .expect("read")
+            .expect("imported")
+    };
+
+    let mut app = app(Some(path), &folder);
+    app.send(Command::SetTheme(ThemeChoice::Dark));
+    let mut harness = Harness::builder()
+        .with_size(SIZE)
+        .with_max_steps(50)
+        .with_render_cursor(false)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    settle(&mut harness);
+
+    // The batpak entity, clicked by its name; its events by their kinds.
+    harness.get_by_label("order:17").click();
+    settle(&mut harness);
+    assert_shows(&harness, "0x1003");
+    assert_shows(&harness, "0x1001");
+    let shipped = {
+        let store = Store::open(folder.join("engines.redb")).expect("open");
+        let reader = store.read().expect("read");
+        reader
+            .event_by_id(uuid::Uuid::from_u128(ids["shipped"]))
+            .expect("read")
+            .expect("shipped")
+    };
+    harness.state_mut().send(Command::SelectEvent(EventRef {
+        position: shipped.position,
+        stream_id: Some(shipped.stream_id.clone()),
+        version: Some(shipped.version),
+    }));
+    settle(&mut harness);
+    save_screenshot(&mut harness, "engines-batpak");
+
+    harness
+        .state_mut()
+        .send(Command::GoToStream(caused.stream_id.clone()));
+    settle(&mut harness);
+    assert_shows(&harness, "mabis.abrechnung");
+    harness.state_mut().send(Command::SelectEvent(EventRef {
+        position: caused.position,
+        stream_id: Some(caused.stream_id.clone()),
+        version: Some(caused.version),
+    }));
+    settle(&mut harness);
+    save_screenshot(&mut harness, "engines");
+}
