@@ -235,11 +235,13 @@ impl ImportDialog {
     }
 }
 
-/// How a format is named in the window: its CLI name, in capitals.
+/// How a format is named in the window.
 fn format_label(format: Format) -> String {
-    match format {
-        Format::Ocel => "OCEL JSON".to_string(),
-        other => other.as_str().to_uppercase(),
+    match format.as_str() {
+        "ocel" => "OCEL JSON".to_string(),
+        "mako" => "mako-engine store folder".to_string(),
+        "batpak" => "batpak data folder".to_string(),
+        other => other.to_uppercase(),
     }
 }
 
