@@ -10,6 +10,7 @@ pub mod command;
 pub mod document;
 pub mod jobs;
 pub mod loadable;
+mod replay_actions;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
+use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
 use crate::views::streams::{StreamsView, failure_colour};
 use crate::views::{EventRef, Selection, View, ViewContext, not_built_ui, summary};
@@ -101,6 +103,7 @@ pub struct WorkbenchApp {
     streams: StreamsView,
     event_log: EventLogView,
     detail: DetailView,
+    replay: ReplayView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -139,6 +142,7 @@ impl WorkbenchApp {
             streams: StreamsView::default(),
             event_log: EventLogView::default(),
             detail: DetailView::default(),
+            replay: ReplayView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -181,6 +185,11 @@ impl WorkbenchApp {
         &mut self.event_log
     }
 
+    /// The replay view (tests and the benchmark drive its scrubber directly).
+    pub fn replay_mut(&mut self) -> &mut ReplayView {
+        &mut self.replay
+    }
+
     /// Whether anything is still working in the background (opening, scans).
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
@@ -188,6 +197,7 @@ impl WorkbenchApp {
             || self.streams.is_busy()
             || self.event_log.is_busy()
             || self.detail.is_busy()
+            || self.replay.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -284,6 +294,7 @@ impl WorkbenchApp {
                 self.streams = StreamsView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
+                self.replay = ReplayView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -551,6 +562,7 @@ impl WorkbenchApp {
         match self.settings.view {
             View::Streams => self.streams.ui(ui, &mut context),
             View::EventLog => self.event_log.ui(ui, &mut context),
+            View::Replay => self.replay.ui(ui, &mut context),
             other => not_built_ui(ui, other),
         }
     }
@@ -644,6 +656,7 @@ impl WorkbenchApp {
                 self.streams = StreamsView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
+                self.replay = ReplayView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -684,6 +697,23 @@ impl WorkbenchApp {
                 self.event_log.show_conversation(correlation);
             }
             Command::JumpTo(text) => self.jump_to(&text),
+            Command::ShowInReplay { stream_id, version } => {
+                self.settings.view = View::Replay;
+                self.apply(Command::SelectStream(stream_id.clone()));
+                self.replay.show_version(&stream_id, version);
+            }
+            Command::RetryFailedStep { stream_id, reason } => {
+                self.retry_failed_step(&stream_id, &reason);
+            }
+            Command::BuildCheckpoints => match &self.store {
+                Some(store) if store.is_writable() => {
+                    self.replay
+                        .start_building(&store.store, self.repaint.clone());
+                }
+                _ => {
+                    self.notice = Some("Enable writing to build replay checkpoints.".to_string());
+                }
+            },
         }
     }
 
@@ -721,6 +751,7 @@ impl WorkbenchApp {
         self.streams = StreamsView::default();
         self.event_log = EventLogView::default();
         self.detail = DetailView::default();
+        self.replay = ReplayView::default();
         drop(store);
         self.start(request, fallback);
     }

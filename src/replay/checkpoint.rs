@@ -294,6 +294,20 @@ pub fn build_checkpoints_with_interval(
     Ok(report)
 }
 
+/// Whether `stream_id` is long enough for checkpoints but lacks some of them,
+/// or has ones computed under another definition (an imported or older store):
+/// then [`build_checkpoints`] would make its replays faster.
+pub fn stream_needs_checkpoints(
+    reader: &StoreReader,
+    stream_id: &str,
+) -> Result<bool, ReplayError> {
+    let subject = super::subject(reader, stream_id)?;
+    if subject.info.version < CHECKPOINT_INTERVAL {
+        return Ok(false);
+    }
+    Ok(!up_to_date(reader, &subject, CHECKPOINT_INTERVAL)?)
+}
+
 /// Whether a stream has exactly the checkpoints the interval asks for, all
 /// computed under its current definition.
 fn up_to_date(reader: &StoreReader, subject: &Subject, interval: u64) -> Result<bool, StoreError> {
