@@ -97,7 +97,7 @@ fn scrubbing_a_demo_process_changes_the_state_shown() {
     assert_shows(&harness, &format!("State at version {last}"));
 
     // Step back with the button: the state, the event and the diff follow.
-    harness.get_by_label("‹ Back").click();
+    harness.get_by_label("< Back").click();
     settle(&mut harness);
     assert_eq!(
         harness.state_mut().replay_mut().shown_version(),
@@ -305,17 +305,17 @@ fn a_stream_without_checkpoints_gets_them_built_in_the_background() {
     harness.get_by_label("Replay").click();
     settle(&mut harness);
     harness.get_by_label("Replay stream id").click();
-    harness.get_by_label("Replay stream id").type_text("nope");
-    harness.key_press(egui::Key::Enter);
-    settle(&mut harness);
-    assert_shows(&harness, "There is no stream \"nope\" in this store.");
-    harness.get_by_label("Replay stream id").click();
     harness
         .get_by_label("Replay stream id")
         .type_text("long-0001");
     harness.key_press(egui::Key::Enter);
     settle(&mut harness);
     assert_shows(&harness, "Version 600 of 600");
+    harness.get_by_label("Replay stream id").click();
+    harness.get_by_label("Replay stream id").type_text("nope");
+    harness.key_press(egui::Key::Enter);
+    settle(&mut harness);
+    assert_shows(&harness, "There is no stream \"nope\" in this store.");
     assert_shows(&harness, "Process state: — (no definition)");
     harness.get_by_label_contains("This stream has no checkpoints");
 

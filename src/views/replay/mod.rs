@@ -215,6 +215,11 @@ impl ReplayView {
         self.info_generation = generation;
         match store.read().and_then(|reader| reader.stream(stream_id)) {
             Ok(info) => {
+                if self.compare == (0, 0)
+                    && let Some(info) = &info
+                {
+                    self.compare = (0, info.version);
+                }
                 self.info = info;
                 self.stream_error = None;
             }
@@ -444,7 +449,7 @@ impl ReplayView {
     fn scrubber_ui(&mut self, ui: &mut Ui, last: u64) {
         ui.horizontal(|ui| {
             let back = ui
-                .add_enabled(self.version > 0, egui::Button::new("‹ Back"))
+                .add_enabled(self.version > 0, egui::Button::new("< Back"))
                 .on_hover_text("One version back (left arrow)");
             if back.clicked() {
                 self.move_to(self.version.saturating_sub(1));
@@ -460,7 +465,7 @@ impl ReplayView {
                 self.move_to(version);
             }
             let next = ui
-                .add_enabled(self.version < last, egui::Button::new("Next ›"))
+                .add_enabled(self.version < last, egui::Button::new("Next >"))
                 .on_hover_text("One version forward (right arrow)");
             if next.clicked() {
                 self.move_to(self.version + 1);

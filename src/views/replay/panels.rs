@@ -182,13 +182,12 @@ pub fn event_ui(ui: &mut Ui, shown: &mut Prepared) -> Option<Command> {
             ui.label(format_count(event.position));
             ui.end_row();
         });
-    shown.payload_tree.ui(
-        ui,
-        "replay_payload_tree",
-        "payload",
-        &event.payload,
-        PAYLOAD_HEIGHT,
-    );
+    // As high as its rows, up to a limit: short payloads leave no gap.
+    let rows = shown.payload_tree.row_count(&event.payload) as f32;
+    let height = (rows * ui.spacing().interact_size.y).min(PAYLOAD_HEIGHT);
+    shown
+        .payload_tree
+        .ui(ui, "replay_payload_tree", "payload", &event.payload, height);
     command
 }
 
@@ -210,7 +209,7 @@ pub fn step_ui(ui: &mut Ui, shown: &Prepared) {
         }
         Some(Step::Fired(transition)) => {
             ui.label(format!(
-                "Transition fired: {} —{}→ {}",
+                "Transition fired: {} --{}--> {}",
                 transition.from, transition.on, transition.to
             ));
             if !transition.emit.is_empty() {
