@@ -134,6 +134,24 @@ fn scrubbing_a_demo_process_changes_the_state_shown() {
     settle(&mut harness);
     assert_shows(&harness, &event_label(last));
 
+    // Play from version 0 at 2 versions a second (egui's clock moves a step each frame).
+    harness.state_mut().replay_mut().scrub_to(0);
+    settle(&mut harness);
+    harness.get_by_label("Play").click();
+    for _ in 0..70 {
+        harness.step();
+    }
+    let played = harness.state_mut().replay_mut().version();
+    assert!(played >= 1, "playing moved the scrubber");
+    if played < last {
+        harness.get_by_label("Pause").click();
+        harness.run_steps(60);
+        assert_eq!(harness.state_mut().replay_mut().version(), played);
+    }
+    settle(&mut harness);
+    harness.state_mut().replay_mut().scrub_to(last);
+    settle(&mut harness);
+
     // "Show in replay" from the event detail opens the replay at that version.
     let second = reader.stream_events(&stream_id, 2, 1).unwrap().remove(0);
     harness.state_mut().send(Command::ShowView(View::Streams));

@@ -109,7 +109,7 @@ impl<'s> Collector<'s> {
 
     fn feed(&mut self, version: u64, bytes: &[u8]) -> Result<(), StoreError> {
         self.folder.feed(&mut self.state, version, bytes)?;
-        if version % self.interval == 0 {
+        if version.is_multiple_of(self.interval) {
             self.records
                 .push((version, record_json(self.subject, &self.state)));
         }

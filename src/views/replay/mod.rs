@@ -67,6 +67,8 @@ pub struct ReplayView {
     retry_reason: Option<String>,
     /// The scrubber slider's id (it handles the arrow keys itself when focused).
     slider_id: Option<egui::Id>,
+    /// Failed streams offered when none is selected, read at a generation.
+    failed_offered: Option<(u64, Vec<String>)>,
 }
 
 impl Default for ReplayView {
@@ -99,6 +101,7 @@ impl Default for ReplayView {
             confirm_build: false,
             retry_reason: None,
             slider_id: None,
+            failed_offered: None,
         }
     }
 }
@@ -381,24 +384,34 @@ impl ReplayView {
             );
         }
         self.stream_field_ui(ui, ctx);
-        let failed = ctx.store.store.read().and_then(|reader| {
-            reader.stream_ids(
-                &StreamFilter {
-                    status: Some(StreamStatus::Failed),
-                    ..StreamFilter::default()
-                },
-                None,
-                FAILED_OFFERED,
-            )
-        });
-        if let Ok(failed) = failed
-            && !failed.is_empty()
+        let generation = ctx.store.generation;
+        if self
+            .failed_offered
+            .as_ref()
+            .is_none_or(|(at, _)| *at != generation)
         {
+            // One short index range, read again only when the store changed.
+            let failed = ctx.store.store.read().and_then(|reader| {
+                reader.stream_ids(
+                    &StreamFilter {
+                        status: Some(StreamStatus::Failed),
+                        ..StreamFilter::default()
+                    },
+                    None,
+                    FAILED_OFFERED,
+                )
+            });
+            self.failed_offered = Some((generation, failed.unwrap_or_default()));
+        }
+        let Some((_, failed)) = &self.failed_offered else {
+            return;
+        };
+        if !failed.is_empty() {
             ui.add_space(8.0);
             ui.label(RichText::new("Failed processes").strong());
             for id in failed {
-                if ui.link(RichText::new(&id).monospace()).clicked() {
-                    ctx.send(Command::SelectStream(id));
+                if ui.link(RichText::new(id).monospace()).clicked() {
+                    ctx.send(Command::SelectStream(id.clone()));
                 }
             }
         }
