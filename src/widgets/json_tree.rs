@@ -107,6 +107,13 @@ impl JsonTree {
         self.rows = None;
     }
 
+    /// Also expands what `other` has expanded (a tree of the next version of
+    /// the same document keeps what the user opened).
+    pub fn expand_as(&mut self, other: &JsonTree) {
+        self.expanded.extend(other.expanded.iter().cloned());
+        self.rows = None;
+    }
+
     /// The mark of the row at `pointer`: changed, or holding a change.
     fn mark(&self, pointer: &str, colour: Color32) -> Option<Color32> {
         if self.highlighted.is_empty() {

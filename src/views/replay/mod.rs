@@ -282,8 +282,11 @@ impl ReplayView {
             return;
         };
         match result {
-            Ok(prepared) if prepared.request.stream_id == stream_id => {
+            Ok(mut prepared) if prepared.request.stream_id == stream_id => {
                 self.fold_error = None;
+                if let Some(previous) = &self.shown {
+                    prepared.tree.expand_as(&previous.tree);
+                }
                 self.shown = Some(prepared);
             }
             Ok(_) => {}
