@@ -150,3 +150,95 @@ fn unknown_stream_and_out_of_range_exit_2_with_one_line() {
         assert!(output.stdout.is_empty());
     }
 }
+
+#[test]
+fn retry_reruns_a_failed_step_once_and_refuses_what_is_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.redb");
+    let file = path.to_str().unwrap();
+    let made = run(&["demo", file, "--processes", "80", "--seed", "5"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let (failed, version) = {
+        let store = Store::open(&path).unwrap();
+        let reader = store.read().unwrap();
+        let info = reader
+            .all_stream_ids()
+            .unwrap()
+            .into_iter()
+            .filter_map(|id| reader.stream(&id).unwrap())
+            .find(|info| {
+                info.status == StreamStatus::Failed
+                    && matches!(
+                        process_workbench::replay::failure_point(&reader, &info.stream_id)
+                            .unwrap()
+                            .map(|point| point.cause),
+                        Some(process_workbench::replay::FailureCause::FailedState(_))
+                    )
+            })
+            .expect("a process that failed in a failed state");
+        (info.stream_id, info.version)
+    };
+
+    let output = run(&[
+        "retry",
+        file,
+        "--stream",
+        &failed,
+        "--reason",
+        "partner fixed",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        said.contains("FailedStepRetried appended at version"),
+        "{said}"
+    );
+    {
+        let store = Store::open(&path).unwrap();
+        let reader = store.read().unwrap();
+        let info = reader.stream(&failed).unwrap().unwrap();
+        assert_eq!(info.version, version + 1);
+        assert_ne!(info.status, StreamStatus::Failed);
+        assert_eq!(
+            reader.audit(0, 10_000).unwrap().last().unwrap().action,
+            "stream.retry_failed_step"
+        );
+    }
+
+    for (args, needle) in [
+        (
+            vec![
+                "retry",
+                file,
+                "--stream",
+                failed.as_str(),
+                "--reason",
+                "again",
+            ],
+            "not failed",
+        ),
+        (
+            vec!["retry", file, "--stream", "nope", "--reason", "x"],
+            "stream nope not found",
+        ),
+        (
+            vec!["retry", file, "--stream", failed.as_str(), "--reason", " "],
+            "a reason is required",
+        ),
+    ] {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+    }
+}

@@ -502,6 +502,7 @@ fn building_checkpoints_reports_progress_and_can_be_cancelled() {
             .is_none()
     );
     assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
+    assert!(replay::stream_needs_checkpoints(&reader, "long").unwrap());
     drop(reader);
 
     let mut calls = Vec::new();
@@ -512,6 +513,7 @@ fn building_checkpoints_reports_progress_and_can_be_cancelled() {
     .unwrap();
     assert_eq!(report.checkpoints_written, 3);
     assert_eq!(calls.last(), Some(&(count, count)));
+    assert!(!replay::stream_needs_checkpoints(&store.read().unwrap(), "long").unwrap());
     assert!(calls.windows(2).all(|pair| pair[0].0 <= pair[1].0));
 
     drop(store);

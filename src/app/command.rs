@@ -92,6 +92,13 @@ pub enum Command {
     StartImport(ImportRequest),
     /// An operator action or export of the queue views (outbox, deadlines, dead letters, audit).
     Queues(QueueCommand),
+    /// Show the replay view on a stream at a version.
+    ShowInReplay { stream_id: String, version: u64 },
+    /// Re-run the step a failed process failed in (confirmed, with a reason):
+    /// the engine's operator action `retry_failed_step`, as the CLI's `retry`.
+    RetryFailedStep { stream_id: String, reason: String },
+    /// Build the replay checkpoints the store lacks, as a background job (confirmed).
+    BuildCheckpoints,
 }
 
 /// Where views put their commands during a frame.

@@ -11,6 +11,7 @@ pub mod document;
 pub mod import_dialog;
 pub mod jobs;
 pub mod loadable;
+mod replay_actions;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use uuid::Uuid;
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
 use crate::views::queues::QueuesView;
+use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
 use crate::views::streams::{StreamsView, failure_colour};
 use crate::views::{EventRef, Selection, View, ViewContext, not_built_ui, summary};
@@ -107,6 +109,7 @@ pub struct WorkbenchApp {
     event_log: EventLogView,
     detail: DetailView,
     queues: QueuesView,
+    replay: ReplayView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -148,6 +151,7 @@ impl WorkbenchApp {
             event_log: EventLogView::default(),
             detail: DetailView::default(),
             queues: QueuesView::default(),
+            replay: ReplayView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -190,6 +194,11 @@ impl WorkbenchApp {
         &mut self.event_log
     }
 
+    /// The replay view (tests and the benchmark drive its scrubber directly).
+    pub fn replay_mut(&mut self) -> &mut ReplayView {
+        &mut self.replay
+    }
+
     /// Whether anything is still working in the background (opening, scans).
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
@@ -199,6 +208,7 @@ impl WorkbenchApp {
             || self.event_log.is_busy()
             || self.detail.is_busy()
             || self.queues.is_busy()
+            || self.replay.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -298,6 +308,7 @@ impl WorkbenchApp {
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
                 self.queues = QueuesView::default();
+                self.replay = ReplayView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -624,6 +635,7 @@ impl WorkbenchApp {
             view @ (View::Outbox | View::Deadlines | View::DeadLetters | View::Audit) => {
                 self.queues.ui(ui, &mut context, view);
             }
+            View::Replay => self.replay.ui(ui, &mut context),
             other => not_built_ui(ui, other),
         }
     }
@@ -740,6 +752,7 @@ impl WorkbenchApp {
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
                 self.queues = QueuesView::default();
+                self.replay = ReplayView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -787,6 +800,23 @@ impl WorkbenchApp {
                         .apply(command, &store.store, now, self.repaint.clone());
                 }
             }
+            Command::ShowInReplay { stream_id, version } => {
+                self.settings.view = View::Replay;
+                self.apply(Command::SelectStream(stream_id.clone()));
+                self.replay.show_version(&stream_id, version);
+            }
+            Command::RetryFailedStep { stream_id, reason } => {
+                self.retry_failed_step(&stream_id, &reason);
+            }
+            Command::BuildCheckpoints => match &self.store {
+                Some(store) if store.is_writable() => {
+                    self.replay
+                        .start_building(&store.store, self.repaint.clone());
+                }
+                _ => {
+                    self.notice = Some("Enable writing to build replay checkpoints.".to_string());
+                }
+            },
         }
     }
 
@@ -825,6 +855,7 @@ impl WorkbenchApp {
         self.event_log = EventLogView::default();
         self.detail = DetailView::default();
         self.queues = QueuesView::default();
+        self.replay = ReplayView::default();
         drop(store);
         self.start(request, fallback);
     }

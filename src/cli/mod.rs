@@ -151,6 +151,14 @@ pub enum Command {
         #[command(subcommand)]
         action: DeadlineActionArg,
     },
+    /// Retry the failed step of a failed process (under the definition stored now).
+    Retry {
+        file: PathBuf,
+        #[arg(long)]
+        stream: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// What to do with an outbox message.
@@ -296,5 +304,10 @@ pub fn run(command: Command) -> Result<(), CliError> {
             deadline,
             action,
         } => commands::deadline_action(&file, &deadline, action),
+        Command::Retry {
+            file,
+            stream,
+            reason,
+        } => replay_cmd::retry(&file, &stream, &reason),
     }
 }

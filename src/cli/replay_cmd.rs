@@ -4,6 +4,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use time::OffsetDateTime;
+
+use crate::engine::{Engine, Operator};
 use crate::replay::{self, Replay, ReplayError, Step};
 use crate::store::{Store, StoreError};
 
@@ -28,6 +31,25 @@ pub fn replay(path: &Path, stream: &str, to: Option<u64>, json: bool) -> Result<
     } else {
         print!("{}", text(&replay)?);
     }
+    Ok(())
+}
+
+/// `retry FILE --stream ID --reason TEXT`: the engine's `retry_failed_step`,
+/// the same action as the replay view's "Retry failed step".
+pub fn retry(path: &Path, stream: &str, reason: &str) -> Result<(), CliError> {
+    let store = Store::open_writable(path)?;
+    let mut engine = Engine::load(&store)?;
+    let event = engine.retry_failed_step(
+        &store,
+        stream,
+        &Operator::current(),
+        reason,
+        OffsetDateTime::now_utc(),
+    )?;
+    println!(
+        "retried the failed step of {stream}: {} appended at version {}",
+        event.event_type, event.version
+    );
     Ok(())
 }
 

@@ -109,7 +109,7 @@ impl<'s> Collector<'s> {
 
     fn feed(&mut self, version: u64, bytes: &[u8]) -> Result<(), StoreError> {
         self.folder.feed(&mut self.state, version, bytes)?;
-        if version % self.interval == 0 {
+        if version.is_multiple_of(self.interval) {
             self.records
                 .push((version, record_json(self.subject, &self.state)));
         }
@@ -292,6 +292,20 @@ pub fn build_checkpoints_with_interval(
     }
     flush(store, &mut batch, &mut report)?;
     Ok(report)
+}
+
+/// Whether `stream_id` is long enough for checkpoints but lacks some of them,
+/// or has ones computed under another definition (an imported or older store):
+/// then [`build_checkpoints`] would make its replays faster.
+pub fn stream_needs_checkpoints(
+    reader: &StoreReader,
+    stream_id: &str,
+) -> Result<bool, ReplayError> {
+    let subject = super::subject(reader, stream_id)?;
+    if subject.info.version < CHECKPOINT_INTERVAL {
+        return Ok(false);
+    }
+    Ok(!up_to_date(reader, &subject, CHECKPOINT_INTERVAL)?)
 }
 
 /// Whether a stream has exactly the checkpoints the interval asks for, all

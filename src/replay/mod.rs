@@ -24,7 +24,7 @@ use crate::store::{Event, StoreError, StoreReader};
 
 pub use checkpoint::{
     BuildReport, CHECKPOINT_INTERVAL, build_checkpoints, build_checkpoints_with_interval,
-    maintain_checkpoints, maintain_checkpoints_with_interval,
+    maintain_checkpoints, maintain_checkpoints_with_interval, stream_needs_checkpoints,
 };
 pub use fold::{State, Step};
 pub use validate::{

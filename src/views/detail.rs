@@ -357,7 +357,19 @@ fn links_ui(ui: &mut Ui, links: &EventLinks, effects: &[Uuid], commands: &mut Ve
             }
             ui.end_row();
             ui.label("Version");
-            ui.label(links.version.to_string());
+            ui.horizontal(|ui| {
+                ui.label(links.version.to_string());
+                if ui
+                    .small_button("Show in replay")
+                    .on_hover_text("The stream's state at this version")
+                    .clicked()
+                {
+                    commands.push(Command::ShowInReplay {
+                        stream_id: links.stream_id.clone(),
+                        version: links.version,
+                    });
+                }
+            });
             ui.end_row();
             ui.label("Position");
             ui.label(links.position.to_string());

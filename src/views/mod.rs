@@ -4,6 +4,7 @@
 pub mod detail;
 pub mod event_log;
 pub mod queues;
+pub mod replay;
 pub mod rows;
 pub mod stream_events;
 pub mod streams;
@@ -59,9 +60,8 @@ impl View {
     /// For views that are not built yet: the one line the window shows instead.
     pub fn not_built_yet(self) -> Option<&'static str> {
         match self {
-            View::Streams | View::EventLog => None,
+            View::Streams | View::EventLog | View::Replay => None,
             View::Graph => Some("The causal graph view is not built yet (issue 5)."),
-            View::Replay => Some("The replay view is not built yet (issue 4)."),
             View::Outbox | View::Deadlines | View::DeadLetters | View::Audit => None,
         }
     }

@@ -220,6 +220,15 @@ impl StreamEventsTable {
                             row.col(|_| {});
                         }
                     }
+                    row.response().context_menu(|ui| {
+                        if ui.button("Show in replay").clicked() {
+                            commands.push(Command::ShowInReplay {
+                                stream_id: stream_id.clone(),
+                                version,
+                            });
+                            ui.close();
+                        }
+                    });
                     if row.response().clicked() {
                         commands.push(Command::SelectEvent(this));
                     }

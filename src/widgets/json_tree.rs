@@ -30,6 +30,8 @@ pub struct JsonTree {
     /// Number of children shown, for containers where more than a page was asked for.
     shown: BTreeMap<String, usize>,
     selected: Option<String>,
+    /// JSON pointers to mark as changed (their ancestors are marked lightly).
+    highlighted: BTreeSet<String>,
     /// Flattened rows of the expanded nodes; rebuilt after a change.
     rows: Option<Vec<Row>>,
 }
@@ -88,6 +90,45 @@ impl JsonTree {
         self.selected
             .as_deref()
             .and_then(|pointer| value.pointer(pointer))
+    }
+
+    /// Marks the nodes at `pointers` (RFC 6901) as changed and expands their
+    /// ancestors so that they are in view; their ancestors get a lighter mark
+    /// (a removed node shows on its parent).
+    pub fn highlight(&mut self, pointers: &[String]) {
+        self.highlighted = pointers.iter().cloned().collect();
+        for pointer in pointers {
+            let mut end = pointer.len();
+            while let Some(slash) = pointer[..end].rfind('/') {
+                self.expanded.insert(pointer[..slash].to_string());
+                end = slash;
+            }
+        }
+        self.rows = None;
+    }
+
+    /// Also expands what `other` has expanded (a tree of the next version of
+    /// the same document keeps what the user opened).
+    pub fn expand_as(&mut self, other: &JsonTree) {
+        self.expanded.extend(other.expanded.iter().cloned());
+        self.rows = None;
+    }
+
+    /// The mark of the row at `pointer`: changed, or holding a change.
+    fn mark(&self, pointer: &str, colour: Color32) -> Option<Color32> {
+        if self.highlighted.is_empty() {
+            return None;
+        }
+        if self.highlighted.contains(pointer) {
+            return Some(colour);
+        }
+        let prefix = format!("{pointer}/");
+        let holds = self
+            .highlighted
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|changed| changed.starts_with(&prefix));
+        holds.then(|| colour.gamma_multiply(0.4))
     }
 
     /// Forgets the selection (another tree got it).
@@ -190,6 +231,7 @@ impl JsonTree {
         let rows = self.rows.take().unwrap_or_default();
         let mut actions = Vec::new();
         let selected = self.selected.clone();
+        let changed = colours.changed;
         egui::ScrollArea::both()
             .id_salt(id_salt)
             .auto_shrink([false, false])
@@ -203,6 +245,10 @@ impl JsonTree {
                         root_label,
                         value,
                         selected.as_deref() == Some(row.pointer.as_str()) && row.more.is_none(),
+                        row.more
+                            .is_none()
+                            .then(|| self.mark(&row.pointer, changed))
+                            .flatten(),
                         row_height,
                         &font,
                         &colours,
@@ -250,6 +296,8 @@ struct Colours {
     number: Color32,
     literal: Color32,
     muted: Color32,
+    /// Background of a changed node.
+    changed: Color32,
 }
 
 impl Colours {
@@ -271,6 +319,10 @@ impl Colours {
                 Color32::from_rgb(170, 80, 0),
             ),
             muted: ui.visuals().weak_text_color(),
+            changed: pick(
+                Color32::from_rgba_unmultiplied(200, 150, 30, 90),
+                Color32::from_rgba_unmultiplied(240, 190, 40, 120),
+            ),
         }
     }
 }
@@ -282,6 +334,7 @@ fn row_ui(
     root_label: &str,
     document: &Value,
     selected: bool,
+    mark: Option<Color32>,
     row_height: f32,
     font: &FontId,
     colours: &Colours,
@@ -325,6 +378,8 @@ fn row_ui(
         } else if response.hovered() {
             ui.painter()
                 .rect_filled(rect, 2.0, ui.visuals().widgets.hovered.weak_bg_fill);
+        } else if let Some(mark) = mark {
+            ui.painter().rect_filled(rect, 2.0, mark);
         }
         if let Some(node) = node
             && row.more.is_none()
