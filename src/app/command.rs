@@ -84,6 +84,8 @@ pub enum Command {
     ShowConversation(Uuid),
     /// Go to what the user typed in the "Jump to" box: an event id or a stream id.
     JumpTo(String),
+    /// Show the causal graph centred on an event.
+    ShowInGraph(Uuid),
 }
 
 /// Where views put their commands during a frame.

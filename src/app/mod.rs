@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
+use crate::views::graph::GraphView;
 use crate::views::rows::EventHeader;
 use crate::views::streams::{StreamsView, failure_colour};
 use crate::views::{EventRef, Selection, View, ViewContext, not_built_ui, summary};
@@ -101,6 +102,7 @@ pub struct WorkbenchApp {
     streams: StreamsView,
     event_log: EventLogView,
     detail: DetailView,
+    graph: GraphView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -139,6 +141,7 @@ impl WorkbenchApp {
             streams: StreamsView::default(),
             event_log: EventLogView::default(),
             detail: DetailView::default(),
+            graph: GraphView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -181,6 +184,11 @@ impl WorkbenchApp {
         &mut self.event_log
     }
 
+    /// The causal graph view.
+    pub fn graph_mut(&mut self) -> &mut GraphView {
+        &mut self.graph
+    }
+
     /// Whether anything is still working in the background (opening, scans).
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
@@ -188,6 +196,7 @@ impl WorkbenchApp {
             || self.streams.is_busy()
             || self.event_log.is_busy()
             || self.detail.is_busy()
+            || self.graph.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -284,6 +293,7 @@ impl WorkbenchApp {
                 self.streams = StreamsView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
+                self.graph = GraphView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -551,6 +561,7 @@ impl WorkbenchApp {
         match self.settings.view {
             View::Streams => self.streams.ui(ui, &mut context),
             View::EventLog => self.event_log.ui(ui, &mut context),
+            View::Graph => self.graph.ui(ui, &mut context),
             other => not_built_ui(ui, other),
         }
     }
@@ -644,6 +655,7 @@ impl WorkbenchApp {
                 self.streams = StreamsView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
+                self.graph = GraphView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -684,6 +696,7 @@ impl WorkbenchApp {
                 self.event_log.show_conversation(correlation);
             }
             Command::JumpTo(text) => self.jump_to(&text),
+            Command::ShowInGraph(event_id) => self.show_in_graph(event_id),
         }
     }
 
@@ -721,6 +734,7 @@ impl WorkbenchApp {
         self.streams = StreamsView::default();
         self.event_log = EventLogView::default();
         self.detail = DetailView::default();
+        self.graph = GraphView::default();
         drop(store);
         self.start(request, fallback);
     }
@@ -761,6 +775,20 @@ impl WorkbenchApp {
                 ));
             }
             Err(error) => self.notice = Some(format!("The event could not be read: {error}")),
+        }
+    }
+
+    /// Selects the event (as a causation link does) and shows its causal graph.
+    fn show_in_graph(&mut self, event_id: Uuid) {
+        let position = self
+            .store
+            .as_ref()
+            .and_then(|store| store.store.read().ok())
+            .and_then(|reader| reader.position_of(event_id).ok().flatten());
+        self.go_to_event(event_id);
+        if let Some(position) = position {
+            self.graph.set_root(position);
+            self.settings.view = View::Graph;
         }
     }
 

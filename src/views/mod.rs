@@ -3,6 +3,7 @@
 
 pub mod detail;
 pub mod event_log;
+pub mod graph;
 pub mod rows;
 pub mod stream_events;
 pub mod streams;
@@ -58,8 +59,7 @@ impl View {
     /// For views that are not built yet: the one line the window shows instead.
     pub fn not_built_yet(self) -> Option<&'static str> {
         match self {
-            View::Streams | View::EventLog => None,
-            View::Graph => Some("The causal graph view is not built yet (issue 5)."),
+            View::Streams | View::EventLog | View::Graph => None,
             View::Replay => Some("The replay view is not built yet (issue 4)."),
             View::Outbox => Some("The outbox view is not built yet (issue 6)."),
             View::Deadlines => Some("The deadlines view is not built yet (issue 6)."),
