@@ -778,17 +778,36 @@ impl WorkbenchApp {
         }
     }
 
-    /// Selects the event (as a causation link does) and shows its causal graph.
+    /// Selects the event and shows its causal graph (the stream browser is
+    /// left as it is: revealing a stream there waits until it is shown).
     fn show_in_graph(&mut self, event_id: Uuid) {
-        let position = self
-            .store
-            .as_ref()
-            .and_then(|store| store.store.read().ok())
-            .and_then(|reader| reader.position_of(event_id).ok().flatten());
-        self.go_to_event(event_id);
-        if let Some(position) = position {
-            self.graph.set_root(position);
-            self.settings.view = View::Graph;
+        let Some(store) = &self.store else {
+            return;
+        };
+        let found = store.store.read().and_then(|reader| {
+            let Some(position) = reader.position_of(event_id)? else {
+                return Ok(None);
+            };
+            let header = reader
+                .event_bytes(position)?
+                .and_then(|bytes| serde_json::from_slice::<EventHeader>(&bytes).ok());
+            Ok(Some((position, header)))
+        });
+        match found {
+            Ok(Some((position, header))) => {
+                let event = EventRef {
+                    position,
+                    stream_id: header.as_ref().map(|header| header.stream_id.clone()),
+                    version: header.as_ref().map(|header| header.version),
+                };
+                self.apply(Command::SelectEvent(event));
+                self.graph.set_root(position);
+                self.settings.view = View::Graph;
+            }
+            Ok(None) => {
+                self.notice = Some(format!("There is no event with id {event_id} in this store."));
+            }
+            Err(error) => self.notice = Some(format!("The event could not be read: {error}")),
         }
     }
 

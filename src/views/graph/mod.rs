@@ -100,6 +100,13 @@ impl GraphView {
         self.options.collapsed.clear();
     }
 
+    /// Sets how many events are shown before the farthest collapse (as the
+    /// "Show at most" field does).
+    pub fn set_max_nodes(&mut self, max_nodes: usize) {
+        self.options.max_nodes = max_nodes;
+        self.max_nodes_edit = Some(max_nodes);
+    }
+
     /// Chooses the layout.
     pub fn set_layout(&mut self, kind: LayoutKind) {
         self.options.kind = kind;
