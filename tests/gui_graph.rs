@@ -21,7 +21,11 @@ use process_workbench::views::{EventRef, View};
 
 /// A demo billing event caused by an event of another stream, and that cause.
 fn cross_stream_billing_event(harness: &Harness<'_, WorkbenchApp>) -> (Event, Event) {
-    let store = &harness.state().store().expect("the demo store is open").store;
+    let store = &harness
+        .state()
+        .store()
+        .expect("the demo store is open")
+        .store;
     let reader = store.read().expect("read the demo store");
     let log = reader.log(1, 100_000).expect("read the log");
     // Of the first few, the one with the largest closure (a richer picture).
@@ -87,7 +91,9 @@ fn the_graph_of_a_demo_event_shows_its_nodes_and_a_click_selects() {
 
     // Select a billing event, then "Show in graph" in its detail.
     let (effect, cause) = cross_stream_billing_event(&harness);
-    harness.state_mut().send(Command::SelectEvent(event_ref(&effect)));
+    harness
+        .state_mut()
+        .send(Command::SelectEvent(event_ref(&effect)));
     settle(&mut harness);
     harness.get_by_label("Show in graph").click();
     settle(&mut harness);
@@ -104,17 +110,33 @@ fn the_graph_of_a_demo_event_shows_its_nodes_and_a_click_selects() {
         .clone();
     assert_eq!(graph.root, effect.event_id);
     let from = graph.index_of(cause.event_id).expect("the cause is a node");
-    let to = graph.index_of(effect.event_id).expect("the event is a node");
-    assert!(graph.edges.iter().any(|edge| edge.from == from && edge.to == to));
+    let to = graph
+        .index_of(effect.event_id)
+        .expect("the event is a node");
+    assert!(
+        graph
+            .edges
+            .iter()
+            .any(|edge| edge.from == from && edge.to == to)
+    );
 
     // Click the cause in the other stream: its detail shows on the right, the graph stays.
     harness.get_by_label(&label(&cause)).click();
     settle(&mut harness);
-    let selected = harness.state().selection().event.clone().expect("an event is selected");
+    let selected = harness
+        .state()
+        .selection()
+        .event
+        .clone()
+        .expect("an event is selected");
     assert_eq!(selected.position, cause.position);
     assert_shows(&harness, &cause.event_id.to_string());
     assert_eq!(
-        harness.state_mut().graph_mut().computed().map(|c| c.graph.root),
+        harness
+            .state_mut()
+            .graph_mut()
+            .computed()
+            .map(|c| c.graph.root),
         Some(effect.event_id),
         "selecting a node keeps the graph"
     );
@@ -135,7 +157,9 @@ fn the_graph_of_a_demo_event_shows_its_nodes_and_a_click_selects() {
     // The context menu opens the stream at that version (as a double click does).
     harness.get_by_label(&label(&effect)).click_secondary();
     settle(&mut harness);
-    harness.get_by_label("Open the stream at this version").click();
+    harness
+        .get_by_label("Open the stream at this version")
+        .click();
     settle(&mut harness);
     assert_eq!(harness.state().view(), View::Streams);
     assert_eq!(
@@ -150,9 +174,17 @@ fn more_boxes_expand_on_click_and_exports_are_written() {
     let mut harness = harness(app(None, dir.path()));
     settle(&mut harness);
     let (effect, _) = cross_stream_billing_event(&harness);
-    harness.state_mut().send(Command::ShowInGraph(effect.event_id));
+    harness
+        .state_mut()
+        .send(Command::ShowInGraph(effect.event_id));
     settle(&mut harness);
-    let total = harness.state_mut().graph_mut().computed().expect("a graph").graph.total;
+    let total = harness
+        .state_mut()
+        .graph_mut()
+        .computed()
+        .expect("a graph")
+        .graph
+        .total;
     assert!(total >= 3, "the demo event has a closure of a few events");
 
     // Show at most 2 events: the rest collapse into "more" boxes, said in the status line.
@@ -165,7 +197,9 @@ fn more_boxes_expand_on_click_and_exports_are_written() {
         assert_eq!(computed.graph.hidden, total - 2);
         computed.graph.groups[0].label.clone()
     };
-    harness.state_mut().send(Command::SetTheme(ThemeChoice::Dark));
+    harness
+        .state_mut()
+        .send(Command::SetTheme(ThemeChoice::Dark));
     harness.get_by_label("Fit").click();
     settle(&mut harness);
     harness.get_by_label(&group).click();
@@ -227,7 +261,11 @@ fn readme_screenshot_of_the_graph() {
         .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
     settle(&mut harness);
     let (effect, cause) = cross_stream_billing_event(&harness);
-    harness.state_mut().send(Command::ShowInGraph(effect.event_id));
+    harness
+        .state_mut()
+        .send(Command::ShowInGraph(effect.event_id));
+    settle(&mut harness);
+    harness.get_by_label("Include the conversation").click();
     settle(&mut harness);
     harness.get_by_label(&label(&cause)).click();
     settle(&mut harness);

@@ -215,6 +215,7 @@ impl WorkbenchApp {
         }
         self.apply_theme(ui.ctx());
         self.poll_opening();
+        self.graph.poll();
         self.refresh_store();
         self.handle_input(ui);
 
@@ -805,7 +806,9 @@ impl WorkbenchApp {
                 self.settings.view = View::Graph;
             }
             Ok(None) => {
-                self.notice = Some(format!("There is no event with id {event_id} in this store."));
+                self.notice = Some(format!(
+                    "There is no event with id {event_id} in this store."
+                ));
             }
             Err(error) => self.notice = Some(format!("The event could not be read: {error}")),
         }

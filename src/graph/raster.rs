@@ -93,7 +93,10 @@ struct Canvas {
 impl Canvas {
     /// Blends `colour` at `alpha` into the pixel at (x, y), if it is inside.
     fn blend(&mut self, x: i64, y: i64, colour: [u8; 3], alpha: f32) {
-        if x < 0 || y < 0 || x >= i64::from(self.image.width()) || y >= i64::from(self.image.height())
+        if x < 0
+            || y < 0
+            || x >= i64::from(self.image.width())
+            || y >= i64::from(self.image.height())
         {
             return;
         }
@@ -158,10 +161,26 @@ impl Canvas {
         let left = [base[0] - uy * half, base[1] + ux * half];
         let right = [base[0] + uy * half, base[1] - ux * half];
         let points = [tip, left, right].map(|[x, y]| [x * self.scale, y * self.scale]);
-        let min_x = points.iter().map(|p| p[0]).fold(f32::INFINITY, f32::min).floor() as i64;
-        let max_x = points.iter().map(|p| p[0]).fold(f32::NEG_INFINITY, f32::max).ceil() as i64;
-        let min_y = points.iter().map(|p| p[1]).fold(f32::INFINITY, f32::min).floor() as i64;
-        let max_y = points.iter().map(|p| p[1]).fold(f32::NEG_INFINITY, f32::max).ceil() as i64;
+        let min_x = points
+            .iter()
+            .map(|p| p[0])
+            .fold(f32::INFINITY, f32::min)
+            .floor() as i64;
+        let max_x = points
+            .iter()
+            .map(|p| p[0])
+            .fold(f32::NEG_INFINITY, f32::max)
+            .ceil() as i64;
+        let min_y = points
+            .iter()
+            .map(|p| p[1])
+            .fold(f32::INFINITY, f32::min)
+            .floor() as i64;
+        let max_y = points
+            .iter()
+            .map(|p| p[1])
+            .fold(f32::NEG_INFINITY, f32::max)
+            .ceil() as i64;
         let side = |a: [f32; 2], b: [f32; 2], p: [f32; 2]| {
             (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])
         };

@@ -270,10 +270,13 @@ impl CanvasState {
                 continue;
             };
             let label = accessible_label(vertex);
-            let response = ui.interact(screen, egui::Id::unique(("graph_vertex", index)), Sense::hover());
-            response.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::Button, true, label.clone())
-            });
+            let response = ui.interact(
+                screen,
+                egui::Id::unique(("graph_vertex", index)),
+                Sense::hover(),
+            );
+            response
+                .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, label.clone()));
         }
     }
 }
@@ -303,11 +306,21 @@ fn summary_ui(ui: &mut Ui, computed: &Computed, index: usize, time: Option<&str>
             }
             ui.label(format!("Position {}", node.position));
             ui.label(RichText::new(node.event_id.to_string()).monospace().small());
-            let steps = |n: u64| if n == 1 { "1 step".to_string() } else { format!("{n} steps") };
+            let steps = |n: u64| {
+                if n == 1 {
+                    "1 step".to_string()
+                } else {
+                    format!("{n} steps")
+                }
+            };
             ui.weak(match node.relation {
                 Relation::Selected => "The centre of this graph".to_string(),
-                Relation::Ancestor => format!("A cause, {} before the centre", steps(node.distance)),
-                Relation::Descendant => format!("An effect, {} after the centre", steps(node.distance)),
+                Relation::Ancestor => {
+                    format!("A cause, {} before the centre", steps(node.distance))
+                }
+                Relation::Descendant => {
+                    format!("An effect, {} after the centre", steps(node.distance))
+                }
                 Relation::Correlated => "In the same conversation".to_string(),
             });
             ui.weak("Click: detail · double-click: open the stream · right-click: more");
@@ -332,7 +345,11 @@ fn context_menu_ui(ui: &mut Ui, computed: &Computed, index: usize, actions: &mut
                 }
             };
             item(ui, "Select", Action::Select(index));
-            item(ui, "Open the stream at this version", Action::OpenStream(index));
+            item(
+                ui,
+                "Open the stream at this version",
+                Action::OpenStream(index),
+            );
             item(ui, "Show in replay", Action::ShowInReplay(index));
             item(ui, "Make this the centre", Action::Centre(index));
             item(

@@ -4,7 +4,10 @@
 //! tessellation); zoomed in, boxes are rounded, outlined and labelled.
 
 use egui::epaint::{Mesh, Vertex as MeshVertex, WHITE_UV};
-use egui::{Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, Vec2, pos2, vec2};
+use egui::{
+    Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Stroke, StrokeKind, Vec2, pos2,
+    vec2,
+};
 
 use crate::graph::layout::{Layout, LayoutKind, MARGIN};
 use crate::graph::{CausalGraph, Vertex, process_color};
@@ -128,7 +131,11 @@ pub fn draw(painter: &Painter, scene: &Scene<'_>) -> DrawStats {
         Color32::from_rgb(200, 120, 0)
     };
     let search_active = scene.matches.is_some();
-    let is_match = |index: usize| scene.matches.is_none_or(|m| m.get(index).copied().unwrap_or(false));
+    let is_match = |index: usize| {
+        scene
+            .matches
+            .is_none_or(|m| m.get(index).copied().unwrap_or(false))
+    };
 
     let mut mesh = Mesh::default();
     let width = (1.3 * zoom.sqrt()).clamp(0.6, 2.0);
@@ -142,7 +149,8 @@ pub fn draw(painter: &Painter, scene: &Scene<'_>) -> DrawStats {
             continue;
         }
         stats.edges += 1;
-        let touches = |vertex: Option<usize>| vertex.is_some_and(|v| v == edge.from || v == edge.to);
+        let touches =
+            |vertex: Option<usize>| vertex.is_some_and(|v| v == edge.from || v == edge.to);
         let (colour, line_width) = if touches(scene.hovered) || touches(scene.selected) {
             (accent, width * 1.6)
         } else if search_active && !(is_match(edge.from) || is_match(edge.to)) {
@@ -150,20 +158,33 @@ pub fn draw(painter: &Painter, scene: &Scene<'_>) -> DrawStats {
         } else {
             (edge_colour, width)
         };
+        // Points closer than a pixel to the last one drawn are skipped: zoomed
+        // out, long edges have hundreds of bends that would all fall in one pixel.
         let mut previous: Option<Pos2> = None;
-        for point in &route.points {
+        let last = route.points.len().saturating_sub(1);
+        for (index, point) in route.points.iter().enumerate() {
             let screen = scene.camera.to_screen(*point);
-            if let Some(from) = previous {
-                line(&mut mesh, from, screen, line_width, colour);
+            match previous {
+                None => previous = Some(screen),
+                Some(from) if index == last || from.distance_sq(screen) >= 2.0 => {
+                    line(&mut mesh, from, screen, line_width, colour);
+                    previous = Some(screen);
+                }
+                Some(_) => {}
             }
-            previous = Some(screen);
         }
         if zoom >= ARROW_ZOOM
             && let [.., before, last] = route.points.as_slice()
         {
             let tip = scene.camera.to_screen(*last);
             let before = scene.camera.to_screen(*before);
-            arrow_head(&mut mesh, before, tip, (9.0 * zoom.sqrt()).clamp(3.0, 12.0), colour);
+            arrow_head(
+                &mut mesh,
+                before,
+                tip,
+                (9.0 * zoom.sqrt()).clamp(3.0, 12.0),
+                colour,
+            );
         }
     }
 
@@ -258,7 +279,13 @@ pub fn draw(painter: &Painter, scene: &Scene<'_>) -> DrawStats {
         for lane in &scene.layout.lanes {
             let at = scene.camera.to_screen([lane.x, MARGIN]);
             if clip.x_range().contains(at.x) || clip.x_range().contains(at.x + 100.0) {
-                painter.text(at, Align2::LEFT_TOP, &lane.stream_id, font.clone(), text_colour);
+                painter.text(
+                    at,
+                    Align2::LEFT_TOP,
+                    &lane.stream_id,
+                    font.clone(),
+                    text_colour,
+                );
             }
         }
     }
@@ -295,7 +322,10 @@ fn bounds_of(points: &[[f32; 2]], camera: &Camera) -> Option<Rect> {
         min = [min[0].min(point[0]), min[1].min(point[1])];
         max = [max[0].max(point[0]), max[1].max(point[1])];
     }
-    Some(Rect::from_min_max(camera.to_screen(min), camera.to_screen(max)))
+    Some(Rect::from_min_max(
+        camera.to_screen(min),
+        camera.to_screen(max),
+    ))
 }
 
 /// An anti-aliased line segment as mesh triangles: a solid core and a
@@ -311,7 +341,12 @@ fn line(mesh: &mut Mesh, from: Pos2, to: Pos2, width: f32, colour: Color32) {
     let outer = normal * (width / 2.0 + 0.5);
     let clear = Color32::TRANSPARENT;
     let base = mesh.vertices.len() as u32;
-    for (offset, colour) in [(outer, clear), (core, colour), (-core, colour), (-outer, clear)] {
+    for (offset, colour) in [
+        (outer, clear),
+        (core, colour),
+        (-core, colour),
+        (-outer, clear),
+    ] {
         push(mesh, from + offset, colour);
         push(mesh, to + offset, colour);
     }

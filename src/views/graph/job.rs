@@ -77,8 +77,10 @@ pub fn spawn_layout(
     request: Request,
     repaint: Option<egui::Context>,
 ) -> Job<LayoutMessage> {
-    Job::spawn("Laying out the causal graph", repaint, move |worker| {
-        match compute(&store, request, worker) {
+    Job::spawn(
+        "Laying out the causal graph",
+        repaint,
+        move |worker| match compute(&store, request, worker) {
             Ok(Some(computed)) => {
                 worker.send(LayoutMessage::Done(Box::new(computed)));
             }
@@ -86,8 +88,8 @@ pub fn spawn_layout(
             Err(error) => {
                 worker.send(LayoutMessage::Failed(error));
             }
-        }
-    })
+        },
+    )
 }
 
 /// The closure and layout; `None` when cancelled.

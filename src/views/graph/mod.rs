@@ -174,8 +174,8 @@ impl GraphView {
         }
     }
 
-    /// Takes what the jobs sent.
-    fn poll(&mut self) {
+    /// Takes what the jobs sent (every frame, also while another view is shown).
+    pub fn poll(&mut self) {
         if let Some((request, job)) = &mut self.job {
             let messages = job.poll();
             let finished = job.is_finished();
@@ -208,8 +208,9 @@ impl GraphView {
             }
             if job.is_finished() {
                 if self.export_outcome.is_none() {
-                    self.export_outcome =
-                        Some(ExportOutcome::Failed("the export stopped unexpectedly".into()));
+                    self.export_outcome = Some(ExportOutcome::Failed(
+                        "the export stopped unexpectedly".into(),
+                    ));
                 }
                 self.export = None;
             }
@@ -298,32 +299,39 @@ impl GraphView {
             {
                 self.options.max_nodes = edit;
             }
-            ui.separator();
-            if ui.button("Fit").on_hover_text("Fit the graph to the window").clicked() {
-                self.canvas.request_fit();
-            }
-            if ui.button("−").on_hover_text("Zoom out").clicked() {
-                self.canvas.zoom_by(1.0 / 1.25);
-            }
-            ui.label(format!("{:.0} %", self.canvas.zoom() * 100.0));
-            if ui.button("+").on_hover_text("Zoom in").clicked() {
-                self.canvas.zoom_by(1.25);
-            }
-            ui.separator();
-            let enabled = self.computed.is_some() && self.export.is_none();
-            ui.add_enabled_ui(enabled, |ui| {
-                ui.menu_button("Export", |ui| {
-                    for format in ExportFormat::ALL {
-                        if ui.button(format.label()).clicked()
-                            && let Some(path) = rfd::FileDialog::new()
-                                .add_filter(format.extension().to_uppercase(), &[format.extension()])
-                                .set_file_name(format!("causal-graph.{}", format.extension()))
-                                .save_file()
-                        {
-                            self.export_to(format, path, Some(ui.ctx().clone()));
-                        }
+        });
+    }
+
+    fn camera_export_ui(&mut self, ui: &mut Ui) {
+        ui.separator();
+        if ui
+            .button("Fit")
+            .on_hover_text("Fit the graph to the window")
+            .clicked()
+        {
+            self.canvas.request_fit();
+        }
+        if ui.button("−").on_hover_text("Zoom out").clicked() {
+            self.canvas.zoom_by(1.0 / 1.25);
+        }
+        ui.label(format!("{:.0} %", self.canvas.zoom() * 100.0));
+        if ui.button("+").on_hover_text("Zoom in").clicked() {
+            self.canvas.zoom_by(1.25);
+        }
+        ui.separator();
+        let enabled = self.computed.is_some() && self.export.is_none();
+        ui.add_enabled_ui(enabled, |ui| {
+            ui.menu_button("Export", |ui| {
+                for format in ExportFormat::ALL {
+                    if ui.button(format.label()).clicked()
+                        && let Some(path) = rfd::FileDialog::new()
+                            .add_filter(format.extension().to_uppercase(), &[format.extension()])
+                            .set_file_name(format!("causal-graph.{}", format.extension()))
+                            .save_file()
+                    {
+                        self.export_to(format, path, Some(ui.ctx().clone()));
                     }
-                });
+                }
             });
         });
     }
@@ -345,6 +353,7 @@ impl GraphView {
                     self.search.clear();
                 }
             }
+            self.camera_export_ui(ui);
         });
     }
 
@@ -458,7 +467,9 @@ impl GraphView {
             let count = matches.iter().filter(|hit| **hit).count();
             self.matches = Some((text, identity, matches, count));
         }
-        self.matches.as_ref().map(|(_, _, matches, _)| matches.clone())
+        self.matches
+            .as_ref()
+            .map(|(_, _, matches, _)| matches.clone())
     }
 
     fn act(&mut self, action: canvas::Action, computed: &Computed, ctx: &mut ViewContext<'_>) {
