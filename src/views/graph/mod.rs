@@ -182,11 +182,12 @@ impl GraphView {
             for message in messages {
                 match message {
                     LayoutMessage::Done(computed) => {
-                        let same_root = self.computed.as_ref().is_some_and(|old| {
+                        // A new graph is fitted; a store refresh keeps the view.
+                        let same_graph = self.computed.as_ref().is_some_and(|old| {
                             old.request.root_position == computed.request.root_position
-                                && old.request.options.kind == computed.request.options.kind
+                                && old.request.options == computed.request.options
                         });
-                        if !same_root {
+                        if !same_graph {
                             self.canvas.request_fit();
                         }
                         self.error = None;
