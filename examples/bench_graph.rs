@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use process_workbench::graph::{self, ClosureOptions};
 use process_workbench::store::{Durability, NewEvent, Store, StreamInfo, StreamStatus};
+use process_workbench::views::graph::draw::{self, Camera, DrawStats, Scene};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -193,5 +194,76 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_secs_f64() * 1000.0,
         svg.len() as f64 / (1024.0 * 1024.0)
     );
+
+    let started = Instant::now();
+    let png = graph::to_png(&graph, &layout)?;
+    println!(
+        "PNG export: {:.0} ms, {:.1} MiB",
+        started.elapsed().as_secs_f64() * 1000.0,
+        png.len() as f64 / (1024.0 * 1024.0)
+    );
+
+    draw_frames(&graph, &layout, "layered");
+    draw_frames(&graph, &lanes, "lanes");
     Ok(())
+}
+
+/// Draws the whole graph in view (fitted into a 1280 × 800 canvas) through the
+/// view's draw function, as the window does each frame: building the shapes,
+/// and tessellating them into triangles for the GPU.
+fn draw_frames(graph: &graph::CausalGraph, layout: &graph::Layout, name: &str) {
+    let context = egui::Context::default();
+    let canvas = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 800.0));
+    let camera = Camera::fit(layout, canvas);
+    let mut build = Vec::new();
+    let mut tessellate = Vec::new();
+    let mut stats = DrawStats::default();
+    for frame in 0..12 {
+        let input = egui::RawInput {
+            screen_rect: Some(canvas),
+            ..Default::default()
+        };
+        let mut built = Duration::ZERO;
+        let output = context.run_ui(input, |ui| {
+            let painter = ui.painter_at(canvas);
+            let started = Instant::now();
+            stats = draw::draw(
+                &painter,
+                &Scene {
+                    graph,
+                    layout,
+                    camera,
+                    selected: None,
+                    hovered: None,
+                    matches: None,
+                    dark: true,
+                },
+            );
+            built = started.elapsed();
+        });
+        let started = Instant::now();
+        let meshes = context.tessellate(output.shapes, output.pixels_per_point);
+        let tessellated = started.elapsed();
+        std::hint::black_box(meshes);
+        // The first frames load fonts.
+        if frame >= 2 {
+            build.push(built);
+            tessellate.push(tessellated);
+        }
+    }
+    let total: Vec<Duration> = build
+        .iter()
+        .zip(&tessellate)
+        .map(|(a, b)| *a + *b)
+        .collect();
+    println!(
+        "drawing a frame of the {name} layout, all {} vertices and {} edges in view (zoom {:.3}): \
+         shapes {:.2} ms + tessellation {:.2} ms = {:.2} ms (median of 10)",
+        stats.vertices,
+        stats.edges,
+        camera.zoom,
+        median(build),
+        median(tessellate),
+        median(total)
+    );
 }

@@ -99,6 +99,8 @@ pub enum Command {
     RetryFailedStep { stream_id: String, reason: String },
     /// Build the replay checkpoints the store lacks, as a background job (confirmed).
     BuildCheckpoints,
+    /// Show the causal graph centred on an event.
+    ShowInGraph(Uuid),
 }
 
 /// Where views put their commands during a frame.

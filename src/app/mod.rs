@@ -24,11 +24,12 @@ use uuid::Uuid;
 
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
+use crate::views::graph::GraphView;
 use crate::views::queues::QueuesView;
 use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
 use crate::views::streams::{StreamsView, failure_colour};
-use crate::views::{EventRef, Selection, View, ViewContext, not_built_ui, summary};
+use crate::views::{EventRef, Selection, View, ViewContext, summary};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
 
@@ -110,6 +111,7 @@ pub struct WorkbenchApp {
     detail: DetailView,
     queues: QueuesView,
     replay: ReplayView,
+    graph: GraphView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -152,6 +154,7 @@ impl WorkbenchApp {
             detail: DetailView::default(),
             queues: QueuesView::default(),
             replay: ReplayView::default(),
+            graph: GraphView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -199,6 +202,11 @@ impl WorkbenchApp {
         &mut self.replay
     }
 
+    /// The causal graph view.
+    pub fn graph_mut(&mut self) -> &mut GraphView {
+        &mut self.graph
+    }
+
     /// Whether anything is still working in the background (opening, scans).
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
@@ -209,6 +217,7 @@ impl WorkbenchApp {
             || self.detail.is_busy()
             || self.queues.is_busy()
             || self.replay.is_busy()
+            || self.graph.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -228,6 +237,7 @@ impl WorkbenchApp {
         self.apply_theme(ui.ctx());
         self.poll_opening();
         self.poll_import();
+        self.graph.poll();
         self.refresh_store();
         self.handle_input(ui);
 
@@ -309,6 +319,7 @@ impl WorkbenchApp {
                 self.detail = DetailView::default();
                 self.queues = QueuesView::default();
                 self.replay = ReplayView::default();
+                self.graph = GraphView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -636,7 +647,7 @@ impl WorkbenchApp {
                 self.queues.ui(ui, &mut context, view);
             }
             View::Replay => self.replay.ui(ui, &mut context),
-            other => not_built_ui(ui, other),
+            View::Graph => self.graph.ui(ui, &mut context),
         }
     }
 
@@ -753,6 +764,7 @@ impl WorkbenchApp {
                 self.detail = DetailView::default();
                 self.queues = QueuesView::default();
                 self.replay = ReplayView::default();
+                self.graph = GraphView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -817,6 +829,7 @@ impl WorkbenchApp {
                     self.notice = Some("Enable writing to build replay checkpoints.".to_string());
                 }
             },
+            Command::ShowInGraph(event_id) => self.show_in_graph(event_id),
         }
     }
 
@@ -856,6 +869,7 @@ impl WorkbenchApp {
         self.detail = DetailView::default();
         self.queues = QueuesView::default();
         self.replay = ReplayView::default();
+        self.graph = GraphView::default();
         drop(store);
         self.start(request, fallback);
     }
@@ -893,6 +907,41 @@ impl WorkbenchApp {
                 self.notice = Some(format!(
                     "There is no event with id {event_id} in this store. It may be the id of a \
                      message that was not stored as an event."
+                ));
+            }
+            Err(error) => self.notice = Some(format!("The event could not be read: {error}")),
+        }
+    }
+
+    /// Selects the event and shows its causal graph (the stream browser is
+    /// left as it is: revealing a stream there waits until it is shown).
+    fn show_in_graph(&mut self, event_id: Uuid) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let found = store.store.read().and_then(|reader| {
+            let Some(position) = reader.position_of(event_id)? else {
+                return Ok(None);
+            };
+            let header = reader
+                .event_bytes(position)?
+                .and_then(|bytes| serde_json::from_slice::<EventHeader>(&bytes).ok());
+            Ok(Some((position, header)))
+        });
+        match found {
+            Ok(Some((position, header))) => {
+                let event = EventRef {
+                    position,
+                    stream_id: header.as_ref().map(|header| header.stream_id.clone()),
+                    version: header.as_ref().map(|header| header.version),
+                };
+                self.apply(Command::SelectEvent(event));
+                self.graph.set_root(position);
+                self.settings.view = View::Graph;
+            }
+            Ok(None) => {
+                self.notice = Some(format!(
+                    "There is no event with id {event_id} in this store."
                 ));
             }
             Err(error) => self.notice = Some(format!("The event could not be read: {error}")),

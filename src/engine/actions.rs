@@ -10,8 +10,7 @@ use super::definition::{OPERATOR_MARK, SET_STATE, operator_set_state};
 use super::{Engine, InboundMessage};
 use crate::store::{
     Attempt, AuditEntry, DeadLetter, DeadLetterStatus, Direction, Durability, Event, NewEvent,
-    OutboxMessage,
-    Resolution, Store, StoreError, StoreWriter, StreamStatus,
+    OutboxMessage, Resolution, Store, StoreError, StoreWriter, StreamStatus,
 };
 
 /// Who acts: the OS user unless told otherwise.

@@ -10,6 +10,7 @@
 mod closure;
 pub mod export;
 pub mod layout;
+pub mod raster;
 
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -19,6 +20,7 @@ use crate::store::StoreError;
 pub use closure::{ClosureOptions, DEFAULT_MAX_NODES, closure};
 pub use export::{process_color, to_svg};
 pub use layout::{Cancelled, EdgeRoute, Layout, LayoutKind, Rect, lanes, layered};
+pub use raster::{PngError, to_png};
 
 /// Why a graph could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -346,7 +346,16 @@ impl DetailView {
 
 /// The event's fields, with links to where they lead.
 fn links_ui(ui: &mut Ui, links: &EventLinks, effects: &[Uuid], commands: &mut Vec<Command>) {
-    ui.heading(&links.event_type);
+    ui.horizontal(|ui| {
+        ui.heading(&links.event_type);
+        if ui
+            .button("Show in graph")
+            .on_hover_text("Its causes and effects across streams")
+            .clicked()
+        {
+            commands.push(Command::ShowInGraph(links.event_id));
+        }
+    });
     egui::Grid::new("event_detail_grid")
         .num_columns(2)
         .striped(true)

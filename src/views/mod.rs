@@ -3,6 +3,7 @@
 
 pub mod detail;
 pub mod event_log;
+pub mod graph;
 pub mod queues;
 pub mod replay;
 pub mod rows;
@@ -56,15 +57,6 @@ impl View {
             View::Audit => "Audit",
         }
     }
-
-    /// For views that are not built yet: the one line the window shows instead.
-    pub fn not_built_yet(self) -> Option<&'static str> {
-        match self {
-            View::Streams | View::EventLog | View::Replay => None,
-            View::Graph => Some("The causal graph view is not built yet (issue 5)."),
-            View::Outbox | View::Deadlines | View::DeadLetters | View::Audit => None,
-        }
-    }
 }
 
 /// An event as selected somewhere: its global position, and the stream and
@@ -107,13 +99,5 @@ impl ViewContext<'_> {
     /// Asks the app to do `command` after this frame.
     pub fn send(&mut self, command: Command) {
         self.commands.send(command);
-    }
-}
-
-/// The one line shown for a view that is not built yet.
-pub fn not_built_ui(ui: &mut egui::Ui, view: View) {
-    if let Some(line) = view.not_built_yet() {
-        ui.add_space(12.0);
-        ui.label(line);
     }
 }
