@@ -161,14 +161,22 @@ async fn append_process(
     } else {
         Vec::new()
     };
-    store
-        .append(
-            AppendBatch::new(&stream, ExpectedVersion::NoStream, &events)
-                .outbox(&outbox)
-                .deadlines(&deadlines),
-        )
-        .await?;
-    Ok(())
+    // Concurrent appends with outbox messages or deadlines all update the same
+    // counters, which SlateDB's serializable transactions report as a conflict:
+    // the append did not happen and is tried again.
+    loop {
+        let appended = store
+            .append(
+                AppendBatch::new(&stream, ExpectedVersion::NoStream, &events)
+                    .outbox(&outbox)
+                    .deadlines(&deadlines),
+            )
+            .await;
+        match appended {
+            Err(error) if error.is_version_conflict() => continue,
+            other => return other.map(|_| ()),
+        }
+    }
 }
 
 /// mako-engine's own read of every event: every stream listed and loaded.
