@@ -209,10 +209,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time: 0.0,
     };
     headless.until("opening", |app| app.store().is_some());
+    // The stream browser shows first and indexes its rows; let it finish.
+    headless.until("the stream browser", |app| !app.is_busy());
     headless.app.send(Command::SelectStream(STREAM.to_string()));
     headless.app.send(Command::ShowView(View::Replay));
     headless.until("the first state", |app| {
-        !app.is_busy() && app.replay_mut().shown_version() == Some(events)
+        let replay = app.replay_mut();
+        !replay.is_busy() && replay.shown_version() == Some(events)
     });
     for _ in 0..10 {
         headless.frame();
@@ -231,9 +234,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     report("one version per frame", &mut samples, shown);
 
-    headless.until("idle", |app| !app.is_busy());
+    headless.until("idle", |app| !app.replay_mut().is_busy());
     headless.app.replay_mut().scrub_to(events / 4);
-    headless.until("idle", |app| !app.is_busy());
+    headless.until("idle", |app| !app.replay_mut().is_busy());
     let (mut samples, shown) = scrub(&mut headless, 600, |_, _| {});
     report("idle at one version", &mut samples, shown);
     Ok(())
