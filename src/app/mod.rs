@@ -238,6 +238,7 @@ impl WorkbenchApp {
         self.poll_opening();
         self.poll_import();
         self.graph.poll();
+        self.streams.poll_job();
         self.refresh_store();
         self.handle_input(ui);
 

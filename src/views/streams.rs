@@ -329,8 +329,9 @@ impl StreamsView {
         }
     }
 
-    /// Takes what the background job found.
-    fn poll_job(&mut self) {
+    /// Takes what the background job found. The app calls this every frame,
+    /// so that a job finishes (and the app goes idle) while another view is shown.
+    pub fn poll_job(&mut self) {
         let Some(job) = &mut self.job else {
             return;
         };
