@@ -267,7 +267,9 @@ fn readme_screenshot_of_the_graph() {
     settle(&mut harness);
     harness.get_by_label("Include the conversation").click();
     settle(&mut harness);
-    harness.state_mut().send(Command::SelectEvent(event_ref(&cause)));
+    harness
+        .state_mut()
+        .send(Command::SelectEvent(event_ref(&cause)));
     settle(&mut harness);
     save_screenshot(&mut harness, "graph");
 }
