@@ -345,7 +345,7 @@ fn views_not_built_yet_say_so() {
     settle(&mut harness);
     harness.get_by_label("Graph").click();
     settle(&mut harness);
-    harness.get_by_label("The causal graph view is not built yet (issue 5).");
+    harness.get_by_label(process_workbench::views::graph::PICK_AN_EVENT);
     harness.get_by_label("Dead letters").click();
     settle(&mut harness);
     harness.get_by_label("The dead letters view is not built yet (issue 6).");
