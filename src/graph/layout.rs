@@ -592,9 +592,8 @@ impl Grid {
 /// Inversions in a sequence of values below `bound` (Fenwick tree).
 fn count_inversions(values: impl Iterator<Item = usize>, bound: usize) -> u64 {
     let mut tree = vec![0u64; bound + 1];
-    let mut seen = 0u64;
     let mut inversions = 0u64;
-    for value in values {
+    for (seen, value) in (0u64..).zip(values) {
         // Values seen so far that are greater than this one.
         let mut index = value + 1;
         let mut not_greater = 0;
@@ -608,7 +607,6 @@ fn count_inversions(values: impl Iterator<Item = usize>, bound: usize) -> u64 {
             tree[index] += 1;
             index += index & index.wrapping_neg();
         }
-        seen += 1;
     }
     inversions
 }

@@ -101,10 +101,9 @@ impl Canvas {
             return;
         }
         let pixel = self.image.get_pixel_mut(x as u32, y as u32);
-        for channel in 0..3 {
-            let old = f32::from(pixel.0[channel]);
-            let new = f32::from(colour[channel]);
-            pixel.0[channel] = (old + (new - old) * alpha).round() as u8;
+        for (channel, new) in pixel.0.iter_mut().zip(colour) {
+            let old = f32::from(*channel);
+            *channel = (old + (f32::from(new) - old) * alpha).round() as u8;
         }
     }
 

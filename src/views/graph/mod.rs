@@ -499,8 +499,15 @@ impl GraphView {
             }
             Action::ShowInReplay(index) => {
                 if let Some((_, event)) = event_ref(index) {
-                    ctx.send(Command::SelectEvent(event));
-                    ctx.send(Command::ShowView(View::Replay));
+                    match (event.stream_id.clone(), event.version) {
+                        (Some(stream_id), Some(version)) => {
+                            ctx.send(Command::ShowInReplay { stream_id, version });
+                        }
+                        _ => {
+                            ctx.send(Command::SelectEvent(event));
+                            ctx.send(Command::ShowView(View::Replay));
+                        }
+                    }
                 }
             }
             Action::Centre(index) => {
