@@ -8,6 +8,7 @@
 mod commands;
 mod graph_cmd;
 mod import_cmd;
+mod queues_cmd;
 mod replay_cmd;
 
 use std::path::PathBuf;
@@ -150,6 +151,27 @@ pub enum Command {
         deadline: String,
         #[command(subcommand)]
         action: DeadlineActionArg,
+    },
+    /// Resubmit or discard many dead letters: a failure group or listed ids,
+    /// each in its own transaction (dry-run count first; run again for the rest).
+    Bulk {
+        file: PathBuf,
+        #[arg(long, value_parser = ["resubmit", "discard"])]
+        action: String,
+        /// The group's reason label.
+        #[arg(long)]
+        group_reason: Option<String>,
+        /// The group's message type.
+        #[arg(long)]
+        group_type: Option<String>,
+        /// A dead letter to act on (repeatable).
+        #[arg(long)]
+        dead_letter: Vec<String>,
+        #[arg(long)]
+        reason: String,
+        /// Only count what would be done.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -296,5 +318,24 @@ pub fn run(command: Command) -> Result<(), CliError> {
             deadline,
             action,
         } => commands::deadline_action(&file, &deadline, action),
+        Command::Bulk {
+            file,
+            action,
+            group_reason,
+            group_type,
+            dead_letter,
+            reason,
+            dry_run,
+        } => queues_cmd::bulk(
+            &file,
+            &action,
+            &queues_cmd::BulkTarget {
+                reason_label: group_reason.as_deref(),
+                message_type: group_type.as_deref(),
+                ids: &dead_letter,
+            },
+            &reason,
+            dry_run,
+        ),
     }
 }
