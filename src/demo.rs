@@ -814,9 +814,15 @@ impl Simulation {
             return;
         };
         let known = |name: &str| opened.get(name).is_some_and(|value| !value.is_null());
-        if !["malo_id", "melo_id", "metering_operator", "new_supplier", "grid_operator"]
-            .iter()
-            .all(|name| known(name))
+        if ![
+            "malo_id",
+            "melo_id",
+            "metering_operator",
+            "new_supplier",
+            "grid_operator",
+        ]
+        .iter()
+        .all(|name| known(name))
         {
             return;
         }
@@ -833,7 +839,13 @@ impl Simulation {
             "new_supplier": opened["new_supplier"], "grid_operator": opened["grid_operator"],
             "start_date": when.date().to_string(), "reading_reason": "periodic",
         });
-        let mut message = self.message(when, "ReadingRequested", Some(next_stream), &sender, payload);
+        let mut message = self.message(
+            when,
+            "ReadingRequested",
+            Some(next_stream),
+            &sender,
+            payload,
+        );
         message.process_type = Some("meter_reading".to_string());
         message.causation_id = Some(payment.event_id);
         message.correlation_id = payment.correlation_id;

@@ -147,6 +147,73 @@ fn deadline_actions_on_the_command_line() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[test]
+fn bulk_discard_of_a_group_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = placed_order(dir.path());
+    {
+        let store = Store::open_writable(&path).unwrap();
+        let mut engine = Engine::load(&store).unwrap();
+        for n in 0..3 {
+            engine
+                .dispatch(
+                    &store,
+                    message("OrderConfirmed", &format!("order-c{n}"), json!({})),
+                    T0,
+                )
+                .unwrap();
+        }
+    }
+    let group = [
+        "--group-reason",
+        "transition_not_allowed",
+        "--group-type",
+        "OrderConfirmed",
+    ];
+    let mut args = vec![
+        "bulk",
+        &path,
+        "--action",
+        "discard",
+        "--reason",
+        "sent twice",
+        "--dry-run",
+    ];
+    args.extend(group);
+    let out = run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("dry run: 3 open dead letters would be discarded, 0 would be skipped"),
+        "{stdout}"
+    );
+    assert_eq!(
+        json_of(&run(&["audit", &path, "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    args.retain(|arg| *arg != "--dry-run");
+    let out = run(&args);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("3 discarded, 0 failed again, 0 skipped")
+    );
+    let out = run(&args);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 discarded, 0 failed again, 3 skipped")
+    );
+    assert_eq!(
+        json_of(&run(&["audit", &path, "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let out = run(&["bulk", &path, "--action", "discard", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 const CHILD_VARIABLE: &str = "PW_BULK_CHILD";
 
 /// The child of the crash test: resubmits every dead letter of the store,

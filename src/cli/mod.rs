@@ -8,6 +8,7 @@
 mod commands;
 mod graph_cmd;
 mod import_cmd;
+mod queues_cmd;
 mod replay_cmd;
 
 use std::path::PathBuf;
@@ -159,6 +160,27 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Resubmit or discard many dead letters: a failure group or listed ids,
+    /// each in its own transaction (dry-run count first; run again for the rest).
+    Bulk {
+        file: PathBuf,
+        #[arg(long, value_parser = ["resubmit", "discard"])]
+        action: String,
+        /// The group's reason label.
+        #[arg(long)]
+        group_reason: Option<String>,
+        /// The group's message type.
+        #[arg(long)]
+        group_type: Option<String>,
+        /// A dead letter to act on (repeatable).
+        #[arg(long)]
+        dead_letter: Vec<String>,
+        #[arg(long)]
+        reason: String,
+        /// Only count what would be done.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// What to do with an outbox message.
@@ -309,5 +331,24 @@ pub fn run(command: Command) -> Result<(), CliError> {
             stream,
             reason,
         } => replay_cmd::retry(&file, &stream, &reason),
+        Command::Bulk {
+            file,
+            action,
+            group_reason,
+            group_type,
+            dead_letter,
+            reason,
+            dry_run,
+        } => queues_cmd::bulk(
+            &file,
+            &action,
+            &queues_cmd::BulkTarget {
+                reason_label: group_reason.as_deref(),
+                message_type: group_type.as_deref(),
+                ids: &dead_letter,
+            },
+            &reason,
+            dry_run,
+        ),
     }
 }
