@@ -182,6 +182,7 @@ impl Engine {
             ),
         };
         let expected_version = existing.as_ref().map_or(0, |s| s.version);
+        let previous = existing.clone();
         let mut stream = existing.unwrap_or_else(|| StreamInfo {
             stream_id: stream_id.clone(),
             process_type: process_type.clone(),
@@ -231,7 +232,13 @@ impl Engine {
             payload: message.payload.clone(),
             metadata,
         };
-        let stored = writer.append(&mut stream, expected_version, vec![event], now)?;
+        let stored = writer.append_after(
+            &mut stream,
+            previous.as_ref(),
+            expected_version,
+            vec![event],
+            now,
+        )?;
         let Some(event) = stored.into_iter().next() else {
             return Err(StoreError::Corrupt("append stored no event".to_string()));
         };
@@ -259,7 +266,8 @@ impl Engine {
         depth: usize,
     ) -> Result<(), StoreError> {
         let deadline_id = deadline_id_of(&event.stream_id);
-        writer.remove_deadline(deadline_id)?;
+        // A new deadline replaces the stream's pending one in place (one read
+        // of the old record instead of a remove and a put).
         if let Some(spec) = &transition.deadline
             && !definition.is_terminal(&transition.to)
         {
@@ -273,6 +281,8 @@ impl Engine {
                 caused_by: Some(event.event_id),
                 correlation_id: event.correlation_id,
             })?;
+        } else {
+            writer.remove_deadline(deadline_id)?;
         }
         for emit in &transition.emit {
             let recipient = match emit.recipient.strip_prefix('$') {
