@@ -159,7 +159,7 @@ impl Engine {
                 &existing,
             );
         };
-        let Some(definition) = self.definitions.get(&process_type) else {
+        let Some(definition) = self.definitions.get(&process_type).cloned() else {
             return refuse(Rejection::UnknownProcess(process_type), &existing);
         };
         let state = existing
@@ -167,10 +167,9 @@ impl Engine {
             .and_then(|s| s.process_state.clone())
             .unwrap_or_else(|| definition.initial.clone());
         let transition = match definition.step(&state, &message.message_type, &message.payload) {
-            Ok(transition) => transition.clone(),
+            Ok(transition) => transition,
             Err(rejection) => return refuse(rejection, &existing),
         };
-        let definition = definition.clone();
 
         let stream_id = match (routed_id, &message.correlation_key) {
             (Some(stream_id), _) => stream_id,
@@ -251,7 +250,7 @@ impl Engine {
         if let Some(key) = &message.dedup_key {
             writer.record_inbox(key, event.position)?;
         }
-        self.schedule_effects(writer, &definition, &transition, &event, now, depth)?;
+        self.schedule_effects(writer, &definition, transition, &event, now, depth)?;
         Ok(Ok(event))
     }
 
@@ -314,7 +313,7 @@ impl Engine {
             let child_prefix = self
                 .definitions
                 .get(&start.process_type)
-                .map_or(start.process_type.as_str(), Definition::stream_prefix)
+                .map_or(start.process_type.as_str(), |d| d.stream_prefix())
                 .to_string();
             let suffix = event
                 .stream_id
