@@ -6,6 +6,10 @@
 //!    and on the large one.
 //!
 //! Run: `cargo run --release --example bench_core [-- PROCESSES]`
+//!
+//! Besides the per-event comparison it prints the rows the demo store holds
+//! across all tables (events and every index, queue and record, about 6.8 per
+//! event) and the per-row comparison, since the plain insert writes one row per event.
 
 use std::time::{Duration, Instant};
 
