@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gui_support::*;
-use process_workbench::app::command::{Command, ThemeChoice};
 use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
 use process_workbench::demo::DEMO_NOW;
 use process_workbench::store::StreamStatus;
+use process_workbench::app::command::{Command, ThemeChoice};
 use process_workbench::views::EventRef;
 
 /// A fresh folder at a fixed path for one snapshot's store.
@@ -69,20 +69,14 @@ fn readme_screenshots_of_the_demo_store() {
     settle(&mut harness);
 
     let (stream_id, last) = {
-        let store = &harness
-            .state()
-            .store()
-            .expect("the demo store is open")
-            .store;
+        let store = &harness.state().store().expect("the demo store is open").store;
         let reader = store.read().expect("read the demo store");
         let failed = reader
             .all_stream_ids()
             .expect("list the streams")
             .into_iter()
             .filter_map(|id| reader.stream(&id).ok().flatten())
-            .filter(|info| {
-                info.process_type == "grid_usage_billing" && info.status == StreamStatus::Failed
-            })
+            .filter(|info| info.process_type == "grid_usage_billing" && info.status == StreamStatus::Failed)
             .max_by_key(|info| (info.version, std::cmp::Reverse(info.stream_id.clone())))
             .expect("the demo has a failed billing process");
         let events = reader
@@ -91,9 +85,7 @@ fn readme_screenshots_of_the_demo_store() {
         let last = events.last().expect("the stream has events").clone();
         (failed.stream_id, last)
     };
-    harness
-        .state_mut()
-        .send(Command::GoToStream(stream_id.clone()));
+    harness.state_mut().send(Command::GoToStream(stream_id.clone()));
     settle(&mut harness);
     save_screenshot(&mut harness, "main-window");
 
