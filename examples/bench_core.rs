@@ -6,12 +6,16 @@
 //!    and on the large one.
 //!
 //! Run: `cargo run --release --example bench_core [-- PROCESSES]`
+//!
+//! Besides the per-event comparison it prints the rows the demo store holds
+//! across all tables (events and every index, queue and record, about 6.8 per
+//! event) and the per-row comparison, since the plain insert writes one row per event.
 
 use std::time::{Duration, Instant};
 
 use process_workbench::demo::{self, DEMO_NOW, DemoOptions};
 use process_workbench::store::{Store, Summary};
-use redb::TableDefinition;
+use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 
 const PLAIN: TableDefinition<u64, &[u8]> = TableDefinition::new("plain");
 const BATCH: usize = 4096;
@@ -49,6 +53,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let bytes: usize = all.iter().map(Vec::len).sum();
         (all, bytes)
     };
+
+    let rows = rows_in_all_tables(&large)?;
 
     let plain_path = dir.path().join("plain.redb");
     let started = Instant::now();
@@ -102,6 +108,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  demo speed per record = {:.2} × the plain insert",
         plain_time.as_secs_f64() / demo_time.as_secs_f64()
     );
+    println!(
+        "  rows in the demo store across all tables: {rows} ({:.1} per event); per row: demo {:.2} µs, plain {:.2} µs → {:.2} ×",
+        rows as f64 / events.len() as f64,
+        demo_time.as_secs_f64() * 1e6 / rows as f64,
+        per_record(plain_time),
+        (plain_time.as_secs_f64() / events.len() as f64) / (demo_time.as_secs_f64() / rows as f64)
+    );
     println!("inspect (open + summary, median of 7):");
     println!(
         "  1,000 processes:   {:>8.2} ms",
@@ -113,6 +126,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         inspect_large.as_secs_f64() / inspect_small.as_secs_f64()
     );
     Ok(())
+}
+
+/// Rows in every table of a store (events plus all indexes, queues, records).
+fn rows_in_all_tables(path: &std::path::Path) -> Result<u64, Box<dyn std::error::Error>> {
+    let db = redb::ReadOnlyDatabase::open(path)?;
+    let tx = db.begin_read()?;
+    let mut rows = 0;
+    for handle in tx.list_tables()? {
+        rows += tx.open_untyped_table(handle)?.len()?;
+    }
+    Ok(rows)
 }
 
 fn median_inspect(path: &std::path::Path) -> Result<Duration, Box<dyn std::error::Error>> {

@@ -42,7 +42,7 @@ impl Engine {
         for mut message in writer.due_outbox(now, limit)? {
             match transport.deliver(&message, now) {
                 Ok(()) => {
-                    writer.remove_outbox(message.id)?;
+                    writer.remove_read_outbox(&message)?;
                     report.delivered += 1;
                 }
                 Err(error) => {
@@ -57,8 +57,9 @@ impl Engine {
                         self.dead_letter_outbound(writer, message, "delivery_failed", now)?;
                         report.dead_lettered += 1;
                     } else {
+                        let stored_due_at = message.due_at;
                         message.due_at = now + self.policy.backoff(message.attempts);
-                        writer.put_outbox(&message)?;
+                        writer.reschedule_read_outbox(stored_due_at, &message)?;
                         report.retried += 1;
                     }
                 }

@@ -159,7 +159,7 @@ impl Engine {
                 &existing,
             );
         };
-        let Some(definition) = self.definitions.get(&process_type) else {
+        let Some(definition) = self.definitions.get(&process_type).cloned() else {
             return refuse(Rejection::UnknownProcess(process_type), &existing);
         };
         let state = existing
@@ -167,10 +167,9 @@ impl Engine {
             .and_then(|s| s.process_state.clone())
             .unwrap_or_else(|| definition.initial.clone());
         let transition = match definition.step(&state, &message.message_type, &message.payload) {
-            Ok(transition) => transition.clone(),
+            Ok(transition) => transition,
             Err(rejection) => return refuse(rejection, &existing),
         };
-        let definition = definition.clone();
 
         let stream_id = match (routed_id, &message.correlation_key) {
             (Some(stream_id), _) => stream_id,
@@ -182,6 +181,7 @@ impl Engine {
             ),
         };
         let expected_version = existing.as_ref().map_or(0, |s| s.version);
+        let previous = existing.clone();
         let mut stream = existing.unwrap_or_else(|| StreamInfo {
             stream_id: stream_id.clone(),
             process_type: process_type.clone(),
@@ -231,7 +231,13 @@ impl Engine {
             payload: message.payload.clone(),
             metadata,
         };
-        let stored = writer.append(&mut stream, expected_version, vec![event], now)?;
+        let stored = writer.append_after(
+            &mut stream,
+            previous.as_ref(),
+            expected_version,
+            vec![event],
+            now,
+        )?;
         let Some(event) = stored.into_iter().next() else {
             return Err(StoreError::Corrupt("append stored no event".to_string()));
         };
@@ -244,7 +250,7 @@ impl Engine {
         if let Some(key) = &message.dedup_key {
             writer.record_inbox(key, event.position)?;
         }
-        self.schedule_effects(writer, &definition, &transition, &event, now, depth)?;
+        self.schedule_effects(writer, &definition, transition, &event, now, depth)?;
         Ok(Ok(event))
     }
 
@@ -259,7 +265,8 @@ impl Engine {
         depth: usize,
     ) -> Result<(), StoreError> {
         let deadline_id = deadline_id_of(&event.stream_id);
-        writer.remove_deadline(deadline_id)?;
+        // A new deadline replaces the stream's pending one in place (one read
+        // of the old record instead of a remove and a put).
         if let Some(spec) = &transition.deadline
             && !definition.is_terminal(&transition.to)
         {
@@ -273,6 +280,8 @@ impl Engine {
                 caused_by: Some(event.event_id),
                 correlation_id: event.correlation_id,
             })?;
+        } else {
+            writer.remove_deadline(deadline_id)?;
         }
         for emit in &transition.emit {
             let recipient = match emit.recipient.strip_prefix('$') {
@@ -304,7 +313,7 @@ impl Engine {
             let child_prefix = self
                 .definitions
                 .get(&start.process_type)
-                .map_or(start.process_type.as_str(), Definition::stream_prefix)
+                .map_or(start.process_type.as_str(), |d| d.stream_prefix())
                 .to_string();
             let suffix = event
                 .stream_id

@@ -10,6 +10,7 @@ mod ids;
 pub mod preview;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -99,7 +100,8 @@ pub enum EngineError {
 
 /// The engine: process definitions, id source and retry policy.
 pub struct Engine {
-    definitions: BTreeMap<String, Definition>,
+    /// Shared so that a dispatch holds its definition without copying it.
+    definitions: BTreeMap<String, Arc<Definition>>,
     ids: IdSource,
     policy: RetryPolicy,
 }
@@ -114,7 +116,7 @@ impl Engine {
                     process_type: process_type.clone(),
                     detail: error.to_string(),
                 })?;
-            definitions.insert(process_type, definition);
+            definitions.insert(process_type, Arc::new(definition));
         }
         Ok(Engine {
             definitions,
@@ -137,7 +139,7 @@ impl Engine {
 
     /// The definition of a process type, as loaded.
     pub fn definition(&self, process_type: &str) -> Option<&Definition> {
-        self.definitions.get(process_type)
+        self.definitions.get(process_type).map(Arc::as_ref)
     }
 
     /// Stores a definition (replacing the one of the same type) and uses it from now on.
@@ -150,7 +152,7 @@ impl Engine {
             writer.put_definition(&definition.process_type, &definition.to_json())
         })?;
         self.definitions
-            .insert(definition.process_type.clone(), definition);
+            .insert(definition.process_type.clone(), Arc::new(definition));
         Ok(())
     }
 

@@ -97,13 +97,23 @@ impl Store {
 
     /// Creates a new, empty store at a path where no file exists yet, open for writing.
     pub fn create(path: impl AsRef<Path>) -> Result<Store, OpenError> {
+        Store::create_with_cache(path, CACHE_BYTES)
+    }
+
+    /// [`Store::create`] with a read cache of `cache_bytes`: bulk generation
+    /// re-reads index pages all over the file and wants a bigger cache than
+    /// a store open in the desktop app.
+    pub fn create_with_cache(
+        path: impl AsRef<Path>,
+        cache_bytes: usize,
+    ) -> Result<Store, OpenError> {
         let path = path.as_ref().to_path_buf();
         if path.exists() {
             return Err(OpenError::AlreadyExists(path));
         }
         let database = guarded_open(&path, || {
             redb::Builder::new()
-                .set_cache_size(CACHE_BYTES)
+                .set_cache_size(cache_bytes)
                 .create(&path)
         })?;
         let store = Store {

@@ -72,6 +72,15 @@ pub struct StoreWriter<'txn> {
     pub(super) counter_deltas: BTreeMap<String, i64>,
     pub(super) next_position: u64,
     pub(super) next_audit_seq: u64,
+    /// Reused JSON encoding buffer (one record at a time).
+    scratch: Vec<u8>,
+    /// Scratch key for per-name counters, so bumping one does not allocate.
+    counter_key: String,
+    /// No `outbox_due` key is at or before this time (nanos) in this transaction,
+    /// as far as known: lets the delivery loop skip its probe when nothing can be due.
+    outbox_clear_until: std::cell::Cell<Option<i64>>,
+    /// The same for `deadlines_due`.
+    deadlines_clear_until: std::cell::Cell<Option<i64>>,
 }
 
 impl<'txn> StoreWriter<'txn> {
@@ -109,6 +118,10 @@ impl<'txn> StoreWriter<'txn> {
             counter_deltas: BTreeMap::new(),
             next_position,
             next_audit_seq,
+            scratch: Vec::with_capacity(4096),
+            counter_key: String::with_capacity(64),
+            outbox_clear_until: std::cell::Cell::new(None),
+            deadlines_clear_until: std::cell::Cell::new(None),
         })
     }
 
@@ -143,6 +156,16 @@ impl<'txn> StoreWriter<'txn> {
         Ok(())
     }
 
+    /// Bumps the counter `prefix` + `name` without building its name unless it is new.
+    fn bump_named(&mut self, prefix: &str, name: &str, delta: i64) {
+        let mut key = std::mem::take(&mut self.counter_key);
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(name);
+        self.bump(&key, delta);
+        self.counter_key = key;
+    }
+
     fn bump(&mut self, name: &str, delta: i64) {
         if let Some(value) = self.counter_deltas.get_mut(name) {
             *value += delta;
@@ -167,8 +190,17 @@ impl<'txn> StoreWriter<'txn> {
     /// Writes a stream record and keeps its indexes and counters in step.
     pub fn put_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
         let previous = self.stream(&info.stream_id)?;
+        self.put_stream_after(info, previous.as_ref())
+    }
+
+    /// [`StoreWriter::put_stream`] with the stored record as read before in this transaction.
+    fn put_stream_after(
+        &mut self,
+        info: &StreamInfo,
+        previous: Option<&StreamInfo>,
+    ) -> Result<(), StoreError> {
         let id = info.stream_id.as_str();
-        match &previous {
+        match previous {
             Some(old) => {
                 if old.process_type != info.process_type || old.status != info.status {
                     self.streams_by_type.remove((
@@ -177,14 +209,8 @@ impl<'txn> StoreWriter<'txn> {
                         id,
                     ))?;
                     self.streams_by_status.remove((old.status.as_str(), id))?;
-                    self.bump(
-                        &format!("{}{}", counter::STREAMS_TYPE, old.process_type),
-                        -1,
-                    );
-                    self.bump(
-                        &format!("{}{}", counter::STREAMS_STATUS, old.status.as_str()),
-                        -1,
-                    );
+                    self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
+                    self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
                     self.index_stream(info)?;
                 }
                 if old.variant != info.variant {
@@ -198,8 +224,8 @@ impl<'txn> StoreWriter<'txn> {
                 self.change_variant_count(info.variant, 1)?;
             }
         }
-        let bytes = serde_json::to_vec(info)?;
-        self.streams.insert(id, bytes.as_slice())?;
+        encode(&mut self.scratch, info)?;
+        self.streams.insert(id, self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -209,14 +235,8 @@ impl<'txn> StoreWriter<'txn> {
             .insert((info.process_type.as_str(), info.status.as_str(), id), ())?;
         self.streams_by_status
             .insert((info.status.as_str(), id), ())?;
-        self.bump(
-            &format!("{}{}", counter::STREAMS_TYPE, info.process_type),
-            1,
-        );
-        self.bump(
-            &format!("{}{}", counter::STREAMS_STATUS, info.status.as_str()),
-            1,
-        );
+        self.bump_named(counter::STREAMS_TYPE, &info.process_type, 1);
+        self.bump_named(counter::STREAMS_STATUS, info.status.as_str(), 1);
         Ok(())
     }
 
@@ -242,9 +262,28 @@ impl<'txn> StoreWriter<'txn> {
         events: Vec<NewEvent>,
         recorded_at: OffsetDateTime,
     ) -> Result<Vec<Event>, StoreError> {
-        let actual = self
-            .stream(&stream.stream_id)?
-            .map_or(0, |info| info.version);
+        let previous = self.stream(&stream.stream_id)?;
+        self.append_after(
+            stream,
+            previous.as_ref(),
+            expected_version,
+            events,
+            recorded_at,
+        )
+    }
+
+    /// [`StoreWriter::append`] for a caller that has just read the stream's stored
+    /// record (`previous`, `None` if it does not exist yet) in this transaction:
+    /// the record is not read and parsed again.
+    pub fn append_after(
+        &mut self,
+        stream: &mut StreamInfo,
+        previous: Option<&StreamInfo>,
+        expected_version: u64,
+        events: Vec<NewEvent>,
+        recorded_at: OffsetDateTime,
+    ) -> Result<Vec<Event>, StoreError> {
+        let actual = previous.map_or(0, |info| info.version);
         if actual != expected_version {
             return Err(StoreError::VersionConflict {
                 stream_id: stream.stream_id.clone(),
@@ -257,7 +296,7 @@ impl<'txn> StoreWriter<'txn> {
         for event in events {
             stored.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
         }
-        self.put_stream(stream)?;
+        self.put_stream_after(stream, previous)?;
         Ok(stored)
     }
 
@@ -310,8 +349,8 @@ impl<'txn> StoreWriter<'txn> {
             payload: new.payload,
             metadata: new.metadata,
         };
-        let bytes = serde_json::to_vec(&event)?;
-        self.events.insert(position, bytes.as_slice())?;
+        encode(&mut self.scratch, &event)?;
+        self.events.insert(position, self.scratch.as_slice())?;
         for (stream_id, version) in event.memberships() {
             self.stream_events.insert((stream_id, version), position)?;
         }
@@ -333,7 +372,7 @@ impl<'txn> StoreWriter<'txn> {
                 .insert((correlation.as_u128(), position), ())?;
         }
         self.bump(counter::EVENTS_TOTAL, 1);
-        self.bump(&format!("{}{}", counter::EVENTS_TYPE, event.event_type), 1);
+        self.bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
         Ok(event)
     }
 
@@ -394,8 +433,9 @@ impl<'txn> StoreWriter<'txn> {
         process_type: &str,
         definition: &Value,
     ) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(definition)?;
-        self.definitions.insert(process_type, bytes.as_slice())?;
+        encode(&mut self.scratch, definition)?;
+        self.definitions
+            .insert(process_type, self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -406,9 +446,9 @@ impl<'txn> StoreWriter<'txn> {
         version: u64,
         state: &Value,
     ) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(state)?;
+        encode(&mut self.scratch, state)?;
         self.checkpoints
-            .insert((stream_id, version), bytes.as_slice())?;
+            .insert((stream_id, version), self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -428,9 +468,11 @@ impl<'txn> StoreWriter<'txn> {
             }
             None => self.bump(counter::OUTBOX_PENDING, 1),
         }
-        self.outbox_due.insert((nanos(message.due_at), key), ())?;
-        let bytes = serde_json::to_vec(message)?;
-        self.outbox.insert(key, bytes.as_slice())?;
+        let due = nanos(message.due_at);
+        lower_clear_until(&self.outbox_clear_until, due);
+        self.outbox_due.insert((due, key), ())?;
+        encode(&mut self.scratch, message)?;
+        self.outbox.insert(key, self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -445,13 +487,49 @@ impl<'txn> StoreWriter<'txn> {
         Ok(Some(old))
     }
 
+    /// Removes an outbox message read (by [`StoreWriter::due_outbox`] or
+    /// [`StoreWriter::outbox_message`]) in this transaction, without reading it again.
+    pub fn remove_read_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
+        let key = message.id.as_u128();
+        if self.outbox.remove(key)?.is_some() {
+            self.outbox_due.remove((nanos(message.due_at), key))?;
+            self.bump(counter::OUTBOX_PENDING, -1);
+        }
+        Ok(())
+    }
+
+    /// Writes back an outbox message read in this transaction whose due time was
+    /// `stored_due_at` when read (a retry moves it), without reading it again.
+    pub fn reschedule_read_outbox(
+        &mut self,
+        stored_due_at: OffsetDateTime,
+        message: &OutboxMessage,
+    ) -> Result<(), StoreError> {
+        let key = message.id.as_u128();
+        self.outbox_due.remove((nanos(stored_due_at), key))?;
+        let due = nanos(message.due_at);
+        lower_clear_until(&self.outbox_clear_until, due);
+        self.outbox_due.insert((due, key), ())?;
+        encode(&mut self.scratch, message)?;
+        if self.outbox.insert(key, self.scratch.as_slice())?.is_none() {
+            self.bump(counter::OUTBOX_PENDING, 1);
+        }
+        Ok(())
+    }
+
     /// Outbox messages due at or before `now`, earliest first, at most `limit`.
     pub fn due_outbox(
         &self,
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
+        if is_clear(&self.outbox_clear_until, now) {
+            return Ok(Vec::new());
+        }
         let ids = query::due_ids(&self.outbox_due, now, limit)?;
+        if ids.is_empty() {
+            remember_clear(&self.outbox_clear_until, &self.outbox_due, now)?;
+        }
         ids.into_iter()
             .filter_map(|id| self.outbox_message(id).transpose())
             .collect()
@@ -473,10 +551,11 @@ impl<'txn> StoreWriter<'txn> {
             }
             None => self.bump(counter::DEADLINES_PENDING, 1),
         }
-        self.deadlines_due
-            .insert((nanos(deadline.due_at), key), ())?;
-        let bytes = serde_json::to_vec(deadline)?;
-        self.deadlines.insert(key, bytes.as_slice())?;
+        let due = nanos(deadline.due_at);
+        lower_clear_until(&self.deadlines_clear_until, due);
+        self.deadlines_due.insert((due, key), ())?;
+        encode(&mut self.scratch, deadline)?;
+        self.deadlines.insert(key, self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -511,7 +590,13 @@ impl<'txn> StoreWriter<'txn> {
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<Deadline>, StoreError> {
+        if is_clear(&self.deadlines_clear_until, now) {
+            return Ok(Vec::new());
+        }
         let ids = query::due_ids(&self.deadlines_due, now, limit)?;
+        if ids.is_empty() {
+            remember_clear(&self.deadlines_clear_until, &self.deadlines_due, now)?;
+        }
         ids.into_iter()
             .filter_map(|id| self.deadline(id).transpose())
             .collect()
@@ -531,14 +616,8 @@ impl<'txn> StoreWriter<'txn> {
         match self.dead_letter(letter.id)? {
             Some(old) => {
                 if old.status != letter.status {
-                    self.bump(
-                        &format!("{}{}", counter::DEAD_LETTERS_STATUS, old.status.as_str()),
-                        -1,
-                    );
-                    self.bump(
-                        &format!("{}{}", counter::DEAD_LETTERS_STATUS, letter.status.as_str()),
-                        1,
-                    );
+                    self.bump_named(counter::DEAD_LETTERS_STATUS, old.status.as_str(), -1);
+                    self.bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
                 }
             }
             None => {
@@ -547,18 +626,12 @@ impl<'txn> StoreWriter<'txn> {
                 self.dead_letters_by_reason
                     .insert((letter.reason.as_str(), at, key), ())?;
                 self.bump(counter::DEAD_LETTERS_TOTAL, 1);
-                self.bump(
-                    &format!("{}{}", counter::DEAD_LETTERS_REASON, letter.reason),
-                    1,
-                );
-                self.bump(
-                    &format!("{}{}", counter::DEAD_LETTERS_STATUS, letter.status.as_str()),
-                    1,
-                );
+                self.bump_named(counter::DEAD_LETTERS_REASON, &letter.reason, 1);
+                self.bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
             }
         }
-        let bytes = serde_json::to_vec(letter)?;
-        self.dead_letters.insert(key, bytes.as_slice())?;
+        encode(&mut self.scratch, letter)?;
+        self.dead_letters.insert(key, self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -568,8 +641,8 @@ impl<'txn> StoreWriter<'txn> {
     pub fn append_audit(&mut self, mut entry: AuditEntry) -> Result<u64, StoreError> {
         entry.seq = self.next_audit_seq;
         self.next_audit_seq += 1;
-        let bytes = serde_json::to_vec(&entry)?;
-        self.audit.insert(entry.seq, bytes.as_slice())?;
+        encode(&mut self.scratch, &entry)?;
+        self.audit.insert(entry.seq, self.scratch.as_slice())?;
         self.bump(counter::AUDIT_TOTAL, 1);
         Ok(entry.seq)
     }
@@ -607,6 +680,43 @@ pub(super) fn decode<T: DeserializeOwned>(
     bytes
         .map(|bytes| parse_json(bytes.value(), what))
         .transpose()
+}
+
+/// Whether a due index is known to hold nothing at or before `now`.
+fn is_clear(clear_until: &std::cell::Cell<Option<i64>>, now: OffsetDateTime) -> bool {
+    clear_until.get().is_some_and(|clear| nanos(now) <= clear)
+}
+
+/// After a probe found nothing due at `now`: nothing is due before the index's
+/// first key (which is later than `now`), so later probes before it can be skipped.
+fn remember_clear(
+    clear_until: &std::cell::Cell<Option<i64>>,
+    index: &Table<'_, (i64, u128), ()>,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let first = index.first()?.map(|(key, _)| key.value().0);
+    let clear = match first {
+        Some(first) => first.saturating_sub(1),
+        None => i64::MAX,
+    };
+    clear_until.set(Some(clear.max(nanos(now))));
+    Ok(())
+}
+
+/// A key due at `due` was inserted: the known-clear span ends before it.
+fn lower_clear_until(clear_until: &std::cell::Cell<Option<i64>>, due: i64) {
+    if let Some(clear) = clear_until.get()
+        && due <= clear
+    {
+        clear_until.set(due.checked_sub(1));
+    }
+}
+
+/// Encodes `value` as JSON into `buffer`, replacing its content.
+fn encode<T: serde::Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> Result<(), StoreError> {
+    buffer.clear();
+    serde_json::to_writer(&mut *buffer, value)?;
+    Ok(())
 }
 
 pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
