@@ -77,7 +77,7 @@ pub const DEMO_START: OffsetDateTime = datetime!(2026-08-03 06:00 UTC);
 pub const DEMO_NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
 /// Actions simulated per write transaction (bulk, made durable at the end).
-const ACTIONS_PER_TRANSACTION: usize = 4096;
+const ACTIONS_PER_TRANSACTION: usize = 16_384;
 
 /// Read cache while generating: a million events touch index pages all over
 /// the file (streams, outbox, deadlines), which a desktop-sized cache keeps evicting.
