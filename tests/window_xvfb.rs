@@ -53,7 +53,10 @@ fn start_xvfb() -> (String, Running) {
         let mut server = Running(server);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
+            // The socket appears before the server answers: wait for an answer.
+            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists()
+                && xdotool(&display, &["getdisplaygeometry"]).is_some()
+            {
                 return (display, server);
             }
             if let Ok(Some(_)) = server.0.try_wait() {

@@ -1079,23 +1079,38 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
         data_dir,
         clock: Clock::System,
     };
-    let chosen = std::env::var(RENDERER_VARIABLE).ok();
-    let renderers = match chosen.as_deref() {
-        Some(name) => vec![
-            name.parse::<eframe::Renderer>()
-                .map_err(|error| format!("{RENDERER_VARIABLE}: {error}"))?,
-        ],
-        // wgpu first; glow (OpenGL) where no wgpu adapter can be made.
-        None => vec![eframe::Renderer::Wgpu, eframe::Renderer::Glow],
-    };
-    let mut last_error = String::new();
-    for renderer in renderers {
-        match run_with(renderer, start.clone()) {
-            Ok(()) => return Ok(()),
-            Err(error) => last_error = error,
+    match std::env::var(RENDERER_VARIABLE).ok() {
+        Some(name) => {
+            let renderer = name
+                .parse::<eframe::Renderer>()
+                .map_err(|error| format!("{RENDERER_VARIABLE}: {error}"))?;
+            run_with(renderer, start)
         }
+        // wgpu first; glow (OpenGL) where no wgpu adapter can be made. winit's
+        // event loop can't be made twice in one process, so glow runs in a new one.
+        None => run_with(eframe::Renderer::Wgpu, start).or_else(|wgpu_error| {
+            eprintln!("{wgpu_error}; trying OpenGL");
+            run_again_with_glow()
+        }),
     }
-    Err(last_error)
+}
+
+/// Runs this program again, with the same arguments, on the glow renderer.
+fn run_again_with_glow() -> Result<(), String> {
+    let program = std::env::current_exe()
+        .map_err(|error| format!("the program could not be started again: {error}"))?;
+    let status = std::process::Command::new(program)
+        .args(std::env::args_os().skip(1))
+        .env(RENDERER_VARIABLE, "glow")
+        .status()
+        .map_err(|error| format!("the program could not be started again: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the window could not be opened with OpenGL either ({status})"
+        ))
+    }
 }
 
 fn run_with(renderer: eframe::Renderer, start: StartOptions) -> Result<(), String> {
