@@ -128,7 +128,7 @@ fn build(
 ) -> Result<(), DemoError> {
     let store = Store::create_with_cache(path, BULK_CACHE_BYTES)?;
     let mut engine = Engine::load(&store)?
-        .with_ids(IdSource::seeded(options.seed ^ 0x5eed_1d5))
+        .with_ids(IdSource::seeded(options.seed ^ 0x05ee_d1d5))
         .with_policy(RetryPolicy {
             base_backoff: Duration::minutes(15),
             max_backoff: Duration::hours(24),

@@ -275,7 +275,8 @@ fn lock_holder() {
 fn every_bad_file_gets_its_own_error_and_stays_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let good = demo_store(dir.path(), 20);
-    let cases: Vec<(&str, Box<dyn Fn(&std::path::Path)>)> = vec![
+    type Damage<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+    let cases: Vec<(&str, Damage<'_>)> = vec![
         ("empty", Box::new(|p| std::fs::write(p, b"").unwrap())),
         (
             "text",

@@ -394,6 +394,8 @@ impl Engine {
         })
     }
 
+    /// The one write path behind rescheduling and delivering now.
+    #[allow(clippy::too_many_arguments)]
     fn change_outbox(
         &mut self,
         store: &Store,

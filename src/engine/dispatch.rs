@@ -358,7 +358,10 @@ impl Engine {
 /// Writes the replay checkpoint when an append reached the checkpoint interval
 /// (the engine appends one event at a time, so it lands on the multiple).
 pub(super) fn checkpoint_if_due(writer: &mut StoreWriter, event: &Event) -> Result<(), StoreError> {
-    if event.version % crate::replay::CHECKPOINT_INTERVAL == 0 {
+    if event
+        .version
+        .is_multiple_of(crate::replay::CHECKPOINT_INTERVAL)
+    {
         crate::replay::maintain_checkpoints(writer, &event.stream_id)?;
     }
     Ok(())

@@ -82,7 +82,7 @@ pub fn check(
             let (key, bytes) = entry?;
             let position = key.value();
             event_count += 1;
-            if event_count % 4096 == 0 && !progress(event_count, total_events) {
+            if event_count.is_multiple_of(4096) && !progress(event_count, total_events) {
                 return Ok(None);
             }
             let event: Event = match parse_json(bytes.value(), "event") {
