@@ -373,3 +373,23 @@ fn readme_screenshot_of_the_dead_letters() {
         .join("dead-letters.png");
     image.save(&path).expect("write the screenshot");
 }
+
+#[test]
+fn the_outbox_filters_by_due_time_and_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = queue_store(dir.path(), 0, 0);
+    let mut harness = open(path, dir.path(), false, View::Outbox);
+    harness.get_by_label_contains("1 of 1 pending messages shown");
+
+    harness.get_by_label("Due from").click();
+    harness.run_steps(2);
+    harness.get_by_label("Due from").type_text("2099-01-01");
+    settle(&mut harness);
+    harness.get_by_label_contains("0 of 1 pending messages shown");
+
+    harness.get_by_label("At least attempts").click();
+    harness.run_steps(2);
+    harness.get_by_label("At least attempts").type_text("x");
+    settle(&mut harness);
+    harness.get_by_label("Attempts: \"x\" is not a whole number");
+}

@@ -13,7 +13,8 @@ use super::super::ViewContext;
 use super::QueueAction;
 use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, due_text, write_enabled};
 
-const MAX_ROWS: usize = 200_000;
+/// Deadlines read per page; every page is read (no cap), off the UI thread.
+const PAGE_ROWS: usize = 10_000;
 const ROW_HEIGHT: f32 = 22.0;
 
 /// The deadlines view.
@@ -45,10 +46,18 @@ impl DeadlinesView {
     ) {
         self.deadlines.update(ui, context, writes, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
-            Ok(reader
-                .deadlines(None, MAX_ROWS)
-                .map_err(|e| e.to_string())?
-                .items)
+            let mut all = Vec::new();
+            let mut after = None;
+            loop {
+                let page = reader
+                    .deadlines(after, PAGE_ROWS)
+                    .map_err(|e| e.to_string())?;
+                all.extend(page.items);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => return Ok(all),
+                }
+            }
         });
         ui.heading("Deadlines");
         let can_write = write_enabled(ui, context, busy_writing);

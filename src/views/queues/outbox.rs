@@ -16,7 +16,8 @@ use super::QueueAction;
 use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, due_text, write_enabled};
 
 /// Pending messages read at most (the outbox is a queue, not a log).
-const MAX_ROWS: usize = 200_000;
+/// Messages read per page; every page is read (no cap), off the UI thread.
+const PAGE_ROWS: usize = 10_000;
 const ROW_HEIGHT: f32 = 22.0;
 
 /// Columns to sort by.
@@ -43,6 +44,10 @@ pub struct OutboxView {
     pub stream: String,
     pub last_error: String,
     pub only_overdue: bool,
+    /// Due-time range (as typed; see `parse_time_input`) and fewest attempts.
+    pub due_from: String,
+    pub due_to: String,
+    pub min_attempts: String,
     selected: Option<Uuid>,
     reschedule_to: String,
     reschedule_error: Option<String>,
@@ -65,6 +70,10 @@ impl OutboxView {
         let Some(all) = self.messages.value.current() else {
             return Vec::new();
         };
+        // A bound that does not parse filters nothing; `filter_problem` says why.
+        let due_from = parse_time_input(&self.due_from).ok();
+        let due_to = parse_time_input(&self.due_to).ok();
+        let min_attempts = self.min_attempts.trim().parse::<u32>().unwrap_or(0);
         let has = |text: &str, wanted: &str| {
             wanted.trim().is_empty() || text.to_lowercase().contains(&wanted.trim().to_lowercase())
         };
@@ -76,6 +85,9 @@ impl OutboxView {
                     && has(&m.stream_id, &self.stream)
                     && has(m.last_error.as_deref().unwrap_or(""), &self.last_error)
                     && (!self.only_overdue || m.due_at <= now)
+                    && due_from.is_none_or(|from| m.due_at >= from)
+                    && due_to.is_none_or(|to| m.due_at <= to)
+                    && m.attempts >= min_attempts
             })
             .collect();
         rows.sort_by(|a, b| {
@@ -97,6 +109,20 @@ impl OutboxView {
         rows
     }
 
+    /// Why a typed bound is not used, if one is not.
+    fn filter_problem(&self) -> Option<String> {
+        for (name, text) in [("Due from", &self.due_from), ("Due to", &self.due_to)] {
+            if !text.trim().is_empty()
+                && let Err(why) = parse_time_input(text)
+            {
+                return Some(format!("{name}: {why}"));
+            }
+        }
+        let attempts = self.min_attempts.trim();
+        (!attempts.is_empty() && attempts.parse::<u32>().is_err())
+            .then(|| format!("Attempts: {attempts:?} is not a whole number"))
+    }
+
     /// Shows the view.
     pub fn ui(
         &mut self,
@@ -107,10 +133,16 @@ impl OutboxView {
     ) {
         self.messages.update(ui, context, writes, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
-            Ok(reader
-                .outbox(None, MAX_ROWS)
-                .map_err(|e| e.to_string())?
-                .items)
+            let mut all = Vec::new();
+            let mut after = None;
+            loop {
+                let page = reader.outbox(after, PAGE_ROWS).map_err(|e| e.to_string())?;
+                all.extend(page.items);
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => return Ok(all),
+                }
+            }
         });
         ui.heading("Outbox");
         let can_write = write_enabled(ui, context, busy_writing);
@@ -131,6 +163,34 @@ impl OutboxView {
             }
             ui.checkbox(&mut self.only_overdue, "Only overdue");
         });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Due between");
+            for (name, text) in [
+                ("Due from", &mut self.due_from),
+                ("Due to", &mut self.due_to),
+            ] {
+                ui.add(
+                    egui::TextEdit::singleline(text)
+                        .hint_text("YYYY-MM-DD [HH:MM]")
+                        .desired_width(130.0),
+                )
+                .accessible_name(name);
+                if name == "Due from" {
+                    ui.label("and");
+                }
+            }
+            ui.label("At least");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.min_attempts)
+                    .hint_text("0")
+                    .desired_width(40.0),
+            )
+            .accessible_name("At least attempts");
+            ui.label("attempts");
+        });
+        if let Some(problem) = self.filter_problem() {
+            ui.colored_label(ui.visuals().warn_fg_color, problem);
+        }
         self.messages.status_ui(ui);
         let now = context.now;
         let rows: Vec<OutboxMessage> = self.visible(now).into_iter().cloned().collect();
