@@ -492,7 +492,8 @@ impl DeadLettersView {
             .striped(true)
             .show(ui, |ui| {
                 let field = |ui: &mut Ui, name: &str, value: String| {
-                    ui.label(RichText::new(name).strong());
+                    // Names never shrink to "Reas…"; the values wrap instead.
+                    ui.add(egui::Label::new(RichText::new(name).strong()).extend());
                     ui.add(egui::Label::new(value).wrap());
                     ui.end_row();
                 };
@@ -553,9 +554,9 @@ impl DeadLettersView {
                 .striped(true)
                 .show(ui, |ui| {
                     for attempt in &letter.attempts {
-                        ui.label(format_time(attempt.at));
-                        ui.label(&attempt.by);
-                        ui.label(&attempt.error);
+                        ui.add(egui::Label::new(format_time(attempt.at)).extend());
+                        ui.add(egui::Label::new(&attempt.by).extend());
+                        ui.add(egui::Label::new(&attempt.error).wrap());
                         ui.end_row();
                     }
                 });
