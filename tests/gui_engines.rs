@@ -95,3 +95,39 @@ fn imported_engine_stores_are_browsed_in_the_window() {
     settle(&mut harness);
     save_screenshot(&mut harness, "engines");
 }
+
+#[test]
+fn a_dropped_mako_engine_folder_is_imported_through_the_dialog() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mako = dir.path().join("makod-data");
+    mako_writer::runtime().block_on(mako_writer::write_store(&mako));
+    let sample = dir.path().join("orders.redb");
+    sample_store(&sample);
+    let mut harness = harness(app(Some(sample), dir.path()));
+    settle(&mut harness);
+
+    #[derive(Debug)]
+    struct Dropped(std::path::PathBuf);
+    impl egui::DroppedFile for Dropped {
+        fn path(&self) -> &Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            Err("a folder".to_string())
+        }
+    }
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(mako.clone())));
+    settle(&mut harness);
+    harness.get_by_label("Import a process log");
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+
+    let imported = dir.path().join("makod-data.redb");
+    harness.get_by_label_contains("Imported ");
+    let store = harness.state().store().expect("the imported store is open");
+    assert_eq!(store.file, imported);
+    assert!(store.summary.events.total > 0);
+}
