@@ -88,11 +88,13 @@ impl ImportDialog {
             }
             ImportTarget::OpenStore
         } else {
+            // Left empty, the store goes beside the log (the field's hint says where).
             let file = self.new_file.trim();
-            if file.is_empty() {
-                return Err("Choose the store file to import into.".to_string());
-            }
-            ImportTarget::File(PathBuf::from(file))
+            ImportTarget::File(if file.is_empty() {
+                default_store_path(&input)
+            } else {
+                PathBuf::from(file)
+            })
         };
         Ok(ImportRequest {
             input,
@@ -202,9 +204,13 @@ impl ImportDialog {
                     ui.radio_value(&mut self.into_open_store, false, "A store file");
                     ui.add_enabled_ui(!self.into_open_store, |ui| {
                         ui.horizontal(|ui| {
+                            let proposed = match self.input.trim() {
+                                "" => "new or existing .redb file".to_string(),
+                                input => default_store_path(Path::new(input)).display().to_string(),
+                            };
                             ui.add(
                                 egui::TextEdit::singleline(&mut self.new_file)
-                                    .hint_text("new or existing .redb file")
+                                    .hint_text(proposed)
                                     .desired_width(360.0),
                             )
                             .accessible_name("Store file");
@@ -353,6 +359,21 @@ mod tests {
         assert_eq!(
             default_store_path(Path::new("orders.jsonocel")),
             PathBuf::from("orders.redb")
+        );
+    }
+
+    #[test]
+    fn an_empty_store_file_means_beside_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("claims.xes");
+        std::fs::write(&log, "<log/>").unwrap();
+        let mut dialog = ImportDialog::new(None);
+        dialog.input = log.display().to_string();
+        let request = dialog.request(false).unwrap();
+        assert_eq!(request.format, Format::Xes);
+        assert_eq!(
+            request.target,
+            ImportTarget::File(dir.path().join("claims.redb"))
         );
     }
 
