@@ -12,7 +12,8 @@ use super::{CliError, DeadlineActionArg, OutboxActionArg};
 use crate::demo::{self, DemoOptions};
 use crate::engine::{ActionError, Engine, EngineError, Operator, ResubmitOutcome};
 use crate::store::{
-    DeadLetter, DeadLetterStatus, Store, Summary, check::check as integrity_check, format_time,
+    DeadLetter, DeadLetterStatus, Store, Summary, all_pages, check::check as integrity_check,
+    format_time,
 };
 
 /// Page size for listing commands that walk a whole table.
@@ -340,16 +341,7 @@ pub fn outbox(path: &Path, json: bool) -> Result<(), CliError> {
     let store = Store::open(path)?;
     let reader = store.read()?;
     let now = OffsetDateTime::now_utc();
-    let mut messages = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = reader.outbox(cursor, PAGE)?;
-        messages.extend(page.items);
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let messages = all_pages(|after| reader.outbox(after, PAGE))?;
     if json {
         return print_json(&messages);
     }
@@ -406,16 +398,7 @@ pub fn deadlines(path: &Path, json: bool) -> Result<(), CliError> {
     let store = Store::open(path)?;
     let reader = store.read()?;
     let now = OffsetDateTime::now_utc();
-    let mut deadlines = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = reader.deadlines(cursor, PAGE)?;
-        deadlines.extend(page.items);
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
+    let deadlines = all_pages(|after| reader.deadlines(after, PAGE))?;
     if json {
         return print_json(&deadlines);
     }

@@ -18,7 +18,7 @@ use redb::{Database, DatabaseError, ReadOnlyDatabase, ReadableDatabase, StorageE
 use time::OffsetDateTime;
 
 pub use error::{OpenError, StoreError};
-pub use query::{Page, StoreReader, StreamFilter};
+pub use query::{Page, StoreReader, StreamFilter, all_pages};
 pub use records::*;
 pub use summary::Summary;
 pub use write::{NewEvent, StoreWriter, format_time, nanos, next_variant};

@@ -25,6 +25,23 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
+/// Every item of a paged query, read page by page from the start:
+/// `all_pages(|after| reader.outbox(after, 10_000))`.
+pub fn all_pages<T, C>(
+    mut page: impl FnMut(Option<C>) -> Result<Page<T, C>, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let Page { items, next } = page(after)?;
+        all.extend(items);
+        match next {
+            Some(next) => after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// Which streams to list. All parts are optional and combine with "and".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StreamFilter {

@@ -6,12 +6,14 @@ use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
 use crate::app::command::Command;
-use crate::store::Deadline;
-use crate::widgets::time::{format_count, format_time, parse_time_input};
+use crate::store::{Deadline, all_pages};
+use crate::widgets::time::{format_count, format_time};
 
 use super::super::ViewContext;
 use super::QueueAction;
-use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, due_text, write_enabled};
+use super::shared::{
+    Confirm, Loader, READ_ONLY_EXPLANATION, RescheduleField, confirm_ui, due_text, write_enabled,
+};
 
 /// Deadlines read per page; every page is read (no cap), off the UI thread.
 const PAGE_ROWS: usize = 10_000;
@@ -25,8 +27,7 @@ pub struct DeadlinesView {
     pub filter: String,
     pub only_overdue: bool,
     selected: Option<Uuid>,
-    reschedule_to: String,
-    reschedule_error: Option<String>,
+    reschedule: RescheduleField,
     confirm: Option<Confirm>,
 }
 
@@ -46,18 +47,7 @@ impl DeadlinesView {
     ) {
         self.deadlines.update(ui, context, writes, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
-            let mut all = Vec::new();
-            let mut after = None;
-            loop {
-                let page = reader
-                    .deadlines(after, PAGE_ROWS)
-                    .map_err(|e| e.to_string())?;
-                all.extend(page.items);
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => return Ok(all),
-                }
-            }
+            all_pages(|after| reader.deadlines(after, PAGE_ROWS)).map_err(|e| e.to_string())
         });
         ui.heading("Deadlines");
         let can_write = write_enabled(ui, context, busy_writing);
@@ -189,27 +179,10 @@ impl DeadlinesView {
                     )),
                 );
             }
-            ui.add(
-                egui::TextEdit::singleline(&mut self.reschedule_to)
-                    .hint_text("2024-03-01 10:00")
-                    .desired_width(130.0),
-            )
-            .accessible_name("New due time");
-            if hint(ui.add_enabled(can_write, egui::Button::new("Reschedule…"))).clicked() {
-                match parse_time_input(&self.reschedule_to) {
-                    Ok(at) => {
-                        self.reschedule_error = None;
-                        self.confirm = Some(
-                            Confirm::new(
-                                QueueAction::DeadlineReschedule(deadline.id, at),
-                                format!("Reschedule {what}?"),
-                                "Yes, reschedule",
-                            )
-                            .line(format!("New due time: {}", format_time(at))),
-                        );
-                    }
-                    Err(error) => self.reschedule_error = Some(error),
-                }
+            if let Some(confirm) = self.reschedule.ui(ui, can_write, &what, |at| {
+                QueueAction::DeadlineReschedule(deadline.id, at)
+            }) {
+                self.confirm = Some(confirm);
             }
             if hint(ui.add_enabled(can_write, egui::Button::new("Cancel deadline…"))).clicked() {
                 self.confirm = Some(
@@ -225,8 +198,6 @@ impl DeadlinesView {
                 context.send(Command::GoToStream(deadline.stream_id.clone()));
             }
         });
-        if let Some(error) = &self.reschedule_error {
-            ui.label(RichText::new(error).color(ui.visuals().warn_fg_color));
-        }
+        self.reschedule.error_ui(ui);
     }
 }

@@ -8,12 +8,14 @@ use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
 use crate::app::command::Command;
-use crate::store::OutboxMessage;
+use crate::store::{OutboxMessage, all_pages};
 use crate::widgets::time::{format_count, parse_time_input, short_id};
 
 use super::super::ViewContext;
 use super::QueueAction;
-use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, due_text, write_enabled};
+use super::shared::{
+    Confirm, Loader, READ_ONLY_EXPLANATION, RescheduleField, confirm_ui, due_text, write_enabled,
+};
 
 /// Pending messages read at most (the outbox is a queue, not a log).
 /// Messages read per page; every page is read (no cap), off the UI thread.
@@ -49,8 +51,7 @@ pub struct OutboxView {
     pub due_to: String,
     pub min_attempts: String,
     selected: Option<Uuid>,
-    reschedule_to: String,
-    reschedule_error: Option<String>,
+    reschedule: RescheduleField,
     confirm: Option<Confirm>,
 }
 
@@ -133,16 +134,7 @@ impl OutboxView {
     ) {
         self.messages.update(ui, context, writes, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
-            let mut all = Vec::new();
-            let mut after = None;
-            loop {
-                let page = reader.outbox(after, PAGE_ROWS).map_err(|e| e.to_string())?;
-                all.extend(page.items);
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => return Ok(all),
-                }
-            }
+            all_pages(|after| reader.outbox(after, PAGE_ROWS)).map_err(|e| e.to_string())
         });
         ui.heading("Outbox");
         let can_write = write_enabled(ui, context, busy_writing);
@@ -243,30 +235,10 @@ impl OutboxView {
                     .line("The message becomes due now; the next delivery run sends it."),
                 );
             }
-            ui.add(
-                egui::TextEdit::singleline(&mut self.reschedule_to)
-                    .hint_text("2024-03-01 10:00")
-                    .desired_width(130.0),
-            )
-            .accessible_name("New due time");
-            if hint(ui.add_enabled(can_write, egui::Button::new("Reschedule…"))).clicked() {
-                match parse_time_input(&self.reschedule_to) {
-                    Ok(at) => {
-                        self.reschedule_error = None;
-                        self.confirm = Some(
-                            Confirm::new(
-                                QueueAction::OutboxReschedule(message.id, at),
-                                format!("Reschedule {what}?"),
-                                "Yes, reschedule",
-                            )
-                            .line(format!(
-                                "New due time: {}",
-                                crate::widgets::time::format_time(at)
-                            )),
-                        );
-                    }
-                    Err(error) => self.reschedule_error = Some(error),
-                }
+            if let Some(confirm) = self.reschedule.ui(ui, can_write, &what, |at| {
+                QueueAction::OutboxReschedule(message.id, at)
+            }) {
+                self.confirm = Some(confirm);
             }
             if hint(ui.add_enabled(can_write, egui::Button::new("Cancel message…"))).clicked() {
                 self.confirm = Some(
@@ -293,9 +265,7 @@ impl OutboxView {
                 context.send(Command::GoToStream(message.stream_id.clone()));
             }
         });
-        if let Some(error) = &self.reschedule_error {
-            ui.label(RichText::new(error).color(ui.visuals().warn_fg_color));
-        }
+        self.reschedule.error_ui(ui);
     }
 
     fn table_ui(

@@ -11,7 +11,7 @@ use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
 use crate::app::loadable::Loadable;
 use crate::store::Store;
-use crate::widgets::time::format_time;
+use crate::widgets::time::{format_time, parse_time_input};
 
 use super::super::ViewContext;
 use super::{QueueAction, QueueCommand};
@@ -33,6 +33,59 @@ pub fn write_enabled(ui: &mut Ui, context: &mut ViewContext<'_>, busy_writing: b
         return false;
     }
     !busy_writing
+}
+
+/// The "New due time" field and "Reschedule…" button of the outbox and
+/// deadline views, with the parse error of what was typed.
+#[derive(Debug, Default)]
+pub struct RescheduleField {
+    text: String,
+    error: Option<String>,
+}
+
+impl RescheduleField {
+    /// Shows the field and button (in a horizontal row); when clicked with a
+    /// valid time, the confirmation of `action(at)` for `what`.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        can_write: bool,
+        what: &str,
+        action: impl FnOnce(OffsetDateTime) -> QueueAction,
+    ) -> Option<Confirm> {
+        ui.add(
+            egui::TextEdit::singleline(&mut self.text)
+                .hint_text("2024-03-01 10:00")
+                .desired_width(130.0),
+        )
+        .accessible_name("New due time");
+        let button = ui
+            .add_enabled(can_write, egui::Button::new("Reschedule…"))
+            .on_disabled_hover_text(READ_ONLY_EXPLANATION);
+        if !button.clicked() {
+            return None;
+        }
+        match parse_time_input(&self.text) {
+            Ok(at) => {
+                self.error = None;
+                Some(
+                    Confirm::new(action(at), format!("Reschedule {what}?"), "Yes, reschedule")
+                        .line(format!("New due time: {}", format_time(at))),
+                )
+            }
+            Err(error) => {
+                self.error = Some(error);
+                None
+            }
+        }
+    }
+
+    /// The parse error of the last attempt, if any (below the row).
+    pub fn error_ui(&self, ui: &mut Ui) {
+        if let Some(error) = &self.error {
+            ui.label(RichText::new(error).color(ui.visuals().warn_fg_color));
+        }
+    }
 }
 
 /// An action waiting for the operator's confirmation and reason.
