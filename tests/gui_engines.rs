@@ -10,23 +10,13 @@ mod gui_support;
 
 use std::path::Path;
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use engines_common::{batpak_writer, mako_writer};
 use gui_support::*;
-use process_workbench::app::WorkbenchApp;
-use process_workbench::app::command::{Command, ThemeChoice};
+use process_workbench::app::command::Command;
 use process_workbench::import::{Format, import_file};
 use process_workbench::store::Store;
 use process_workbench::views::EventRef;
-
-fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
-    let image = harness.render().expect("render the window");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("screenshots")
-        .join(format!("{name}.png"));
-    image.save(&path).expect("write the screenshot");
-}
 
 #[test]
 fn imported_engine_stores_are_browsed_in_the_window() {
@@ -52,14 +42,7 @@ fn imported_engine_stores_are_browsed_in_the_window() {
             .expect("imported")
     };
 
-    let mut app = app(Some(path), &folder);
-    app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(50)
-        .with_render_cursor(false)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
-    settle(&mut harness);
+    let mut harness = screenshot_harness(app(Some(path), &folder));
 
     // The batpak entity, clicked by its name; its events by their kinds.
     harness.get_by_label("order:17").click();

@@ -5,14 +5,11 @@
 
 mod gui_support;
 
-use std::path::{Path, PathBuf};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gui_support::*;
+use process_workbench::app::WorkbenchApp;
 use process_workbench::app::command::{Command, ThemeChoice};
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::demo::DEMO_NOW;
 use process_workbench::graph::{self, ClosureOptions};
 use process_workbench::store::Event;
 use process_workbench::views::graph::PICK_AN_EVENT;
@@ -242,24 +239,7 @@ fn more_boxes_expand_on_click_and_exports_are_written() {
 /// The README screenshot: the graph of a demo billing event, dark theme.
 #[test]
 fn readme_screenshot_of_the_graph() {
-    let folder = std::env::temp_dir().join("pw-gui-snapshots").join("graph");
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).expect("create the snapshot folder");
-    let mut app = WorkbenchApp::new(
-        None,
-        StartOptions {
-            file: None,
-            data_dir: folder,
-            clock: Clock::Fixed(DEMO_NOW),
-        },
-    );
-    app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(50)
-        .with_render_cursor(false)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
-    settle(&mut harness);
+    let mut harness = demo_harness(&fixed_folder("graph"));
     let (effect, cause) = cross_stream_billing_event(&harness);
     harness
         .state_mut()
@@ -272,13 +252,4 @@ fn readme_screenshot_of_the_graph() {
         .send(Command::SelectEvent(event_ref(&cause)));
     settle(&mut harness);
     save_screenshot(&mut harness, "graph");
-}
-
-fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) -> PathBuf {
-    let image = harness.render().expect("render the window");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("screenshots")
-        .join(format!("{name}.png"));
-    image.save(&path).expect("write the screenshot");
-    path
 }

@@ -13,9 +13,8 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use gui_support::*;
-use process_workbench::app::command::{Command, ThemeChoice};
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::demo::DEMO_NOW;
+use process_workbench::app::WorkbenchApp;
+use process_workbench::app::command::Command;
 use process_workbench::engine::{DispatchOutcome, Engine};
 use process_workbench::queues::{DeadLetterFilter, triage};
 use process_workbench::store::{DeadLetterStatus, Store};
@@ -312,26 +311,7 @@ fn a_read_only_store_shows_disabled_actions_with_the_reason() {
 /// The README screenshot: the dead letters of the demo store, first group and item open.
 #[test]
 fn readme_screenshot_of_the_dead_letters() {
-    let folder = std::env::temp_dir()
-        .join("pw-gui-snapshots")
-        .join("dead-letters");
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).unwrap();
-    let mut app = WorkbenchApp::new(
-        None,
-        StartOptions {
-            file: None,
-            data_dir: folder.clone(),
-            clock: Clock::Fixed(DEMO_NOW),
-        },
-    );
-    app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(50)
-        .with_render_cursor(false)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
-    settle(&mut harness);
+    let mut harness = demo_harness(&fixed_folder("dead-letters"));
     harness
         .state_mut()
         .send(Command::ShowView(View::DeadLetters));
@@ -367,11 +347,7 @@ fn readme_screenshot_of_the_dead_letters() {
     settle(&mut harness);
     harness.get_all_by_label(&stream).next().unwrap().click();
     settle(&mut harness);
-    let image = harness.render().expect("render the window");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("screenshots")
-        .join("dead-letters.png");
-    image.save(&path).expect("write the screenshot");
+    save_screenshot(&mut harness, "dead-letters");
 }
 
 #[test]

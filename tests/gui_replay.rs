@@ -5,38 +5,17 @@
 
 mod gui_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use gui_support::*;
-use process_workbench::app::command::{Command, ThemeChoice};
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::demo::DEMO_NOW;
+use process_workbench::app::WorkbenchApp;
+use process_workbench::app::command::Command;
 use process_workbench::replay;
 use process_workbench::store::{NewEvent, Store, StreamInfo, StreamStatus};
 use process_workbench::views::View;
 use serde_json::json;
-
-/// The app on the demo store made in `data_dir`, dark, at the demo's "now".
-fn demo_harness(data_dir: &Path) -> Harness<'static, WorkbenchApp> {
-    let mut app = WorkbenchApp::new(
-        None,
-        StartOptions {
-            file: None,
-            data_dir: data_dir.to_path_buf(),
-            clock: Clock::Fixed(DEMO_NOW),
-        },
-    );
-    app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(50)
-        .with_render_cursor(false)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
-    settle(&mut harness);
-    harness
-}
 
 fn open_store(harness: &Harness<'_, WorkbenchApp>) -> std::sync::Arc<Store> {
     std::sync::Arc::clone(&harness.state().store().expect("a store is open").store)
@@ -171,16 +150,9 @@ fn scrubbing_a_demo_process_changes_the_state_shown() {
 }
 
 /// The fixed folder of the README screenshot (the status bar shows the path).
-fn screenshot_folder() -> PathBuf {
-    let folder = std::env::temp_dir().join("pw-gui-snapshots").join("replay");
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).expect("create the screenshot folder");
-    folder
-}
-
 #[test]
 fn a_failed_process_opens_at_its_failure_point_and_retry_needs_writing() {
-    let folder = screenshot_folder();
+    let folder = fixed_folder("replay");
     let mut harness = demo_harness(&folder);
     let store = open_store(&harness);
     let failed = failed_billing(&store);
@@ -215,14 +187,7 @@ fn a_failed_process_opens_at_its_failure_point_and_retry_needs_writing() {
         &harness,
         "The store is open read-only: enable writing (top right) to retry this step.",
     );
-    let image = harness.render().expect("render the window");
-    image
-        .save(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("screenshots")
-                .join("replay.png"),
-        )
-        .expect("write the screenshot");
+    save_screenshot(&mut harness, "replay");
 }
 
 #[test]

@@ -12,38 +12,13 @@ use std::path::{Path, PathBuf};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gui_support::*;
-use process_workbench::app::command::{Command, ThemeChoice};
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::demo::DEMO_NOW;
+use process_workbench::app::WorkbenchApp;
+use process_workbench::app::command::Command;
 use process_workbench::store::StreamStatus;
 use process_workbench::views::EventRef;
 
-/// A fresh folder at a fixed path for one snapshot's store.
-fn fixed_folder(name: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join("pw-gui-snapshots").join(name);
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).expect("create the snapshot folder");
-    folder
-}
-
 fn snapshot_harness(file: PathBuf, data_dir: &Path) -> Harness<'static, WorkbenchApp> {
-    let mut app = app(Some(file), data_dir);
-    app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(50)
-        .with_render_cursor(false)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
-    settle(&mut harness);
-    harness
-}
-
-fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
-    let image = harness.render().expect("render the window");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("screenshots")
-        .join(format!("{name}.png"));
-    image.save(&path).expect("write the screenshot");
+    screenshot_harness(app(Some(file), data_dir))
 }
 
 /// The README's screenshots show what a newcomer sees first: the demo store.
@@ -52,21 +27,7 @@ fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
 #[test]
 fn readme_screenshots_of_the_demo_store() {
     let folder = fixed_folder("demo");
-    let mut app = WorkbenchApp::new(
-        None,
-        StartOptions {
-            file: None,
-            data_dir: folder.clone(),
-            clock: Clock::Fixed(DEMO_NOW),
-        },
-    );
-    app.send(Command::SetTheme(ThemeChoice::Dark));
-    let mut harness = Harness::builder()
-        .with_size(SIZE)
-        .with_max_steps(50)
-        .with_render_cursor(false)
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
-    settle(&mut harness);
+    let mut harness = demo_harness(&folder);
 
     let (stream_id, last) = {
         let store = &harness

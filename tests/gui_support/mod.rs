@@ -372,3 +372,47 @@ pub fn assert_shows(harness: &Harness<'_, WorkbenchApp>, label: &str) {
         "nothing labelled {label:?} is shown"
     );
 }
+
+/// A fresh folder at a fixed path (the status bar of a screenshot shows it).
+pub fn fixed_folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join("pw-gui-snapshots").join(name);
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).expect("create the snapshot folder");
+    folder
+}
+
+/// A harness for snapshots and README screenshots: dark theme, no cursor, settled.
+pub fn screenshot_harness(mut app: WorkbenchApp) -> Harness<'static, WorkbenchApp> {
+    app.send(process_workbench::app::command::Command::SetTheme(
+        process_workbench::app::command::ThemeChoice::Dark,
+    ));
+    let mut harness = Harness::builder()
+        .with_size(SIZE)
+        .with_max_steps(50)
+        .with_render_cursor(false)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.ui(ui), app);
+    settle(&mut harness);
+    harness
+}
+
+/// The app on the demo store made in `data_dir`, at the demo's "now", as a screenshot harness.
+pub fn demo_harness(data_dir: &Path) -> Harness<'static, WorkbenchApp> {
+    screenshot_harness(WorkbenchApp::new(
+        None,
+        StartOptions {
+            file: None,
+            data_dir: data_dir.to_path_buf(),
+            clock: Clock::Fixed(process_workbench::demo::DEMO_NOW),
+        },
+    ))
+}
+
+/// Renders the window into `screenshots/NAME.png` (for the README); returns its path.
+pub fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) -> PathBuf {
+    let image = harness.render().expect("render the window");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("screenshots")
+        .join(format!("{name}.png"));
+    image.save(&path).expect("write the screenshot");
+    path
+}
