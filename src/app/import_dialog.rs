@@ -40,6 +40,17 @@ pub struct ImportDialog {
     format: Option<Format>,
     into_open_store: bool,
     new_file: String,
+    /// What `input` names, looked at once per change of the text, not every
+    /// frame (telling OCEL JSON or an engine folder apart reads the file).
+    looked_at: Option<LookedAt>,
+}
+
+/// What the dialog found at the typed input path.
+#[derive(Debug, Clone)]
+struct LookedAt {
+    input: String,
+    exists: bool,
+    format: Option<Format>,
 }
 
 impl ImportDialog {
@@ -50,6 +61,7 @@ impl ImportDialog {
             format: None,
             into_open_store: false,
             new_file: String::new(),
+            looked_at: None,
         };
         if let Some(input) = input {
             dialog.set_input(input);
@@ -62,17 +74,36 @@ impl ImportDialog {
         self.new_file = default_store_path(input).display().to_string();
     }
 
+    /// What the input path names; looked at again only when its text changed.
+    fn look_at_input(&mut self) -> LookedAt {
+        let input = self.input.trim();
+        match &self.looked_at {
+            Some(looked) if looked.input == input => looked.clone(),
+            _ => {
+                let path = Path::new(input);
+                let looked = LookedAt {
+                    input: input.to_string(),
+                    exists: !input.is_empty() && path.exists(),
+                    format: Format::detect(path),
+                };
+                self.looked_at = Some(looked.clone());
+                looked
+            }
+        }
+    }
+
     /// The request the fields describe, or why they do not describe one yet.
-    fn request(&self, can_write_open_store: bool) -> Result<ImportRequest, String> {
+    fn request(&mut self, can_write_open_store: bool) -> Result<ImportRequest, String> {
+        let looked = self.look_at_input();
         let input = self.input.trim();
         if input.is_empty() {
             return Err("Choose the log or folder to import.".to_string());
         }
         let input = PathBuf::from(input);
-        if !input.exists() {
+        if !looked.exists {
             return Err(format!("{} does not exist.", input.display()));
         }
-        let format = match self.format.or_else(|| Format::detect(&input)) {
+        let format = match self.format.or(looked.format) {
             Some(format) => format,
             None => {
                 return Err(
@@ -180,7 +211,7 @@ impl ImportDialog {
                 ui.end_row();
 
                 ui.label("Format");
-                let detected = Format::detect(Path::new(self.input.trim()));
+                let detected = self.look_at_input().format;
                 let automatic = match detected {
                     Some(format) => format!("Detect ({})", format_label(format)),
                     None => "Detect from the file".to_string(),
@@ -379,7 +410,7 @@ mod tests {
 
     #[test]
     fn an_incomplete_dialog_says_what_is_missing() {
-        let dialog = ImportDialog::new(None);
+        let mut dialog = ImportDialog::new(None);
         assert_eq!(
             dialog.request(false),
             Err("Choose the log or folder to import.".to_string())
