@@ -16,3 +16,8 @@ pub mod replay;
 pub mod store;
 pub mod views;
 pub mod widgets;
+
+/// Bulk writes (demo, imports) allocate and free millions of small buffers
+/// (records, index keys, redb pages); mimalloc does that much faster than glibc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
