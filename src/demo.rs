@@ -30,7 +30,8 @@ use crate::engine::{
     Transport,
 };
 use crate::store::{
-    DeadLetterStatus, Durability, Event, OutboxMessage, Store, StoreError, StoreWriter,
+    BULK_CACHE_BYTES, DeadLetterStatus, Durability, Event, OutboxMessage, Store, StoreError,
+    StoreWriter,
 };
 
 /// How big a demo store to make, and from which seed.
@@ -78,10 +79,6 @@ pub const DEMO_NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
 /// Actions simulated per write transaction (bulk, made durable at the end).
 const ACTIONS_PER_TRANSACTION: usize = 16_384;
-
-/// Read cache while generating: a million events touch index pages all over
-/// the file (streams, outbox, deadlines), which a desktop-sized cache keeps evicting.
-const BULK_CACHE_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Creates a new demo store at `out` (which must not exist). `progress` is called
 /// with (processes started, processes in total) and returns false to cancel.

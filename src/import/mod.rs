@@ -335,7 +335,7 @@ fn into_new_store(
         .map_err(io_error(&parent))?;
     let temporary = staging.path().join("store.redb");
     let report = {
-        let store = Store::create_with_cache(&temporary, 1024 * 1024 * 1024)?;
+        let store = Store::create_with_cache(&temporary, crate::store::BULK_CACHE_BYTES)?;
         build(&store)?
     };
     // A hard link never replaces a file that appeared meanwhile; the staging

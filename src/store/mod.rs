@@ -30,6 +30,11 @@ pub use redb::Durability;
 /// desktop tool that may hold several stores should reserve.
 const CACHE_BYTES: usize = 256 * 1024 * 1024;
 
+/// Cache for building a store in bulk (demo, imports into a new file): a
+/// million events touch index pages all over the file, and redb flushes dirty
+/// pages early (some of them twice) once they pass half of its cache.
+pub const BULK_CACHE_BYTES: usize = 1024 * 1024 * 1024;
+
 /// An open process store.
 pub struct Store {
     path: PathBuf,
@@ -100,9 +105,7 @@ impl Store {
         Store::create_with_cache(path, CACHE_BYTES)
     }
 
-    /// [`Store::create`] with a read cache of `cache_bytes`: bulk generation
-    /// re-reads index pages all over the file and wants a bigger cache than
-    /// a store open in the desktop app.
+    /// [`Store::create`] with a cache of `cache_bytes` (e.g. [`BULK_CACHE_BYTES`]).
     pub fn create_with_cache(
         path: impl AsRef<Path>,
         cache_bytes: usize,
