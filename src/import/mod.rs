@@ -430,9 +430,11 @@ fn run(
         is_new,
         salt,
     };
+    // The store as it was, for importers that decide stream ids off the writer's thread.
+    let before = if is_new { None } else { Some(store.read()?) };
     store.write(|writer: &mut StoreWriter| {
         let report = match format {
-            Format::Xes => xes::import(writer, &context, reader, &mut tracker)?,
+            Format::Xes => xes::import(writer, before.as_ref(), &context, reader, &mut tracker)?,
             Format::Ocel => ocel::import(writer, &context, reader, &mut tracker)?,
             Format::Jsonl => jsonl::import(writer, &context, reader, &mut tracker)?,
             #[cfg(any(feature = "mako", feature = "batpak"))]

@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 use super::ids::{IdSpace, format_time, parse_time};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
 use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
-use crate::store::{NewEvent, StoreWriter, StreamInfo, StreamStatus};
+use crate::store::{
+    EncodedEvent, Event, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus,
+};
 
 /// Attributes nested deeper than this are refused (they would only come from
 /// a broken or hostile file, and deep JSON is slow to write and to drop).
@@ -33,10 +35,11 @@ const TRACES_PER_BATCH: usize = 64;
 
 /// What the parser hands to the writer.
 enum Item {
-    /// The log's `concept:name`, seen before its first trace.
-    LogName(String),
+    /// A trace as read (when only checking the log).
     Trace(Trace),
-    /// Events found outside any trace (left out, counted).
+    /// A trace made ready for the store (when importing).
+    Prepared(PreparedTrace),
+    /// Traces without events and events outside any trace (left out, counted).
     Skipped(u64),
 }
 
@@ -55,37 +58,64 @@ struct TraceEvent {
     payload: Map<String, Value>,
 }
 
-/// Imports a XES log into the transaction of `writer`.
+/// A trace as the store keeps it: its stream record and its encoded events.
+struct PreparedTrace {
+    stream: StreamInfo,
+    events: Vec<EncodedEvent>,
+}
+
+/// Imports a XES log into the transaction of `writer`. `existing` is a snapshot
+/// of the store before the import (`None` for a new store): new stream ids
+/// are kept apart from the ones in it.
 pub(super) fn import(
     writer: &mut StoreWriter,
+    existing: Option<&StoreReader>,
     context: &Context,
     reader: InputReader,
     tracker: &mut Tracker<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let mut sink = TraceWriter {
-        writer,
+    let mut report = ImportReport {
+        format: Format::Xes,
+        streams: 0,
+        events: 0,
+        objects: 0,
+        process_type: context.stem.clone(),
+        skipped: 0,
+    };
+    let preparer = TracePreparer {
         context,
-        process_type: None,
+        existing,
+        log_name: None,
         spaces: None,
         used: HashSet::new(),
-        report: ImportReport {
-            format: Format::Xes,
-            streams: 0,
-            events: 0,
-            objects: 0,
-            process_type: context.stem.clone(),
-            skipped: 0,
-        },
+        next_position: writer.next_position(),
+        events: 0,
+        streams: 0,
     };
-    let file = context.file.clone();
     pipeline(
         Format::Xes,
         TRACES_PER_BATCH,
         tracker,
-        move |emitter| Parser::new(file, reader).run(emitter),
-        |item, tracker| sink.write(item, tracker),
+        move |emitter| Parser::new(context.file.clone(), reader, Some(preparer)).run(emitter),
+        |item, tracker| match item {
+            Item::Prepared(trace) => {
+                writer.append_encoded(&trace.stream, &trace.events)?;
+                let count = trace.events.len() as u64;
+                report.streams += 1;
+                report.events += count;
+                if report.streams == 1 {
+                    report.process_type = trace.stream.process_type;
+                }
+                tracker.events_written(count)
+            }
+            Item::Skipped(count) => {
+                report.skipped += count;
+                Ok(())
+            }
+            Item::Trace(_) => Err(ImportError::ReaderFailed(Format::Xes)),
+        },
     )?;
-    Ok(sink.report)
+    Ok(report)
 }
 
 /// Reads the whole log, making every check [`import`] makes, writing nothing.
@@ -99,15 +129,15 @@ pub(super) fn check(
         Format::Xes,
         TRACES_PER_BATCH,
         tracker,
-        move |emitter| Parser::new(file, reader).run(emitter),
+        move |emitter| Parser::new(file, reader, None).run(emitter),
         |item, tracker| match item {
             Item::Trace(trace) => tracker.events_written(trace.events.len() as u64),
-            Item::LogName(_) | Item::Skipped(_) => Ok(()),
+            Item::Prepared(_) | Item::Skipped(_) => Ok(()),
         },
     )
 }
 
-// ----- writing ----------------------------------------------------------------------------
+// ----- preparing --------------------------------------------------------------------------
 
 /// Ids of one import: events and trace correlations.
 #[derive(Clone, Copy)]
@@ -116,68 +146,57 @@ struct Spaces {
     correlations: IdSpace,
 }
 
-struct TraceWriter<'w, 'txn, 'c> {
-    writer: &'w mut StoreWriter<'txn>,
-    context: &'c Context,
-    /// The log's name once known; fixed at the first trace.
-    process_type: Option<String>,
-    spaces: Option<Spaces>,
+/// Makes traces ready for the store on the parser thread: stream ids, event
+/// ids, positions, versions and the events' JSON, so that the writer thread
+/// only inserts (it checks positions and versions as it does).
+struct TracePreparer<'a> {
+    context: &'a Context,
+    existing: Option<&'a StoreReader>,
+    /// The log's `concept:name`, when it came before the first trace.
+    log_name: Option<String>,
+    /// Fixed at the first trace, with the process type of the streams.
+    spaces: Option<(Spaces, String)>,
     /// Stream ids given out by this import.
     used: HashSet<String>,
-    report: ImportReport,
+    next_position: u64,
+    events: u64,
+    streams: u64,
 }
 
-impl TraceWriter<'_, '_, '_> {
-    fn write(&mut self, item: Item, tracker: &mut Tracker<'_>) -> Result<(), ImportError> {
-        match item {
-            Item::LogName(name) => {
-                if self.spaces.is_none() && !name.trim().is_empty() {
-                    self.process_type = Some(name);
-                }
-                Ok(())
-            }
-            Item::Skipped(count) => {
-                self.report.skipped += count;
-                Ok(())
-            }
-            Item::Trace(trace) => self.write_trace(trace, tracker),
+impl TracePreparer<'_> {
+    fn spaces(&mut self) -> (Spaces, String) {
+        if let Some(spaces) = &self.spaces {
+            return spaces.clone();
         }
-    }
-
-    fn spaces(&mut self) -> Spaces {
-        if let Some(spaces) = self.spaces {
-            return spaces;
-        }
-        let process_type = self
-            .process_type
-            .clone()
-            .unwrap_or_else(|| self.context.stem.clone());
+        let process_type = match &self.log_name {
+            Some(name) if !name.trim().is_empty() => name.clone(),
+            _ => self.context.stem.clone(),
+        };
         let salt = self.context.salt.to_le_bytes();
         let spaces = Spaces {
             events: IdSpace::new(&[b"xes", b"event", process_type.as_bytes(), &salt]),
             correlations: IdSpace::new(&[b"xes", b"trace", process_type.as_bytes(), &salt]),
         };
-        self.report.process_type = process_type;
-        self.spaces = Some(spaces);
-        spaces
+        self.spaces = Some((spaces, process_type.clone()));
+        (spaces, process_type)
     }
 
-    fn write_trace(&mut self, trace: Trace, tracker: &mut Tracker<'_>) -> Result<(), ImportError> {
+    /// The trace as the store keeps it; `None` for a trace without events.
+    fn prepare(&mut self, trace: Trace) -> Result<Option<PreparedTrace>, StoreError> {
         if trace.events.is_empty() {
-            self.report.skipped += 1;
-            return Ok(());
+            return Ok(None);
         }
-        let spaces = self.spaces();
+        let (spaces, process_type) = self.spaces();
         let base = match trace.name {
             Some(name) if !name.is_empty() => name,
             _ => format!("trace-{}", trace.index),
         };
         let stream_id = self.unique_stream_id(base)?;
-        self.report.streams += 1;
-        let correlation = spaces.correlations.id(self.report.streams);
-        let mut info = StreamInfo {
+        self.streams += 1;
+        let correlation = spaces.correlations.id(self.streams);
+        let mut stream = StreamInfo {
             stream_id,
-            process_type: self.report.process_type.clone(),
+            process_type,
             status: StreamStatus::Completed,
             process_state: None,
             version: 0,
@@ -192,37 +211,44 @@ impl TraceWriter<'_, '_, '_> {
             }),
         };
         let mut previous = None;
-        let count = trace.events.len() as u64;
+        let mut events = Vec::with_capacity(trace.events.len());
         for event in trace.events {
-            self.report.events += 1;
-            let event_id = spaces.events.id(self.report.events);
-            let new = NewEvent {
-                event_id: Some(event_id),
+            self.events += 1;
+            let event_id = spaces.events.id(self.events);
+            stream.advance(&event.event_type, event.occurred_at);
+            events.push(EncodedEvent::new(Event {
+                event_id,
+                stream_id: stream.stream_id.clone(),
+                version: stream.version,
+                position: self.next_position,
                 event_type: event.event_type,
                 occurred_at: event.occurred_at,
+                // A log has no recording time; the event's own time keeps imports reproducible.
+                recorded_at: event.occurred_at,
                 correlation_id: Some(correlation),
                 causation_id: previous,
                 other_causes: Vec::new(),
+                other_streams: Vec::new(),
                 payload: Value::Object(event.payload),
                 metadata: Value::Null,
-            };
-            // A log has no recording time; the event's own time keeps imports reproducible.
-            self.writer
-                .insert_event(new, std::slice::from_mut(&mut info), event.occurred_at)?;
+            })?);
+            self.next_position += 1;
             previous = Some(event_id);
         }
-        self.writer.put_stream(&info)?;
-        tracker.events_written(count)
+        Ok(Some(PreparedTrace { stream, events }))
     }
 
     /// `base`, or `base#2`, `base#3` … : the first id neither this import nor
     /// the store uses yet.
-    fn unique_stream_id(&mut self, base: String) -> Result<String, ImportError> {
+    fn unique_stream_id(&mut self, base: String) -> Result<String, StoreError> {
         let mut candidate = base.clone();
         let mut suffix = 1u64;
         loop {
             let taken = self.used.contains(&candidate)
-                || (!self.context.is_new && self.writer.stream(&candidate)?.is_some());
+                || match self.existing {
+                    Some(store) => store.stream(&candidate)?.is_some(),
+                    None => false,
+                };
             if !taken {
                 self.used.insert(candidate.clone());
                 return Ok(candidate);
@@ -303,8 +329,10 @@ enum Node {
     Skip,
 }
 
-struct Parser {
+struct Parser<'a> {
     file: String,
+    /// Present when importing: traces are handed over ready for the store.
+    preparer: Option<TracePreparer<'a>>,
     reader: Reader<Tracked<InputReader>>,
     position: PositionHandle,
     stack: Vec<Node>,
@@ -315,13 +343,14 @@ struct Parser {
     events_in_trace: u64,
 }
 
-impl Parser {
-    fn new(file: String, reader: InputReader) -> Self {
+impl<'a> Parser<'a> {
+    fn new(file: String, reader: InputReader, preparer: Option<TracePreparer<'a>>) -> Self {
         let (tracked, position) = Tracked::new(reader);
         let mut reader = Reader::from_reader(tracked);
         reader.config_mut().trim_text(true);
         Parser {
             file,
+            preparer,
             reader,
             position,
             stack: Vec::new(),
@@ -526,12 +555,19 @@ impl Parser {
                 let in_list = matches!(self.stack.last(), Some(Node::Values))
                     || matches!(self.stack.last(), Some(Node::Attribute(parent)) if parent.kind == Kind::List);
                 let attribute = self.finish_attribute(frame, in_list)?;
-                self.attach(attribute, emitter);
+                self.attach(attribute);
             }
             Node::Event => self.finish_event()?,
             Node::Trace => {
                 if let Some(trace) = self.trace.take() {
-                    emitter.emit(Item::Trace(trace));
+                    let item = match &mut self.preparer {
+                        None => Item::Trace(trace),
+                        Some(preparer) => match preparer.prepare(trace)? {
+                            Some(prepared) => Item::Prepared(prepared),
+                            None => Item::Skipped(1),
+                        },
+                    };
+                    emitter.emit(item);
                 }
             }
             Node::Log | Node::Values | Node::Skip => {}
@@ -580,7 +616,7 @@ impl Parser {
     }
 
     /// Hands a finished attribute to the element it belongs to.
-    fn attach(&mut self, attribute: Attribute, emitter: &mut Emitter<Item>) {
+    fn attach(&mut self, attribute: Attribute) {
         let depth = self.stack.len();
         let owner = match self.stack.last() {
             Some(Node::Values) if depth >= 2 => depth - 2,
@@ -591,9 +627,9 @@ impl Parser {
             Node::Log => {
                 if attribute.key == "concept:name"
                     && self.traces == 0
-                    && let Some(raw) = attribute.raw
+                    && let Some(preparer) = &mut self.preparer
                 {
-                    emitter.emit(Item::LogName(raw));
+                    preparer.log_name = attribute.raw;
                 }
             }
             Node::Trace => {

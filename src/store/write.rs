@@ -174,6 +174,11 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
+    /// The log position the next event will get.
+    pub fn next_position(&self) -> u64 {
+        self.next_position
+    }
+
     /// Sets a meta record.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.meta.insert(key, value)?;
@@ -317,18 +322,10 @@ impl<'txn> StoreWriter<'txn> {
         let position = self.next_position;
         self.next_position += 1;
         let event_id = new.event_id.unwrap_or_else(Uuid::now_v7);
-        let advance = |info: &mut StreamInfo| {
-            info.version += 1;
-            if info.version == 1 {
-                info.created_at = new.occurred_at;
-            }
-            info.updated_at = new.occurred_at;
-            info.variant = next_variant(info.variant, &new.event_type);
-        };
-        advance(own);
+        own.advance(&new.event_type, new.occurred_at);
         let mut other_streams = Vec::with_capacity(others.len());
         for info in others.iter_mut() {
-            advance(info);
+            info.advance(&new.event_type, new.occurred_at);
             other_streams.push(StreamVersion {
                 stream_id: info.stream_id.clone(),
                 version: info.version,
@@ -349,8 +346,61 @@ impl<'txn> StoreWriter<'txn> {
             payload: new.payload,
             metadata: new.metadata,
         };
-        encode(&mut self.scratch, &event)?;
-        self.events.insert(position, self.scratch.as_slice())?;
+        let mut json = std::mem::take(&mut self.scratch);
+        let stored = encode(&mut json, &event).and_then(|()| self.store_event(&event, &json));
+        self.scratch = json;
+        stored?;
+        Ok(event)
+    }
+
+    /// Appends events encoded by the caller ([`EncodedEvent`]) to one stream and
+    /// writes `stream`, the stream's record after them. What the caller decided is
+    /// checked: the positions continue the log, each event belongs to this stream
+    /// alone, and the versions continue the stored version up to `stream.version`.
+    pub fn append_encoded(
+        &mut self,
+        stream: &StreamInfo,
+        events: &[EncodedEvent],
+    ) -> Result<(), StoreError> {
+        let previous = self.stream(&stream.stream_id)?;
+        let mut version = previous.as_ref().map_or(0, |info| info.version);
+        for encoded in events {
+            let keys = &encoded.keys;
+            version += 1;
+            if keys.stream_id != stream.stream_id
+                || keys.version != version
+                || !keys.other_streams.is_empty()
+            {
+                return Err(StoreError::VersionConflict {
+                    stream_id: stream.stream_id.clone(),
+                    expected: version,
+                    actual: keys.version,
+                });
+            }
+            if keys.position != self.next_position {
+                return Err(StoreError::PositionConflict {
+                    expected: self.next_position,
+                    actual: keys.position,
+                });
+            }
+            self.next_position += 1;
+            self.store_event(keys, &encoded.json)?;
+        }
+        if stream.version != version {
+            return Err(StoreError::VersionConflict {
+                stream_id: stream.stream_id.clone(),
+                expected: version,
+                actual: stream.version,
+            });
+        }
+        self.put_stream_after(stream, previous.as_ref())
+    }
+
+    /// Writes an event's record (`json`) at its position, with every index and counter.
+    fn store_event(&mut self, event: &Event, json: &[u8]) -> Result<(), StoreError> {
+        let position = event.position;
+        let event_id = event.event_id;
+        self.events.insert(position, json)?;
         for (stream_id, version) in event.memberships() {
             self.stream_events.insert((stream_id, version), position)?;
         }
@@ -373,7 +423,7 @@ impl<'txn> StoreWriter<'txn> {
         }
         self.bump(counter::EVENTS_TOTAL, 1);
         self.bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
-        Ok(event)
+        Ok(())
     }
 
     /// Looks an event up by id inside this transaction.
@@ -645,6 +695,39 @@ impl<'txn> StoreWriter<'txn> {
         self.audit.insert(entry.seq, self.scratch.as_slice())?;
         self.bump(counter::AUDIT_TOTAL, 1);
         Ok(entry.seq)
+    }
+}
+
+/// An event made ready away from the writer: its position, version and JSON
+/// were decided and encoded by the caller (importers do it on their parser
+/// thread, so the writer thread only inserts). Written by
+/// [`StoreWriter::append_encoded`], which checks what the caller decided.
+pub struct EncodedEvent {
+    /// The event without payload and metadata (those are in `json`): its keys.
+    keys: Event,
+    json: Vec<u8>,
+}
+
+impl EncodedEvent {
+    /// Encodes `event` as the `events` table keeps it.
+    pub fn new(mut event: Event) -> Result<Self, StoreError> {
+        let json = serde_json::to_vec(&event)?;
+        event.payload = Value::Null;
+        event.metadata = Value::Null;
+        Ok(EncodedEvent { keys: event, json })
+    }
+}
+
+impl StreamInfo {
+    /// Moves the record on past one more event of `event_type` at `occurred_at`:
+    /// version, creation and last-event time, variant.
+    pub fn advance(&mut self, event_type: &str, occurred_at: OffsetDateTime) {
+        self.version += 1;
+        if self.version == 1 {
+            self.created_at = occurred_at;
+        }
+        self.updated_at = occurred_at;
+        self.variant = next_variant(self.variant, event_type);
     }
 }
 
