@@ -512,7 +512,11 @@ impl<'txn> StoreWriter<'txn> {
     /// Inserts or replaces an outbox message, keeping the due index in step.
     pub fn put_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
         let key = message.id.as_u128();
-        match self.outbox_message(message.id)? {
+        encode(&mut self.scratch, message)?;
+        // One B-tree walk: the insert hands back the record it replaced, if any.
+        let replaced: Option<OutboxMessage> =
+            decode(self.outbox.insert(key, self.scratch.as_slice())?, "outbox message")?;
+        match replaced {
             Some(old) => {
                 self.outbox_due.remove((nanos(old.due_at), key))?;
             }
@@ -521,20 +525,18 @@ impl<'txn> StoreWriter<'txn> {
         let due = nanos(message.due_at);
         lower_clear_until(&self.outbox_clear_until, due);
         self.outbox_due.insert((due, key), ())?;
-        encode(&mut self.scratch, message)?;
-        self.outbox.insert(key, self.scratch.as_slice())?;
         Ok(())
     }
 
     /// Removes an outbox message (delivered, cancelled, or dead-lettered).
     pub fn remove_outbox(&mut self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
-        let Some(old) = self.outbox_message(id)? else {
-            return Ok(None);
-        };
-        self.outbox.remove(id.as_u128())?;
-        self.outbox_due.remove((nanos(old.due_at), id.as_u128()))?;
-        self.bump(counter::OUTBOX_PENDING, -1);
-        Ok(Some(old))
+        let removed: Option<OutboxMessage> =
+            decode(self.outbox.remove(id.as_u128())?, "outbox message")?;
+        if let Some(old) = &removed {
+            self.outbox_due.remove((nanos(old.due_at), id.as_u128()))?;
+            self.bump(counter::OUTBOX_PENDING, -1);
+        }
+        Ok(removed)
     }
 
     /// Removes an outbox message read (by [`StoreWriter::due_outbox`] or
@@ -595,7 +597,11 @@ impl<'txn> StoreWriter<'txn> {
     /// Inserts or replaces a deadline, keeping the due index in step.
     pub fn put_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
         let key = deadline.id.as_u128();
-        match self.deadline(deadline.id)? {
+        encode(&mut self.scratch, deadline)?;
+        // One B-tree walk: the insert hands back the record it replaced, if any.
+        let replaced: Option<Deadline> =
+            decode(self.deadlines.insert(key, self.scratch.as_slice())?, "deadline")?;
+        match replaced {
             Some(old) => {
                 self.deadlines_due.remove((nanos(old.due_at), key))?;
             }
@@ -604,21 +610,18 @@ impl<'txn> StoreWriter<'txn> {
         let due = nanos(deadline.due_at);
         lower_clear_until(&self.deadlines_clear_until, due);
         self.deadlines_due.insert((due, key), ())?;
-        encode(&mut self.scratch, deadline)?;
-        self.deadlines.insert(key, self.scratch.as_slice())?;
         Ok(())
     }
 
     /// Removes a deadline (fired or cancelled).
     pub fn remove_deadline(&mut self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
-        let Some(old) = self.deadline(id)? else {
-            return Ok(None);
-        };
-        self.deadlines.remove(id.as_u128())?;
-        self.deadlines_due
-            .remove((nanos(old.due_at), id.as_u128()))?;
-        self.bump(counter::DEADLINES_PENDING, -1);
-        Ok(Some(old))
+        let removed: Option<Deadline> = decode(self.deadlines.remove(id.as_u128())?, "deadline")?;
+        if let Some(old) = &removed {
+            self.deadlines_due
+                .remove((nanos(old.due_at), id.as_u128()))?;
+            self.bump(counter::DEADLINES_PENDING, -1);
+        }
+        Ok(removed)
     }
 
     /// Deadlines of a stream (a scan of the pending deadlines; they are few).
