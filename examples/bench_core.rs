@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "      demo speed per event = {:.2} × that insert",
         plain_time.as_secs_f64() / demo_time.as_secs_f64()
     );
-    println!("inspect (open + summary, median of 7):");
+    println!("inspect (open + summary, median of 31):");
     println!(
         "  1,000 processes:   {:>8.2} ms",
         inspect_small.as_secs_f64() * 1e3
@@ -137,7 +137,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn median_inspect(path: &std::path::Path) -> Result<Duration, Box<dyn std::error::Error>> {
     let mut times = Vec::new();
-    for _ in 0..7 {
+    for _ in 0..31 {
         let started = Instant::now();
         let store = Store::open(path)?;
         let summary = Summary::read(&store.read()?, DEMO_NOW)?;

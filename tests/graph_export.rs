@@ -67,17 +67,49 @@ fn png_draws_every_box_in_its_process_colour() {
     assert_eq!(image.width(), layout.width.ceil() as u32);
     assert_eq!(image.height(), layout.height.ceil() as u32);
     for (vertex, rect) in graph.vertices().zip(&layout.boxes) {
-        // The middle of the box is tinted towards its colour.
+        // The box is tinted towards its colour (below its labels).
         let [r, g, b] = process_color(vertex.process_type());
         let pixel = image.get_pixel(
-            (rect.x + rect.width / 2.0) as u32,
-            (rect.y + rect.height / 2.0) as u32,
+            (rect.x + rect.width - 10.0) as u32,
+            (rect.y + rect.height - 4.0) as u32,
         );
         let expected = |c: u8| (255.0 + (f32::from(c) - 255.0) * 0.22).round() as u8;
         assert_eq!(pixel.0[..3], [expected(r), expected(g), expected(b)]);
     }
     let bytes = graph::to_png(&graph, &layout).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+/// Pixels in [left, top, right, bottom) far darker than any box's tint: text.
+fn dark_pixels(image: &image::RgbaImage, [left, top, right, bottom]: [f32; 4]) -> usize {
+    let [left, top, right, bottom] = [left, top, right, bottom].map(|v| v as u32);
+    (top..bottom)
+        .flat_map(|y| (left..right).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let [r, g, b, _] = image.get_pixel(x, y).0;
+            u32::from(r) + u32::from(g) + u32::from(b) < 450
+        })
+        .count()
+}
+
+#[test]
+fn png_labels_each_box_like_the_svg() {
+    let graph = small();
+    let layout = graph::layered(&graph, &|| false, &mut |_, _| {}).unwrap();
+    let image = to_image(&graph, &layout).unwrap();
+    for rect in &layout.boxes {
+        let first_line = [
+            rect.x + 8.0,
+            rect.y + 6.0,
+            rect.x + rect.width - 8.0,
+            rect.y + 20.0,
+        ];
+        let dark = dark_pixels(&image, first_line);
+        assert!(
+            dark > 20,
+            "a label is drawn in every box ({dark} dark pixels)"
+        );
+    }
 }
 
 #[test]
@@ -105,6 +137,17 @@ fn large_layouts_are_scaled_down_to_fit_the_limits() {
     let image = to_image(&graph, &layout).unwrap();
     assert!(image.width() as f32 <= PNG_MAX_SIDE + 1.0);
     assert!(image.height() as f32 <= PNG_MAX_SIDE + 1.0);
+    if scale * 11.0 < 7.0 {
+        // Labels too small to read are left out, so boxes show their colour only.
+        let rect = &layout.boxes[1];
+        let inside = [
+            rect.x * scale + 3.0,
+            rect.y * scale + 3.0,
+            (rect.x + rect.width) * scale - 3.0,
+            (rect.y + rect.height) * scale - 3.0,
+        ];
+        assert_eq!(dark_pixels(&image, inside), 0);
+    }
 }
 
 #[test]

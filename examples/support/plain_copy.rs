@@ -38,11 +38,7 @@ impl StoreRows {
 
     /// Inserts every row into a new redb file at `path` (with a cache of
     /// `cache_bytes`) in one transaction; returns the time it took.
-    pub fn insert_into(
-        &self,
-        path: &Path,
-        cache_bytes: usize,
-    ) -> Result<Duration> {
+    pub fn insert_into(&self, path: &Path, cache_bytes: usize) -> Result<Duration> {
         let started = Instant::now();
         let database = redb::Builder::new()
             .set_cache_size(cache_bytes)

@@ -23,7 +23,7 @@ const PALETTE: [[u8; 3]; 10] = [
 /// Colour of a vertex whose stream has no known process type.
 const UNKNOWN: [u8; 3] = [140, 140, 140];
 /// Characters of a label that fit in a box.
-const LABEL_CHARS: usize = 26;
+pub(super) const LABEL_CHARS: usize = 26;
 
 /// The colour of a process type (RGB), the same in every run and store.
 pub fn process_color(process_type: Option<&str>) -> [u8; 3] {
@@ -61,7 +61,7 @@ pub fn to_svg(graph: &CausalGraph, layout: &Layout) -> String {
                 svg,
                 r##"<text x="{:.1}" y="{:.1}" font-weight="bold">{}</text>"##,
                 lane.x,
-                super::layout::MARGIN + 14.0,
+                LANE_TITLE_BASELINE,
                 escape(&truncate(&lane.stream_id, LABEL_CHARS))
             );
         }
@@ -89,52 +89,71 @@ pub fn to_svg(graph: &CausalGraph, layout: &Layout) -> String {
             continue;
         };
         let [r, g, b] = process_color(vertex.process_type());
-        let (title, line1, line2, extra) = match vertex {
-            Vertex::Event(node) => {
-                let selected = node.event_id == graph.root;
-                (
-                    format!(
-                        "{} {} v{} (position {})",
-                        node.event_type, node.stream_id, node.version, node.position
-                    ),
-                    node.event_type.clone(),
-                    format!("{} v{}", node.stream_id, node.version),
-                    if selected {
-                        r#" stroke-width="3""#
-                    } else {
-                        r#" stroke-width="1.2""#
-                    },
-                )
-            }
-            Vertex::Group(group) => (
-                group.label.clone(),
-                group.label.clone(),
-                group.key.clone(),
-                r#" stroke-width="1.2" stroke-dasharray="5 3""#,
-            ),
+        let labels = VertexLabels::of(&vertex);
+        let selected = matches!(vertex, Vertex::Event(node) if node.event_id == graph.root);
+        let extra = match vertex {
+            Vertex::Event(_) if selected => r#" stroke-width="3""#,
+            Vertex::Event(_) => r#" stroke-width="1.2""#,
+            Vertex::Group(_) => r#" stroke-width="1.2" stroke-dasharray="5 3""#,
         };
         let _ = writeln!(
             svg,
             r##"<g><title>{}</title><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="6" fill="rgb({r},{g},{b})" fill-opacity="0.22" stroke="rgb({r},{g},{b})"{extra}/><text x="{:.1}" y="{:.1}">{}</text><text x="{:.1}" y="{:.1}" fill="#555">{}</text></g>"##,
-            escape(&title),
+            escape(&labels.title),
             rect.x,
             rect.y,
             rect.width,
             rect.height,
-            rect.x + 8.0,
-            rect.y + 18.0,
-            escape(&truncate(&line1, LABEL_CHARS)),
-            rect.x + 8.0,
-            rect.y + 34.0,
-            escape(&truncate(&line2, LABEL_CHARS)),
+            rect.x + LABEL_INSET,
+            rect.y + FIRST_BASELINE,
+            escape(&labels.first),
+            rect.x + LABEL_INSET,
+            rect.y + SECOND_BASELINE,
+            escape(&labels.second),
         );
     }
     svg.push_str("</g>\n</svg>\n");
     svg
 }
 
+/// Where labels sit in a box, in layout units (shared by the SVG and the PNG).
+pub(super) const LABEL_INSET: f32 = 8.0;
+pub(super) const FIRST_BASELINE: f32 = 18.0;
+pub(super) const SECOND_BASELINE: f32 = 34.0;
+/// Baseline of the lane titles of the lane layout.
+pub(super) const LANE_TITLE_BASELINE: f32 = super::layout::MARGIN + 14.0;
+
+/// What a box says: a tooltip title and two lines (event type, then stream
+/// and version; or a group's label and key), the lines shortened to fit.
+pub(super) struct VertexLabels {
+    pub title: String,
+    pub first: String,
+    pub second: String,
+}
+
+impl VertexLabels {
+    pub(super) fn of(vertex: &Vertex) -> Self {
+        let (title, first, second) = match vertex {
+            Vertex::Event(node) => (
+                format!(
+                    "{} {} v{} (position {})",
+                    node.event_type, node.stream_id, node.version, node.position
+                ),
+                node.event_type.clone(),
+                format!("{} v{}", node.stream_id, node.version),
+            ),
+            Vertex::Group(group) => (group.label.clone(), group.label.clone(), group.key.clone()),
+        };
+        VertexLabels {
+            title,
+            first: truncate(&first, LABEL_CHARS),
+            second: truncate(&second, LABEL_CHARS),
+        }
+    }
+}
+
 /// Shortens text to `max` characters, marking the cut with an ellipsis.
-fn truncate(text: &str, max: usize) -> String {
+pub(super) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

@@ -1,15 +1,20 @@
 //! Headless PNG export of a laid-out graph with the `image` crate: boxes
 //! coloured by process type (as in the SVG and the window), arrows from cause
-//! to effect, the selected event outlined thicker, "N more" groups dashed.
-//! There is no text renderer here: the PNG is an overview picture, the SVG
-//! carries the labels.
+//! to effect, the selected event outlined thicker, "N more" groups dashed,
+//! and the SVG's labels drawn with `ab_glyph` in the window's own font —
+//! when a picture scaled down to fit makes them too small to read, they are
+//! left out, as the window does.
 
 use std::io::Cursor;
 
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use image::{ImageFormat, Rgba, RgbaImage};
 
-use super::export::process_color;
-use super::layout::Layout;
+use super::export::{
+    FIRST_BASELINE, LABEL_CHARS, LABEL_INSET, LANE_TITLE_BASELINE, SECOND_BASELINE, VertexLabels,
+    process_color, truncate,
+};
+use super::layout::{Layout, LayoutKind};
 use super::{CausalGraph, Vertex};
 
 /// Longest side of the picture in pixels; larger layouts are scaled down.
@@ -19,6 +24,12 @@ const PNG_MAX_PIXELS: f32 = 40_000_000.0;
 const WHITE: Rgba<u8> = Rgba([255, 255, 255, 255]);
 const EDGE: [u8; 3] = [110, 110, 110];
 const ROOT: [u8; 3] = [20, 20, 20];
+const TEXT: [u8; 3] = [34, 34, 34];
+const SECONDARY_TEXT: [u8; 3] = [85, 85, 85];
+/// Label size in layout units (the SVG's font size).
+const LABEL_SIZE: f32 = 11.0;
+/// Labels drawn smaller than this many pixels would not be readable.
+const MIN_LABEL_PIXELS: f32 = 7.0;
 
 /// Why a PNG could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +82,25 @@ pub fn to_image(graph: &CausalGraph, layout: &Layout) -> Result<RgbaImage, PngEr
             }
             Vertex::Event(_) => canvas.outline(corners, colour, 1.5, false),
             Vertex::Group(_) => canvas.outline(corners, colour, 1.5, true),
+        }
+    }
+    let font = FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).ok();
+    if let Some(font) = font.filter(|_| LABEL_SIZE * scale >= MIN_LABEL_PIXELS) {
+        if layout.kind == LayoutKind::Lanes {
+            for lane in &layout.lanes {
+                let title = truncate(&lane.stream_id, LABEL_CHARS);
+                canvas.text(&font, [lane.x, LANE_TITLE_BASELINE], &title, TEXT);
+            }
+        }
+        for (index, vertex) in graph.vertices().enumerate() {
+            let Some(rect) = layout.boxes.get(index) else {
+                continue;
+            };
+            let labels = VertexLabels::of(&vertex);
+            let x = rect.x + LABEL_INSET;
+            canvas.text(&font, [x, rect.y + FIRST_BASELINE], &labels.first, TEXT);
+            let second = [x, rect.y + SECOND_BASELINE];
+            canvas.text(&font, second, &labels.second, SECONDARY_TEXT);
         }
     }
     Ok(canvas.image)
@@ -128,6 +158,31 @@ impl Canvas {
             self.line([r, t], [r, b], colour, dashed);
             self.line([r, b], [l, b], colour, dashed);
             self.line([l, b], [l, t], colour, dashed);
+        }
+    }
+
+    /// Writes `text` with its baseline starting at `at` (layout coordinates).
+    fn text(&mut self, font: &FontRef<'_>, at: [f32; 2], text: &str, colour: [u8; 3]) {
+        let size = PxScale::from(LABEL_SIZE * self.scale);
+        let scaled = font.as_scaled(size);
+        let mut caret = point(at[0] * self.scale, at[1] * self.scale);
+        let mut previous = None;
+        for character in text.chars() {
+            let id = font.glyph_id(character);
+            if let Some(previous) = previous {
+                caret.x += scaled.kern(previous, id);
+            }
+            previous = Some(id);
+            let glyph = id.with_scale_and_position(size, caret);
+            caret.x += scaled.h_advance(id);
+            if let Some(outline) = font.outline_glyph(glyph) {
+                let origin = outline.px_bounds().min;
+                outline.draw(|x, y, coverage| {
+                    let x = origin.x as i64 + i64::from(x);
+                    let y = origin.y as i64 + i64::from(y);
+                    self.blend(x, y, colour, coverage);
+                });
+            }
         }
     }
 

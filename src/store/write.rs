@@ -514,8 +514,10 @@ impl<'txn> StoreWriter<'txn> {
         let key = message.id.as_u128();
         encode(&mut self.scratch, message)?;
         // One B-tree walk: the insert hands back the record it replaced, if any.
-        let replaced: Option<OutboxMessage> =
-            decode(self.outbox.insert(key, self.scratch.as_slice())?, "outbox message")?;
+        let replaced: Option<OutboxMessage> = decode(
+            self.outbox.insert(key, self.scratch.as_slice())?,
+            "outbox message",
+        )?;
         match replaced {
             Some(old) => {
                 self.outbox_due.remove((nanos(old.due_at), key))?;
@@ -599,8 +601,10 @@ impl<'txn> StoreWriter<'txn> {
         let key = deadline.id.as_u128();
         encode(&mut self.scratch, deadline)?;
         // One B-tree walk: the insert hands back the record it replaced, if any.
-        let replaced: Option<Deadline> =
-            decode(self.deadlines.insert(key, self.scratch.as_slice())?, "deadline")?;
+        let replaced: Option<Deadline> = decode(
+            self.deadlines.insert(key, self.scratch.as_slice())?,
+            "deadline",
+        )?;
         match replaced {
             Some(old) => {
                 self.deadlines_due.remove((nanos(old.due_at), key))?;
