@@ -163,6 +163,26 @@ fn the_graph_of_a_demo_event_shows_its_nodes_and_a_click_selects() {
         harness.state().selection().stream.as_deref(),
         Some(effect.stream_id.as_str())
     );
+
+    // Back in the graph, a double click on the cause opens its stream at its version.
+    harness.state_mut().send(Command::ShowView(View::Graph));
+    settle(&mut harness);
+    // Frames are 1/60 s apart: half a second on, the menu click before is too
+    // long ago to turn the double click into a triple click.
+    for _ in 0..30 {
+        harness.step();
+    }
+    let cause_label = label(&cause);
+    harness.get_by_label(&cause_label).click();
+    harness.get_by_label(&cause_label).click();
+    settle(&mut harness);
+    assert_eq!(harness.state().view(), View::Streams);
+    assert_eq!(
+        harness.state().selection().stream.as_deref(),
+        Some(cause.stream_id.as_str())
+    );
+    let opened = harness.state().selection().event.clone();
+    assert_eq!(opened.map(|event| event.position), Some(cause.position));
 }
 
 #[test]
