@@ -158,7 +158,7 @@ impl Engine {
         now: OffsetDateTime,
         metadata: serde_json::Value,
     ) -> Result<super::DispatchOutcome, StoreError> {
-        writer.remove_deadline(deadline.id)?;
+        writer.remove_read_deadline(&deadline)?;
         let expiry = InboundMessage {
             message_id: self.ids.next(now),
             message_type: deadline.on_expiry.clone(),

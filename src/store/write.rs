@@ -70,6 +70,10 @@ pub struct StoreWriter<'txn> {
     pub(super) audit: Table<'txn, u64, &'static [u8]>,
     /// Counter changes, applied once at commit (bulk loads touch them per event).
     pub(super) counter_deltas: BTreeMap<String, i64>,
+    /// Changes of the number of streams per variant, applied once at commit: a
+    /// stream moves to a new variant with every event, and most of the variants
+    /// it passes through in one transaction net out to nothing.
+    variant_deltas: BTreeMap<u128, i64>,
     pub(super) next_position: u64,
     pub(super) next_audit_seq: u64,
     /// Reused JSON encoding buffer (one record at a time).
@@ -116,6 +120,7 @@ impl<'txn> StoreWriter<'txn> {
             definitions: transaction.open_table(schema::DEFINITIONS)?,
             audit,
             counter_deltas: BTreeMap::new(),
+            variant_deltas: BTreeMap::new(),
             next_position,
             next_audit_seq,
             scratch: Vec::with_capacity(4096),
@@ -138,8 +143,20 @@ impl<'txn> StoreWriter<'txn> {
         Ok(())
     }
 
-    /// Applies the counter changes and bumps the generation.
+    /// Applies the counter and variant changes and bumps the generation.
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
+            if delta == 0 {
+                continue;
+            }
+            let current = self.variants.get(variant)?.map_or(0, |v| v.value());
+            let updated = current.saturating_add_signed(delta);
+            if updated == 0 {
+                self.variants.remove(variant)?;
+            } else {
+                self.variants.insert(variant, updated)?;
+            }
+        }
         self.bump(counter::GENERATION, 1);
         let next_position = self.next_position;
         for (name, delta) in std::mem::take(&mut self.counter_deltas) {
@@ -219,14 +236,14 @@ impl<'txn> StoreWriter<'txn> {
                     self.index_stream(info)?;
                 }
                 if old.variant != info.variant {
-                    self.change_variant_count(old.variant, -1)?;
-                    self.change_variant_count(info.variant, 1)?;
+                    self.change_variant_count(old.variant, -1);
+                    self.change_variant_count(info.variant, 1);
                 }
             }
             None => {
                 self.bump(counter::STREAMS_TOTAL, 1);
                 self.index_stream(info)?;
-                self.change_variant_count(info.variant, 1)?;
+                self.change_variant_count(info.variant, 1);
             }
         }
         encode(&mut self.scratch, info)?;
@@ -245,15 +262,8 @@ impl<'txn> StoreWriter<'txn> {
         Ok(())
     }
 
-    fn change_variant_count(&mut self, variant: u128, delta: i64) -> Result<(), StoreError> {
-        let current = self.variants.get(variant)?.map_or(0, |v| v.value());
-        let updated = current.saturating_add_signed(delta);
-        if updated == 0 {
-            self.variants.remove(variant)?;
-        } else {
-            self.variants.insert(variant, updated)?;
-        }
-        Ok(())
+    fn change_variant_count(&mut self, variant: u128, delta: i64) {
+        *self.variant_deltas.entry(variant).or_insert(0) += delta;
     }
 
     /// Appends `events` to `stream` if the stored version equals `expected_version`
@@ -514,13 +524,13 @@ impl<'txn> StoreWriter<'txn> {
         let key = message.id.as_u128();
         encode(&mut self.scratch, message)?;
         // One B-tree walk: the insert hands back the record it replaced, if any.
-        let replaced: Option<OutboxMessage> = decode(
-            self.outbox.insert(key, self.scratch.as_slice())?,
-            "outbox message",
-        )?;
-        match replaced {
-            Some(old) => {
-                self.outbox_due.remove((nanos(old.due_at), key))?;
+        let replaced = self.outbox.insert(key, self.scratch.as_slice())?;
+        let replaced_due = replaced
+            .map(|old| stored_due(old.value(), "outbox message"))
+            .transpose()?;
+        match replaced_due {
+            Some(old_due) => {
+                self.outbox_due.remove((old_due, key))?;
             }
             None => self.bump(counter::OUTBOX_PENDING, 1),
         }
@@ -601,13 +611,13 @@ impl<'txn> StoreWriter<'txn> {
         let key = deadline.id.as_u128();
         encode(&mut self.scratch, deadline)?;
         // One B-tree walk: the insert hands back the record it replaced, if any.
-        let replaced: Option<Deadline> = decode(
-            self.deadlines.insert(key, self.scratch.as_slice())?,
-            "deadline",
-        )?;
-        match replaced {
-            Some(old) => {
-                self.deadlines_due.remove((nanos(old.due_at), key))?;
+        let replaced = self.deadlines.insert(key, self.scratch.as_slice())?;
+        let replaced_due = replaced
+            .map(|old| stored_due(old.value(), "deadline"))
+            .transpose()?;
+        match replaced_due {
+            Some(old_due) => {
+                self.deadlines_due.remove((old_due, key))?;
             }
             None => self.bump(counter::DEADLINES_PENDING, 1),
         }
@@ -626,6 +636,17 @@ impl<'txn> StoreWriter<'txn> {
             self.bump(counter::DEADLINES_PENDING, -1);
         }
         Ok(removed)
+    }
+
+    /// Removes a deadline read (by [`StoreWriter::due_deadlines`] or
+    /// [`StoreWriter::deadline`]) in this transaction, without reading it again.
+    pub fn remove_read_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
+        let key = deadline.id.as_u128();
+        if self.deadlines.remove(key)?.is_some() {
+            self.deadlines_due.remove((nanos(deadline.due_at), key))?;
+            self.bump(counter::DEADLINES_PENDING, -1);
+        }
+        Ok(())
     }
 
     /// Deadlines of a stream (a scan of the pending deadlines; they are few).
@@ -770,6 +791,17 @@ pub(super) fn decode<T: DeserializeOwned>(
     bytes
         .map(|bytes| parse_json(bytes.value(), what))
         .transpose()
+}
+
+/// The due time (nanos) of a stored outbox message or deadline, read without
+/// decoding the rest of the record (its payload above all).
+fn stored_due(bytes: &[u8], what: &str) -> Result<i64, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Due {
+        #[serde(with = "rfc3339")]
+        due_at: OffsetDateTime,
+    }
+    parse_json::<Due>(bytes, what).map(|due| nanos(due.due_at))
 }
 
 /// Whether a due index is known to hold nothing at or before `now`.
