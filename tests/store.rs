@@ -10,7 +10,8 @@ use common::*;
 use process_workbench::store::check::check;
 use process_workbench::store::schema;
 use process_workbench::store::{
-    NewEvent, OpenError, Store, StoreError, StreamFilter, StreamInfo, StreamStatus, Summary,
+    EncodedEvent, Event, NewEvent, OpenError, Store, StoreError, StreamFilter, StreamInfo,
+    StreamStatus, Summary,
 };
 use redb::ReadableTable;
 use serde_json::{Value, json};
@@ -133,6 +134,80 @@ fn append_with_a_stale_version_is_a_conflict_and_writes_nothing() {
         generation,
         "an aborted write changes nothing"
     );
+}
+
+/// Events of stream `stream_id` from version 1, prepared at positions from `first_position`.
+fn prepared(stream_id: &str, first_position: u64, count: u64) -> (StreamInfo, Vec<EncodedEvent>) {
+    let mut info = stream(stream_id, "imported");
+    let events = (0..count)
+        .map(|offset| {
+            info.advance("Step", T0);
+            EncodedEvent::new(Event {
+                event_id: Uuid::now_v7(),
+                stream_id: stream_id.to_string(),
+                version: info.version,
+                position: first_position + offset,
+                event_type: "Step".to_string(),
+                occurred_at: T0,
+                recorded_at: T0,
+                correlation_id: None,
+                causation_id: None,
+                other_causes: Vec::new(),
+                other_streams: Vec::new(),
+                payload: json!({ "n": offset }),
+                metadata: Value::Null,
+            })
+            .unwrap()
+        })
+        .collect();
+    (info, events)
+}
+
+#[test]
+fn events_prepared_ahead_are_checked_before_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (info, events) = prepared("i-1", 1, 3);
+    store.write(|w| w.append_encoded(&info, &events)).unwrap();
+    let reader = store.read().unwrap();
+    let stored = reader.log(1, 10).unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[2].payload, json!({ "n": 2 }));
+    assert_eq!(reader.stream("i-1").unwrap().unwrap().version, 3);
+    drop(reader);
+
+    // A wrong position, events given with another stream's record, versions that
+    // start again: each refused, nothing written.
+    let generation = store.generation().unwrap();
+    let (info, events) = prepared("i-2", 7, 2);
+    let wrong_position = store.write(|w| w.append_encoded(&info, &events));
+    let (info, events) = prepared("i-2", 4, 2);
+    let other_stream = store.write(|w| w.append_encoded(&stream("i-3", "imported"), &events));
+    let (_, events) = prepared("i-1", 4, 2);
+    let mixed = store.write(|w| w.append_encoded(&info, &events));
+    for (result, expected) in [
+        (wrong_position, "the log continues at position 4, not 7"),
+        (other_stream, "an event of stream i-2 came with stream i-3"),
+        (mixed, "an event of stream i-1 came with stream i-2"),
+    ] {
+        let error = result.unwrap_err();
+        assert!(
+            matches!(&error, StoreError::MisfitPreparedEvent(text) if text == expected),
+            "{error}"
+        );
+    }
+    let (info, events) = prepared("i-1", 4, 2);
+    let restarted = store
+        .write(|w| w.append_encoded(&info, &events))
+        .unwrap_err();
+    assert!(
+        restarted
+            .to_string()
+            .contains("stream i-1 continues at version 4, not 1"),
+        "{restarted}"
+    );
+    assert_eq!(store.generation().unwrap(), generation);
+    assert_eq!(store.read().unwrap().log(1, 10).unwrap().len(), 3);
 }
 
 #[test]

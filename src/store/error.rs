@@ -52,10 +52,10 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
-    /// Events encoded ahead of the writer ([`crate::store::EncodedEvent`]) were
-    /// given positions the log does not continue with.
-    #[error("events were prepared for log position {actual}, but the log continues at {expected}")]
-    PositionConflict { expected: u64, actual: u64 },
+    /// Events encoded ahead of the writer ([`crate::store::EncodedEvent`]) do
+    /// not fit the store: another position, stream or version than it gives.
+    #[error("events prepared ahead of the writer do not fit: {0}")]
+    MisfitPreparedEvent(String),
     #[error("{0}")]
     NotFound(String),
     #[error("damaged record: {0}")]

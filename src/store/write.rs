@@ -377,31 +377,35 @@ impl<'txn> StoreWriter<'txn> {
         for encoded in events {
             let keys = &encoded.keys;
             version += 1;
-            if keys.stream_id != stream.stream_id
-                || keys.version != version
-                || !keys.other_streams.is_empty()
-            {
-                return Err(StoreError::VersionConflict {
-                    stream_id: stream.stream_id.clone(),
-                    expected: version,
-                    actual: keys.version,
-                });
-            }
-            if keys.position != self.next_position {
-                return Err(StoreError::PositionConflict {
-                    expected: self.next_position,
-                    actual: keys.position,
-                });
+            let misfit = if keys.stream_id != stream.stream_id || !keys.other_streams.is_empty() {
+                Some(format!(
+                    "an event of stream {} came with stream {}",
+                    keys.stream_id, stream.stream_id
+                ))
+            } else if keys.version != version {
+                Some(format!(
+                    "stream {} continues at version {version}, not {}",
+                    stream.stream_id, keys.version
+                ))
+            } else if keys.position != self.next_position {
+                Some(format!(
+                    "the log continues at position {}, not {}",
+                    self.next_position, keys.position
+                ))
+            } else {
+                None
+            };
+            if let Some(misfit) = misfit {
+                return Err(StoreError::MisfitPreparedEvent(misfit));
             }
             self.next_position += 1;
             self.store_event(keys, &encoded.json)?;
         }
         if stream.version != version {
-            return Err(StoreError::VersionConflict {
-                stream_id: stream.stream_id.clone(),
-                expected: version,
-                actual: stream.version,
-            });
+            return Err(StoreError::MisfitPreparedEvent(format!(
+                "stream {} ends at version {version}, not {}",
+                stream.stream_id, stream.version
+            )));
         }
         self.put_stream_after(stream, previous.as_ref())
     }
