@@ -78,7 +78,10 @@ pub const DEMO_START: OffsetDateTime = datetime!(2026-08-03 06:00 UTC);
 pub const DEMO_NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
 /// Actions simulated per write transaction (bulk, made durable at the end).
-const ACTIONS_PER_TRANSACTION: usize = 16_384;
+/// Fewer, larger commits write each rewritten index page less often: at
+/// 100,000 processes 65,536 beat 16,384 by 4–15 % in three paired runs, with
+/// about the same peak memory (0.95 GB against 0.9 GB).
+const ACTIONS_PER_TRANSACTION: usize = 65_536;
 
 /// Creates a new demo store at `out` (which must not exist). `progress` is called
 /// with (processes started, processes in total) and returns false to cancel.
