@@ -9,9 +9,10 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::StoreError;
+use super::due_queue::DueQueue;
 use super::records::*;
 use super::schema::{self, counter};
-use super::{StoreError, query};
 
 /// An event to append; the writer assigns position, version and (unless given) the id.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,10 +58,8 @@ pub struct StoreWriter<'txn> {
     pub(super) caused_by: Table<'txn, (u128, u128), ()>,
     pub(super) correlated: Table<'txn, (u128, u64), ()>,
     pub(super) correlation_keys: Table<'txn, &'static str, &'static str>,
-    pub(super) outbox: Table<'txn, u128, &'static [u8]>,
-    pub(super) outbox_due: Table<'txn, (i64, u128), ()>,
-    pub(super) deadlines: Table<'txn, u128, &'static [u8]>,
-    pub(super) deadlines_due: Table<'txn, (i64, u128), ()>,
+    outbox: DueQueue<'txn>,
+    deadlines: DueQueue<'txn>,
     pub(super) dead_letters: Table<'txn, u128, &'static [u8]>,
     pub(super) dead_letters_by_time: Table<'txn, (i64, u128), ()>,
     pub(super) dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
@@ -80,11 +79,6 @@ pub struct StoreWriter<'txn> {
     scratch: Vec<u8>,
     /// Scratch key for per-name counters, so bumping one does not allocate.
     counter_key: String,
-    /// No `outbox_due` key is at or before this time (nanos) in this transaction,
-    /// as far as known: lets the delivery loop skip its probe when nothing can be due.
-    outbox_clear_until: std::cell::Cell<Option<i64>>,
-    /// The same for `deadlines_due`.
-    deadlines_clear_until: std::cell::Cell<Option<i64>>,
 }
 
 impl<'txn> StoreWriter<'txn> {
@@ -108,10 +102,16 @@ impl<'txn> StoreWriter<'txn> {
             caused_by: transaction.open_table(schema::CAUSED_BY)?,
             correlated: transaction.open_table(schema::CORRELATED)?,
             correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
-            outbox: transaction.open_table(schema::OUTBOX)?,
-            outbox_due: transaction.open_table(schema::OUTBOX_DUE)?,
-            deadlines: transaction.open_table(schema::DEADLINES)?,
-            deadlines_due: transaction.open_table(schema::DEADLINES_DUE)?,
+            outbox: DueQueue::new(
+                transaction.open_table(schema::OUTBOX)?,
+                transaction.open_table(schema::OUTBOX_DUE)?,
+                "outbox message",
+            ),
+            deadlines: DueQueue::new(
+                transaction.open_table(schema::DEADLINES)?,
+                transaction.open_table(schema::DEADLINES_DUE)?,
+                "deadline",
+            ),
             dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
             dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
             dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
@@ -125,8 +125,6 @@ impl<'txn> StoreWriter<'txn> {
             next_audit_seq,
             scratch: Vec::with_capacity(4096),
             counter_key: String::with_capacity(64),
-            outbox_clear_until: std::cell::Cell::new(None),
-            deadlines_clear_until: std::cell::Cell::new(None),
         })
     }
 
@@ -520,36 +518,24 @@ impl<'txn> StoreWriter<'txn> {
 
     /// An outbox message by id.
     pub fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
-        decode(self.outbox.get(id.as_u128())?, "outbox message")
+        self.outbox.get(id)
     }
 
     /// Inserts or replaces an outbox message, keeping the due index in step.
     pub fn put_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        let key = message.id.as_u128();
         encode(&mut self.scratch, message)?;
-        // One B-tree walk: the insert hands back the record it replaced, if any.
-        let replaced = self.outbox.insert(key, self.scratch.as_slice())?;
-        let replaced_due = replaced
-            .map(|old| stored_due(old.value(), "outbox message"))
-            .transpose()?;
-        match replaced_due {
-            Some(old_due) => {
-                self.outbox_due.remove((old_due, key))?;
-            }
-            None => self.bump(counter::OUTBOX_PENDING, 1),
+        if self.outbox.put(message.id, message.due_at, &self.scratch)? {
+            self.bump(counter::OUTBOX_PENDING, 1);
         }
-        let due = nanos(message.due_at);
-        lower_clear_until(&self.outbox_clear_until, due);
-        self.outbox_due.insert((due, key), ())?;
         Ok(())
     }
 
     /// Removes an outbox message (delivered, cancelled, or dead-lettered).
     pub fn remove_outbox(&mut self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
-        let removed: Option<OutboxMessage> =
-            decode(self.outbox.remove(id.as_u128())?, "outbox message")?;
-        if let Some(old) = &removed {
-            self.outbox_due.remove((nanos(old.due_at), id.as_u128()))?;
+        let removed = self
+            .outbox
+            .remove(id, |message: &OutboxMessage| message.due_at)?;
+        if removed.is_some() {
             self.bump(counter::OUTBOX_PENDING, -1);
         }
         Ok(removed)
@@ -558,9 +544,7 @@ impl<'txn> StoreWriter<'txn> {
     /// Removes an outbox message read (by [`StoreWriter::due_outbox`] or
     /// [`StoreWriter::outbox_message`]) in this transaction, without reading it again.
     pub fn remove_read_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        let key = message.id.as_u128();
-        if self.outbox.remove(key)?.is_some() {
-            self.outbox_due.remove((nanos(message.due_at), key))?;
+        if self.outbox.remove_read(message.id, message.due_at)? {
             self.bump(counter::OUTBOX_PENDING, -1);
         }
         Ok(())
@@ -573,13 +557,12 @@ impl<'txn> StoreWriter<'txn> {
         stored_due_at: OffsetDateTime,
         message: &OutboxMessage,
     ) -> Result<(), StoreError> {
-        let key = message.id.as_u128();
-        self.outbox_due.remove((nanos(stored_due_at), key))?;
-        let due = nanos(message.due_at);
-        lower_clear_until(&self.outbox_clear_until, due);
-        self.outbox_due.insert((due, key), ())?;
         encode(&mut self.scratch, message)?;
-        if self.outbox.insert(key, self.scratch.as_slice())?.is_none() {
+        let id = message.id;
+        if self
+            .outbox
+            .put_read(id, stored_due_at, message.due_at, &self.scratch)?
+        {
             self.bump(counter::OUTBOX_PENDING, 1);
         }
         Ok(())
@@ -591,52 +574,34 @@ impl<'txn> StoreWriter<'txn> {
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        if is_clear(&self.outbox_clear_until, now) {
-            return Ok(Vec::new());
-        }
-        let ids = query::due_ids(&self.outbox_due, now, limit)?;
-        if ids.is_empty() {
-            remember_clear(&self.outbox_clear_until, &self.outbox_due, now)?;
-        }
-        ids.into_iter()
-            .filter_map(|id| self.outbox_message(id).transpose())
-            .collect()
+        self.outbox.due(now, limit)
     }
 
     // ----- deadlines --------------------------------------------------------------------
 
     /// A deadline by id.
     pub fn deadline(&self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
-        decode(self.deadlines.get(id.as_u128())?, "deadline")
+        self.deadlines.get(id)
     }
 
     /// Inserts or replaces a deadline, keeping the due index in step.
     pub fn put_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        let key = deadline.id.as_u128();
         encode(&mut self.scratch, deadline)?;
-        // One B-tree walk: the insert hands back the record it replaced, if any.
-        let replaced = self.deadlines.insert(key, self.scratch.as_slice())?;
-        let replaced_due = replaced
-            .map(|old| stored_due(old.value(), "deadline"))
-            .transpose()?;
-        match replaced_due {
-            Some(old_due) => {
-                self.deadlines_due.remove((old_due, key))?;
-            }
-            None => self.bump(counter::DEADLINES_PENDING, 1),
+        if self
+            .deadlines
+            .put(deadline.id, deadline.due_at, &self.scratch)?
+        {
+            self.bump(counter::DEADLINES_PENDING, 1);
         }
-        let due = nanos(deadline.due_at);
-        lower_clear_until(&self.deadlines_clear_until, due);
-        self.deadlines_due.insert((due, key), ())?;
         Ok(())
     }
 
     /// Removes a deadline (fired or cancelled).
     pub fn remove_deadline(&mut self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
-        let removed: Option<Deadline> = decode(self.deadlines.remove(id.as_u128())?, "deadline")?;
-        if let Some(old) = &removed {
-            self.deadlines_due
-                .remove((nanos(old.due_at), id.as_u128()))?;
+        let removed = self
+            .deadlines
+            .remove(id, |deadline: &Deadline| deadline.due_at)?;
+        if removed.is_some() {
             self.bump(counter::DEADLINES_PENDING, -1);
         }
         Ok(removed)
@@ -645,9 +610,7 @@ impl<'txn> StoreWriter<'txn> {
     /// Removes a deadline read (by [`StoreWriter::due_deadlines`] or
     /// [`StoreWriter::deadline`]) in this transaction, without reading it again.
     pub fn remove_read_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        let key = deadline.id.as_u128();
-        if self.deadlines.remove(key)?.is_some() {
-            self.deadlines_due.remove((nanos(deadline.due_at), key))?;
+        if self.deadlines.remove_read(deadline.id, deadline.due_at)? {
             self.bump(counter::DEADLINES_PENDING, -1);
         }
         Ok(())
@@ -655,15 +618,9 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Deadlines of a stream (a scan of the pending deadlines; they are few).
     pub fn deadlines_of(&self, stream_id: &str) -> Result<Vec<Deadline>, StoreError> {
-        let mut found = Vec::new();
-        for entry in self.deadlines.iter()? {
-            let (_, value) = entry?;
-            let deadline: Deadline = parse_json(value.value(), "deadline")?;
-            if deadline.stream_id == stream_id {
-                found.push(deadline);
-            }
-        }
-        Ok(found)
+        let mut all: Vec<Deadline> = self.deadlines.all()?;
+        all.retain(|deadline| deadline.stream_id == stream_id);
+        Ok(all)
     }
 
     /// Deadlines due at or before `now`, earliest first, at most `limit`.
@@ -672,16 +629,7 @@ impl<'txn> StoreWriter<'txn> {
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<Deadline>, StoreError> {
-        if is_clear(&self.deadlines_clear_until, now) {
-            return Ok(Vec::new());
-        }
-        let ids = query::due_ids(&self.deadlines_due, now, limit)?;
-        if ids.is_empty() {
-            remember_clear(&self.deadlines_clear_until, &self.deadlines_due, now)?;
-        }
-        ids.into_iter()
-            .filter_map(|id| self.deadline(id).transpose())
-            .collect()
+        self.deadlines.due(now, limit)
     }
 
     // ----- dead letters -----------------------------------------------------------------
@@ -795,47 +743,6 @@ pub(super) fn decode<T: DeserializeOwned>(
     bytes
         .map(|bytes| parse_json(bytes.value(), what))
         .transpose()
-}
-
-/// The due time (nanos) of a stored outbox message or deadline, read without
-/// decoding the rest of the record (its payload above all).
-fn stored_due(bytes: &[u8], what: &str) -> Result<i64, StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Due {
-        #[serde(with = "rfc3339")]
-        due_at: OffsetDateTime,
-    }
-    parse_json::<Due>(bytes, what).map(|due| nanos(due.due_at))
-}
-
-/// Whether a due index is known to hold nothing at or before `now`.
-fn is_clear(clear_until: &std::cell::Cell<Option<i64>>, now: OffsetDateTime) -> bool {
-    clear_until.get().is_some_and(|clear| nanos(now) <= clear)
-}
-
-/// After a probe found nothing due at `now`: nothing is due before the index's
-/// first key (which is later than `now`), so later probes before it can be skipped.
-fn remember_clear(
-    clear_until: &std::cell::Cell<Option<i64>>,
-    index: &Table<'_, (i64, u128), ()>,
-    now: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let first = index.first()?.map(|(key, _)| key.value().0);
-    let clear = match first {
-        Some(first) => first.saturating_sub(1),
-        None => i64::MAX,
-    };
-    clear_until.set(Some(clear.max(nanos(now))));
-    Ok(())
-}
-
-/// A key due at `due` was inserted: the known-clear span ends before it.
-fn lower_clear_until(clear_until: &std::cell::Cell<Option<i64>>, due: i64) {
-    if let Some(clear) = clear_until.get()
-        && due <= clear
-    {
-        clear_until.set(due.checked_sub(1));
-    }
 }
 
 /// Encodes `value` as JSON into `buffer`, replacing its content.
