@@ -18,9 +18,7 @@ use std::time::{Duration, Instant};
 
 use process_workbench::demo::{self, DEMO_NOW, DemoOptions};
 use process_workbench::store::{BULK_CACHE_BYTES, Store, Summary};
-use redb::TableDefinition;
 
-const PLAIN: TableDefinition<u64, &[u8]> = TableDefinition::new("plain");
 const BATCH: usize = 4096;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,45 +39,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |_, _| true,
     )?;
     let demo_time = started.elapsed();
-    let (events, bytes) = {
-        let store = Store::open(&large)?;
-        let reader = store.read()?;
-        let total = reader.last_position()?;
-        let mut all = Vec::with_capacity(usize::try_from(total)?);
-        let mut from = 1;
-        loop {
-            let page = reader.log_raw(from, 65_536)?;
-            let Some((last, _)) = page.last() else { break };
-            from = last + 1;
-            all.extend(page.into_iter().map(|(_, bytes)| bytes));
-        }
-        let bytes: usize = all.iter().map(Vec::len).sum();
-        (all, bytes)
-    };
+    let events = plain_copy::event_records(&large)?;
+    let bytes: usize = events.iter().map(|(_, json)| json.len()).sum();
 
     let rows = plain_copy::StoreRows::read(&large)?;
     let plain_all_time = rows.insert_into(&dir.path().join("plain-all.redb"), BULK_CACHE_BYTES)?;
     let rows = rows.len();
 
     let plain_path = dir.path().join("plain.redb");
-    let started = Instant::now();
-    {
-        let db = redb::Database::create(&plain_path)?;
-        for (batch_index, batch) in events.chunks(BATCH).enumerate() {
-            let mut tx = db.begin_write()?;
-            tx.set_durability(redb::Durability::None)?;
-            {
-                let mut table = tx.open_table(PLAIN)?;
-                for (offset, record) in batch.iter().enumerate() {
-                    table.insert((batch_index * BATCH + offset) as u64 + 1, record.as_slice())?;
-                }
-            }
-            tx.commit()?;
-        }
-        let tx = db.begin_write()?;
-        tx.commit()?;
-    }
-    let plain_time = started.elapsed();
+    let plain_time = plain_copy::insert_event_records(&events, &plain_path, Some(BATCH))?;
     let per_record = |time: Duration| time.as_secs_f64() * 1e6 / events.len() as f64;
 
     let small = dir.path().join("small.redb");

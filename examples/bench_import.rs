@@ -25,7 +25,6 @@ use process_workbench::import::{Format, import_file};
 use process_workbench::store::{BULK_CACHE_BYTES, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use redb::TableDefinition;
 
 const ACTIVITIES: [&str; 14] = [
     "Assign seriousness",
@@ -205,36 +204,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(rows);
 
     // (b') the event records alone, into one table.
-    let records = {
-        let store = Store::open(&store_path)?;
-        let reader = store.read()?;
-        let mut records = Vec::with_capacity(events as usize);
-        let mut from = 1;
-        loop {
-            let page = reader.log_raw(from, 8192)?;
-            let Some((last, _)) = page.last() else {
-                break;
-            };
-            from = last + 1;
-            records.extend(page);
-        }
-        records
-    };
+    let records = plain_copy::event_records(&store_path)?;
     let bytes: usize = records.iter().map(|(_, json)| json.len()).sum();
-    const PLAIN: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
-    let started = Instant::now();
-    {
-        let database = redb::Database::create(dir.path().join("plain.redb"))?;
-        let transaction = database.begin_write()?;
-        {
-            let mut table = transaction.open_table(PLAIN)?;
-            for (position, json) in &records {
-                table.insert(*position, json.as_slice())?;
-            }
-        }
-        transaction.commit()?;
-    }
-    let floor_seconds = started.elapsed().as_secs_f64();
+    let floor_seconds =
+        plain_copy::insert_event_records(&records, &dir.path().join("plain.redb"), None)?
+            .as_secs_f64();
+
     let floor_rate = records.len() as f64 / floor_seconds;
     println!(
         "(b') plain redb insert of the event records alone: {:.2} s, {:>9.0} events/s ({:.1} MiB of event JSON)",

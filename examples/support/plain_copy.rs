@@ -1,11 +1,13 @@
-//! The baseline the speed figures compare with: a plain redb bulk insert of
+//! The baselines the speed figures compare with: a plain redb bulk insert of
 //! exactly the records a store holds — every table, with the store's own key
 //! and value types, rows in key order (redb's fastest insert order), one
-//! transaction. Shared by the benchmarks through `#[path]`.
+//! transaction — and of its event records alone, into one table. Shared by
+//! the benchmarks through `#[path]`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use process_workbench::store::Store;
 use process_workbench::store::schema::*;
 use redb::{Key, ReadableDatabase, ReadableTableMetadata, TableDefinition, Value};
 
@@ -56,6 +58,54 @@ impl StoreRows {
 }
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The event records of a store: (position, stored JSON), in log order.
+pub fn event_records(path: &Path) -> Result<Vec<(u64, Vec<u8>)>> {
+    let store = Store::open(path)?;
+    let reader = store.read()?;
+    let mut records = Vec::with_capacity(usize::try_from(reader.last_position()?)?);
+    let mut from = 1;
+    loop {
+        let page = reader.log_raw(from, 65_536)?;
+        let Some((last, _)) = page.last() else {
+            break;
+        };
+        from = last + 1;
+        records.extend(page);
+    }
+    Ok(records)
+}
+
+/// Inserts event records (position → JSON) into one table of a new redb file
+/// at `path`: in one transaction, or `batch` records per transaction that are
+/// made durable by a last commit. Returns the time it took.
+pub fn insert_event_records(
+    records: &[(u64, Vec<u8>)],
+    path: &Path,
+    batch: Option<usize>,
+) -> Result<Duration> {
+    const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+    let started = Instant::now();
+    let database = redb::Database::create(path)?;
+    for chunk in records.chunks(batch.unwrap_or(records.len()).max(1)) {
+        let mut transaction = database.begin_write()?;
+        if batch.is_some() {
+            transaction.set_durability(redb::Durability::None)?;
+        }
+        {
+            let mut table = transaction.open_table(EVENTS)?;
+            for (position, json) in chunk {
+                table.insert(*position, json.as_slice())?;
+            }
+        }
+        transaction.commit()?;
+    }
+    if batch.is_some() {
+        database.begin_write()?.commit()?;
+    }
+    drop(database);
+    Ok(started.elapsed())
+}
 
 /// Something done to each table, with its types.
 trait TableVisitor {
