@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{CliError, DeadlineActionArg, OutboxActionArg};
 use crate::demo::{self, DemoOptions};
 use crate::engine::{ActionError, Engine, EngineError, Operator, ResubmitOutcome};
+use crate::queues::audit::{AuditFilter, audit_entries, audit_json};
 use crate::store::{
     DeadLetter, DeadLetterStatus, Store, Summary, all_pages, check::check as integrity_check,
     format_time,
@@ -298,28 +299,9 @@ pub fn discard(path: &Path, id: &str, reason: &str) -> Result<(), CliError> {
 /// `audit FILE [--json]`, oldest first.
 pub fn audit(path: &Path, json: bool) -> Result<(), CliError> {
     let store = Store::open(path)?;
-    let reader = store.read()?;
-    let mut entries = Vec::new();
-    let mut from = 1;
-    loop {
-        let page = reader.audit(from, PAGE)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        from = last.seq + 1;
-        entries.extend(page);
-    }
+    let entries = audit_entries(&store.read()?, &AuditFilter::default())?;
     if json {
-        let shaped: Vec<Value> = entries
-            .iter()
-            .map(|entry| {
-                json!({
-                    "seq": entry.seq, "at": format_time(entry.at), "user": entry.user, "action": entry.action,
-                    "target": entry.target, "reason": entry.reason, "stream_id": entry.stream_id,
-                    "before": entry.before, "after": entry.after,
-                })
-            })
-            .collect();
+        let shaped: Vec<Value> = entries.iter().map(audit_json).collect();
         return print_json(&shaped);
     }
     for entry in &entries {

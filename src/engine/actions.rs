@@ -776,7 +776,8 @@ fn require_reason(reason: &str) -> Result<(), ActionError> {
     Ok(())
 }
 
-fn open_dead_letter(writer: &StoreWriter, id: Uuid) -> Result<DeadLetter, ActionError> {
+/// The dead letter `id`, if it is still open.
+pub(super) fn open_dead_letter(writer: &StoreWriter, id: Uuid) -> Result<DeadLetter, ActionError> {
     let letter = writer
         .dead_letter(id)?
         .ok_or_else(|| ActionError::NotFound(format!("dead letter {id}")))?;

@@ -7,11 +7,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::actions::ActionError;
+use super::actions::{ActionError, open_dead_letter};
 use super::{Engine, InboundMessage};
-use crate::store::{
-    DeadLetterStatus, Deadline, Direction, Event, OutboxMessage, Store, StoreError,
-};
+use crate::store::{Deadline, Direction, Event, OutboxMessage, Store, StoreError};
 
 /// What a resubmission would do.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,16 +82,7 @@ impl Engine {
             }
         };
         let result = store.write(|writer| -> Result<(), Sandbox> {
-            let letter = writer
-                .dead_letter(id)?
-                .ok_or_else(|| ActionError::NotFound(format!("dead letter {id}")))?;
-            if letter.status != DeadLetterStatus::Open {
-                return Err(ActionError::NotOpen {
-                    id,
-                    status: letter.status.as_str(),
-                }
-                .into());
-            }
+            let letter = open_dead_letter(writer, id)?;
             let unreadable = |error: serde_json::Error| {
                 ActionError::Invalid(format!(
                     "the original message of {id} is unreadable: {error}"
