@@ -30,6 +30,7 @@ use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
 use crate::views::streams::{StreamsView, failure_colour};
 use crate::views::{EventRef, Selection, View, ViewContext, summary};
+use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
 
@@ -697,21 +698,11 @@ impl WorkbenchApp {
                  writing while it is open here.",
             );
             ui.add_space(8.0);
-            let mut answer = None;
-            ui.horizontal(|ui| {
-                if ui.button("Yes, enable writing").clicked() {
-                    answer = Some(true);
-                }
-                if ui.button("Cancel").clicked() {
-                    answer = Some(false);
-                }
-            });
-            answer
+            dialog::confirm_buttons(ui, "Yes, enable writing", true, None)
         });
-        match modal.inner {
+        match dialog::answer(&modal) {
             Some(true) => self.commands.send(Command::EnableWriting),
             Some(false) => self.confirm_writing = false,
-            None if modal.should_close() => self.confirm_writing = false,
             None => {}
         }
     }

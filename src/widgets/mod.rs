@@ -1,6 +1,7 @@
 //! Reusable egui pieces: the JSON tree, the raw text view, times and figures,
-//! job progress.
+//! job progress, confirmation dialogs.
 
+pub mod dialog;
 pub mod json_tree;
 pub mod progress;
 pub mod raw_text;

@@ -11,6 +11,7 @@ use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
 use crate::app::loadable::Loadable;
 use crate::store::Store;
+use crate::widgets::dialog;
 use crate::widgets::time::{format_time, parse_time_input};
 
 use super::super::ViewContext;
@@ -142,21 +143,14 @@ pub fn confirm_ui(ui: &mut Ui, confirm: &mut Option<Confirm>, context: &mut View
         .accessible_name("Reason for the audit trail");
         let has_reason = !pending.reason.trim().is_empty();
         ui.add_space(8.0);
-        let mut answer = None;
-        ui.horizontal(|ui| {
-            let confirm = ui
-                .add_enabled(has_reason, egui::Button::new(&pending.button))
-                .on_disabled_hover_text("Give a reason first: every operator action needs one.");
-            if confirm.clicked() {
-                answer = Some(true);
-            }
-            if ui.button("Cancel").clicked() {
-                answer = Some(false);
-            }
-        });
-        answer
+        dialog::confirm_buttons(
+            ui,
+            &pending.button,
+            has_reason,
+            Some("Give a reason first: every operator action needs one."),
+        )
     });
-    match modal.inner {
+    match dialog::answer(&modal) {
         Some(true) => {
             if let Some(pending) = confirm.take() {
                 context.send(Command::Queues(QueueCommand::Run {
@@ -166,7 +160,6 @@ pub fn confirm_ui(ui: &mut Ui, confirm: &mut Option<Confirm>, context: &mut View
             }
         }
         Some(false) => *confirm = None,
-        None if modal.should_close() => *confirm = None,
         None => {}
     }
 }

@@ -18,6 +18,7 @@ use crate::app::command::Command;
 use crate::app::jobs::Job;
 use crate::replay::BuildReport;
 use crate::store::{Store, StreamFilter, StreamInfo, StreamStatus};
+use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
 
@@ -740,22 +741,10 @@ impl ReplayView {
                 )
                 .accessible_name("Reason for the retry");
                 ui.add_space(8.0);
-                let mut answer = None;
-                ui.horizontal(|ui| {
-                    let ready = writable && !reason.trim().is_empty();
-                    if ui
-                        .add_enabled(ready, egui::Button::new("Retry now"))
-                        .clicked()
-                    {
-                        answer = Some(true);
-                    }
-                    if ui.button("Cancel").clicked() {
-                        answer = Some(false);
-                    }
-                });
-                answer
+                let ready = writable && !reason.trim().is_empty();
+                dialog::confirm_buttons(ui, "Retry now", ready, None)
             });
-        match modal.inner {
+        match dialog::answer(&modal) {
             Some(true) => {
                 let reason = reason.trim().to_string();
                 self.retry_reason = None;
@@ -765,7 +754,6 @@ impl ReplayView {
                 });
             }
             Some(false) => self.retry_reason = None,
-            None if modal.should_close() => self.retry_reason = None,
             None => {}
         }
     }
@@ -785,24 +773,14 @@ impl ReplayView {
                  cancelled.",
                 );
                 ui.add_space(8.0);
-                let mut answer = None;
-                ui.horizontal(|ui| {
-                    if ui.button("Yes, build them").clicked() {
-                        answer = Some(true);
-                    }
-                    if ui.button("Cancel").clicked() {
-                        answer = Some(false);
-                    }
-                });
-                answer
+                dialog::confirm_buttons(ui, "Yes, build them", true, None)
             });
-        match modal.inner {
+        match dialog::answer(&modal) {
             Some(true) => {
                 self.confirm_build = false;
                 ctx.send(Command::BuildCheckpoints);
             }
             Some(false) => self.confirm_build = false,
-            None if modal.should_close() => self.confirm_build = false,
             None => {}
         }
     }
