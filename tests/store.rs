@@ -10,8 +10,8 @@ use common::*;
 use process_workbench::store::check::check;
 use process_workbench::store::schema;
 use process_workbench::store::{
-    EncodedEvent, Event, NewEvent, OpenError, Store, StoreError, StreamFilter, StreamInfo,
-    StreamStatus, Summary,
+    EncodedEvent, Event, NewEvent, OpenError, OutboxMessage, Store, StoreError, StreamFilter,
+    StreamInfo, StreamStatus, Summary,
 };
 use redb::ReadableTable;
 use serde_json::{Value, json};
@@ -258,6 +258,113 @@ fn two_writers_racing_on_one_stream_exactly_one_wins() {
         1 + 20 * 2,
         "each round added exactly the winner's two events"
     );
+    assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
+}
+
+fn outbox_message(id: u128, stream_id: &str, due_in_minutes: i64) -> OutboxMessage {
+    OutboxMessage {
+        id: Uuid::from_u128(id),
+        stream_id: stream_id.to_string(),
+        message_type: "Note".to_string(),
+        recipient: "partner".to_string(),
+        payload: json!({ "id": id }),
+        due_at: T0 + time::Duration::minutes(due_in_minutes),
+        attempts: 0,
+        max_attempts: 3,
+        last_error: None,
+        created_at: T0,
+        caused_by: None,
+        correlation_id: None,
+        attempt_log: Vec::new(),
+    }
+}
+
+/// The writer keeps stream records, new queue records and dedup keys in memory
+/// until its transaction ends: the transaction itself must see them as if
+/// written, and what reaches the tables must be the net result.
+#[test]
+fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    store
+        .write(|w| {
+            let mut info = stream("s-1", "order");
+            w.append(&mut info, 0, vec![event("Placed", None, None)], T0)?;
+            w.put_outbox(&outbox_message(1, "s-1", 10))?;
+            w.put_outbox(&outbox_message(3, "s-1", 30))
+        })
+        .unwrap();
+    store
+        .write(|w| {
+            // A stream rewritten twice: running → failed → completed.
+            let mut info = w.stream("s-1")?.unwrap();
+            info.status = StreamStatus::Failed;
+            w.append(&mut info, 1, vec![event("Rejected", None, None)], T0)?;
+            let mut seen = w.stream("s-1")?.unwrap();
+            assert_eq!((seen.version, seen.status), (2, StreamStatus::Failed));
+            seen.status = StreamStatus::Completed;
+            w.append(&mut seen, 2, vec![event("Closed", None, None)], T0)?;
+            let mut new = stream("s-2", "order");
+            w.append(&mut new, 0, vec![event("Placed", None, None)], T0)?;
+
+            // New messages merge with stored ones in due order.
+            w.put_outbox(&outbox_message(2, "s-1", 20))?;
+            w.put_outbox(&outbox_message(4, "s-2", 5))?;
+            let due: Vec<u128> = w
+                .due_outbox(T0 + time::Duration::hours(1), 10)?
+                .iter()
+                .map(|m| m.id.as_u128())
+                .collect();
+            assert_eq!(due, [4, 1, 2, 3]);
+            assert_eq!(w.due_outbox(T0 + time::Duration::minutes(15), 2)?.len(), 2);
+            // One born and gone in this transaction, one stored and delivered.
+            let born = w.outbox_message(Uuid::from_u128(4))?.unwrap();
+            w.remove_read_outbox(&born)?;
+            assert!(w.remove_outbox(Uuid::from_u128(1))?.is_some());
+            // A new message moved by a retry.
+            let mut retried = w.outbox_message(Uuid::from_u128(2))?.unwrap();
+            let stored_due = retried.due_at;
+            retried.due_at = T0 + time::Duration::minutes(40);
+            retried.attempts = 1;
+            w.reschedule_read_outbox(stored_due, &retried)?;
+
+            w.record_inbox("dedup-1", 7);
+            assert_eq!(w.inbox("dedup-1")?, Some(7));
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+
+    let reader = store.read().unwrap();
+    let outbox = reader.outbox(None, 10).unwrap().items;
+    let stored: Vec<(u128, u32)> = outbox
+        .iter()
+        .map(|m| (m.id.as_u128(), m.attempts))
+        .collect();
+    assert_eq!(stored, [(3, 0), (2, 1)], "due order after the retry");
+    let s1 = reader.stream("s-1").unwrap().unwrap();
+    assert_eq!((s1.version, s1.status), (3, StreamStatus::Completed));
+    let summary = Summary::read(&reader, T0).unwrap();
+    assert_eq!(summary.outbox.pending, 2);
+    assert_eq!(summary.streams.total, 2);
+    assert_eq!(
+        summary
+            .streams
+            .by_status
+            .get("failed")
+            .copied()
+            .unwrap_or(0),
+        0
+    );
+    assert_eq!(summary.streams.by_status["completed"], 1);
+    assert_eq!(summary.streams.by_status["running"], 1);
+    assert_eq!(summary.variants, 2);
+    store
+        .write(|w| {
+            assert_eq!(w.inbox("dedup-1")?, Some(7));
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let reader = store.read().unwrap();
     assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
 }
 

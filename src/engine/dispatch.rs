@@ -248,7 +248,7 @@ impl Engine {
             writer.set_stream_key(key, &stream_id)?;
         }
         if let Some(key) = &message.dedup_key {
-            writer.record_inbox(key, event.position)?;
+            writer.record_inbox(key, event.position);
         }
         self.schedule_effects(writer, &definition, transition, &event, now, depth)?;
         Ok(Ok(event))

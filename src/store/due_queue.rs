@@ -1,73 +1,124 @@
 //! A timed queue inside one write transaction — the outbox and the deadlines
 //! are each one: records by id (JSON) and their due-time index, kept in step.
+//!
+//! Records created in the transaction stay in memory until it ends
+//! ([`DueQueue::flush`]): most outbox messages are delivered, and many
+//! deadlines replaced or fired, in the transaction that created them, and
+//! then never touch the tables at all. Records that were already stored are
+//! changed in the tables directly.
 
 use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use redb::{ReadableTable, Table};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::write::{decode, nanos, parse_json};
-use super::{StoreError, query, rfc3339};
+use super::records::{Deadline, OutboxMessage};
+use super::write::{decode, encode, nanos, parse_json};
+use super::{StoreError, rfc3339};
+
+/// A record kept in a [`DueQueue`].
+pub(super) trait Queued: Serialize + DeserializeOwned + Clone {
+    /// What such a record is, for messages ("outbox message", "deadline").
+    const WHAT: &'static str;
+    fn id(&self) -> Uuid;
+    fn due_at(&self) -> OffsetDateTime;
+}
+
+impl Queued for OutboxMessage {
+    const WHAT: &'static str = "outbox message";
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn due_at(&self) -> OffsetDateTime {
+        self.due_at
+    }
+}
+
+impl Queued for Deadline {
+    const WHAT: &'static str = "deadline";
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn due_at(&self) -> OffsetDateTime {
+        self.due_at
+    }
+}
 
 /// Records by id and their `(due nanos, id)` index, as one write transaction sees them.
-pub(super) struct DueQueue<'txn> {
+pub(super) struct DueQueue<'txn, T> {
     records: Table<'txn, u128, &'static [u8]>,
     due: Table<'txn, (i64, u128), ()>,
+    /// Records created in this transaction, not yet in `records`.
+    fresh: BTreeMap<u128, T>,
+    /// The due keys of `fresh`.
+    fresh_due: BTreeSet<(i64, u128)>,
     /// No due key is at or before this time (nanos) in this transaction, as far
     /// as known: lets the delivery loop skip its probe when nothing can be due.
     clear_until: Cell<Option<i64>>,
-    /// What a record is, for messages ("outbox message", "deadline").
-    what: &'static str,
+    scratch: Vec<u8>,
 }
 
-impl<'txn> DueQueue<'txn> {
+impl<'txn, T: Queued> DueQueue<'txn, T> {
     pub fn new(
         records: Table<'txn, u128, &'static [u8]>,
         due: Table<'txn, (i64, u128), ()>,
-        what: &'static str,
     ) -> Self {
         DueQueue {
             records,
             due,
+            fresh: BTreeMap::new(),
+            fresh_due: BTreeSet::new(),
             clear_until: Cell::new(None),
-            what,
+            scratch: Vec::new(),
         }
     }
 
     /// The record with `id`.
-    pub fn get<T: DeserializeOwned>(&self, id: Uuid) -> Result<Option<T>, StoreError> {
-        decode(self.records.get(id.as_u128())?, self.what)
+    pub fn get(&self, id: Uuid) -> Result<Option<T>, StoreError> {
+        let key = id.as_u128();
+        if let Some(record) = self.fresh.get(&key) {
+            return Ok(Some(record.clone()));
+        }
+        decode(self.records.get(key)?, T::WHAT)
     }
 
     /// Every record, in id order.
-    pub fn all<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
-        let mut found = Vec::new();
+    pub fn all(&self) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::with_capacity(self.fresh.len());
         for entry in self.records.iter()? {
-            found.push(parse_json(entry?.1.value(), self.what)?);
+            found.push(parse_json::<T>(entry?.1.value(), T::WHAT)?);
         }
+        found.extend(self.fresh.values().cloned());
+        found.sort_by_key(|record| record.id());
         Ok(found)
     }
 
-    /// Inserts or replaces the record `json` of `id`, due at `due_at`; true if it is new.
-    /// One B-tree walk: the insert hands back the record it replaced, whose due
-    /// time alone is read.
-    pub fn put(
-        &mut self,
-        id: Uuid,
-        due_at: OffsetDateTime,
-        json: &[u8],
-    ) -> Result<bool, StoreError> {
-        let key = id.as_u128();
-        let replaced = self.records.insert(key, json)?;
+    /// Inserts or replaces `record`; true if it is new.
+    pub fn put(&mut self, record: &T) -> Result<bool, StoreError> {
+        let key = record.id().as_u128();
+        if self.fresh.contains_key(&key) {
+            self.put_fresh(record);
+            return Ok(false);
+        }
+        if self.records.get(key)?.is_none() {
+            self.put_fresh(record);
+            return Ok(true);
+        }
+        // One B-tree walk: the insert hands back the record it replaced, whose
+        // due time alone is read.
+        encode(&mut self.scratch, record)?;
+        let replaced = self.records.insert(key, self.scratch.as_slice())?;
         let replaced_due = replaced
-            .map(|old| stored_due(old.value(), self.what))
+            .map(|old| stored_due(old.value(), T::WHAT))
             .transpose()?;
         if let Some(old_due) = replaced_due {
             self.due.remove((old_due, key))?;
         }
-        self.index(key, due_at)?;
+        self.index_stored(key, record.due_at())?;
         Ok(replaced_due.is_none())
     }
 
@@ -75,77 +126,132 @@ impl<'txn> DueQueue<'txn> {
     /// `stored_due_at` then, without reading it again; true if it is new.
     pub fn put_read(
         &mut self,
-        id: Uuid,
         stored_due_at: OffsetDateTime,
-        due_at: OffsetDateTime,
-        json: &[u8],
+        record: &T,
     ) -> Result<bool, StoreError> {
-        let key = id.as_u128();
+        let key = record.id().as_u128();
+        if self.fresh.contains_key(&key) {
+            self.put_fresh(record);
+            return Ok(false);
+        }
         self.due.remove((nanos(stored_due_at), key))?;
-        self.index(key, due_at)?;
-        Ok(self.records.insert(key, json)?.is_none())
+        self.index_stored(key, record.due_at())?;
+        encode(&mut self.scratch, record)?;
+        Ok(self.records.insert(key, self.scratch.as_slice())?.is_none())
     }
 
     /// Removes the record of `id` and returns it.
-    pub fn remove<T: DeserializeOwned>(
-        &mut self,
-        id: Uuid,
-        due_of: impl FnOnce(&T) -> OffsetDateTime,
-    ) -> Result<Option<T>, StoreError> {
-        let removed: Option<T> = decode(self.records.remove(id.as_u128())?, self.what)?;
+    pub fn remove(&mut self, id: Uuid) -> Result<Option<T>, StoreError> {
+        let key = id.as_u128();
+        if let Some(removed) = self.remove_fresh(key) {
+            return Ok(Some(removed));
+        }
+        let removed: Option<T> = decode(self.records.remove(key)?, T::WHAT)?;
         if let Some(old) = &removed {
-            self.due.remove((nanos(due_of(old)), id.as_u128()))?;
+            self.due.remove((nanos(old.due_at()), key))?;
         }
         Ok(removed)
     }
 
-    /// Removes a record read in this transaction (due at `due_at`) without
-    /// reading it again; true if it was there.
-    pub fn remove_read(&mut self, id: Uuid, due_at: OffsetDateTime) -> Result<bool, StoreError> {
-        let key = id.as_u128();
+    /// Removes a record read in this transaction without reading it again;
+    /// true if it was there.
+    pub fn remove_read(&mut self, record: &T) -> Result<bool, StoreError> {
+        let key = record.id().as_u128();
+        if self.remove_fresh(key).is_some() {
+            return Ok(true);
+        }
         let removed = self.records.remove(key)?.is_some();
         if removed {
-            self.due.remove((nanos(due_at), key))?;
+            self.due.remove((nanos(record.due_at()), key))?;
         }
         Ok(removed)
     }
 
     /// Records due at or before `now`, earliest first, at most `limit`.
-    pub fn due<T: DeserializeOwned>(
-        &self,
-        now: OffsetDateTime,
-        limit: usize,
-    ) -> Result<Vec<T>, StoreError> {
-        if self
-            .clear_until
-            .get()
-            .is_some_and(|clear| nanos(now) <= clear)
-        {
+    pub fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<T>, StoreError> {
+        let now = nanos(now);
+        if self.clear_until.get().is_some_and(|clear| now <= clear) {
             return Ok(Vec::new());
         }
-        let ids = query::due_ids(&self.due, now, limit)?;
-        if ids.is_empty() {
-            // Nothing is due before the index's first key (later than `now`),
-            // so later probes before it can be skipped.
-            let first = self.due.first()?.map(|(key, _)| key.value().0);
-            let clear = first.map_or(i64::MAX, |first| first.saturating_sub(1));
-            self.clear_until.set(Some(clear.max(nanos(now))));
+        let mut stored = Vec::new();
+        for entry in self.due.range(..=(now, u128::MAX))?.take(limit) {
+            stored.push(entry?.0.value());
         }
-        ids.into_iter()
-            .filter_map(|id| self.get(id).transpose())
-            .collect()
+        let fresh = self.fresh_due.range(..=(now, u128::MAX)).take(limit);
+        let mut keys: Vec<(i64, u128)> = stored.into_iter().chain(fresh.copied()).collect();
+        if keys.is_empty() {
+            // Nothing is due before the first key (later than `now`), so later
+            // probes before it can be skipped.
+            let first_stored = self.due.first()?.map(|(key, _)| key.value().0);
+            let first_fresh = self.fresh_due.first().map(|key| key.0);
+            let first = first_stored.into_iter().chain(first_fresh).min();
+            let clear = first.map_or(i64::MAX, |first| first.saturating_sub(1));
+            self.clear_until.set(Some(clear.max(now)));
+            return Ok(Vec::new());
+        }
+        keys.sort_unstable();
+        keys.truncate(limit);
+        let mut found = Vec::with_capacity(keys.len());
+        for (_, key) in keys {
+            let record = match self.fresh.get(&key) {
+                Some(record) => Some(record.clone()),
+                None => decode(self.records.get(key)?, T::WHAT)?,
+            };
+            found.extend(record);
+        }
+        Ok(found)
     }
 
-    /// Adds the due key of `key`; the known-clear span ends before it.
-    fn index(&mut self, key: u128, due_at: OffsetDateTime) -> Result<(), StoreError> {
+    /// Writes the records created in this transaction to the tables, in key order.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        for (key, record) in std::mem::take(&mut self.fresh) {
+            encode(&mut self.scratch, &record)?;
+            if self.records.insert(key, self.scratch.as_slice())?.is_some() {
+                return Err(StoreError::Corrupt(format!(
+                    "{} {} was written twice in one transaction",
+                    T::WHAT,
+                    Uuid::from_u128(key)
+                )));
+            }
+        }
+        for due_key in std::mem::take(&mut self.fresh_due) {
+            self.due.insert(due_key, ())?;
+        }
+        Ok(())
+    }
+
+    /// Keeps `record` in memory, replacing an earlier version made in this transaction.
+    fn put_fresh(&mut self, record: &T) {
+        let key = record.id().as_u128();
+        if let Some(old) = self.fresh.insert(key, record.clone()) {
+            self.fresh_due.remove(&(nanos(old.due_at()), key));
+        }
+        let due = nanos(record.due_at());
+        self.narrow_clear_span(due);
+        self.fresh_due.insert((due, key));
+    }
+
+    fn remove_fresh(&mut self, key: u128) -> Option<T> {
+        let removed = self.fresh.remove(&key)?;
+        self.fresh_due.remove(&(nanos(removed.due_at()), key));
+        Some(removed)
+    }
+
+    /// Adds the due key of a stored record.
+    fn index_stored(&mut self, key: u128, due_at: OffsetDateTime) -> Result<(), StoreError> {
         let due = nanos(due_at);
+        self.narrow_clear_span(due);
+        self.due.insert((due, key), ())?;
+        Ok(())
+    }
+
+    /// A record due at `due` (nanos) ends the known-clear span before it.
+    fn narrow_clear_span(&self, due: i64) {
         if let Some(clear) = self.clear_until.get()
             && due <= clear
         {
             self.clear_until.set(due.checked_sub(1));
         }
-        self.due.insert((due, key), ())?;
-        Ok(())
     }
 }
 

@@ -663,19 +663,6 @@ fn keys_after<T: ReadableTable<(i64, u128), ()>>(
     Ok(keys)
 }
 
-/// Ids in a due index whose time is at or before `now`, earliest first.
-pub(super) fn due_ids<T: ReadableTable<(i64, u128), ()>>(
-    index: &T,
-    now: OffsetDateTime,
-    limit: usize,
-) -> Result<Vec<Uuid>, StoreError> {
-    let mut ids = Vec::new();
-    for entry in index.range(..=(nanos(now), u128::MAX))?.take(limit) {
-        ids.push(Uuid::from_u128(entry?.0.value().1));
-    }
-    Ok(ids)
-}
-
 fn count_due(
     index: Option<ReadOnlyTable<(i64, u128), ()>>,
     now: OffsetDateTime,

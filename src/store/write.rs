@@ -1,7 +1,7 @@
 //! Writes inside one transaction: events with every index, stream records
 //! with their indexes, queues, dead letters, audit, counters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use redb::{ReadableTable, Table, WriteTransaction};
 use serde::de::DeserializeOwned;
@@ -58,12 +58,18 @@ pub struct StoreWriter<'txn> {
     pub(super) caused_by: Table<'txn, (u128, u128), ()>,
     pub(super) correlated: Table<'txn, (u128, u64), ()>,
     pub(super) correlation_keys: Table<'txn, &'static str, &'static str>,
-    outbox: DueQueue<'txn>,
-    deadlines: DueQueue<'txn>,
+    outbox: DueQueue<'txn, OutboxMessage>,
+    deadlines: DueQueue<'txn, Deadline>,
     pub(super) dead_letters: Table<'txn, u128, &'static [u8]>,
     pub(super) dead_letters_by_time: Table<'txn, (i64, u128), ()>,
     pub(super) dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
     pub(super) inbox: Table<'txn, &'static str, u64>,
+    /// Dedup keys taken in during this transaction, written at its end in key order.
+    fresh_inbox: BTreeMap<String, u64>,
+    /// Stream records written in this transaction, by stream id: written to
+    /// `streams` with their indexes and counters once, at its end. A stream
+    /// takes several events in most transactions, and each rewrote its record.
+    dirty_streams: HashMap<String, DirtyStream>,
     pub(super) checkpoints: Table<'txn, (&'static str, u64), &'static [u8]>,
     pub(super) definitions: Table<'txn, &'static str, &'static [u8]>,
     pub(super) audit: Table<'txn, u64, &'static [u8]>,
@@ -105,17 +111,17 @@ impl<'txn> StoreWriter<'txn> {
             outbox: DueQueue::new(
                 transaction.open_table(schema::OUTBOX)?,
                 transaction.open_table(schema::OUTBOX_DUE)?,
-                "outbox message",
             ),
             deadlines: DueQueue::new(
                 transaction.open_table(schema::DEADLINES)?,
                 transaction.open_table(schema::DEADLINES_DUE)?,
-                "deadline",
             ),
             dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
             dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
             dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
             inbox: transaction.open_table(schema::INBOX)?,
+            fresh_inbox: BTreeMap::new(),
+            dirty_streams: HashMap::new(),
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
             definitions: transaction.open_table(schema::DEFINITIONS)?,
             audit,
@@ -141,8 +147,15 @@ impl<'txn> StoreWriter<'txn> {
         Ok(())
     }
 
-    /// Applies the counter and variant changes and bumps the generation.
+    /// Writes what was kept in memory (stream records, new queue records, dedup
+    /// keys), applies the counter and variant changes and bumps the generation.
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        self.flush_streams()?;
+        self.outbox.flush()?;
+        self.deadlines.flush()?;
+        for (dedup_key, position) in std::mem::take(&mut self.fresh_inbox) {
+            self.inbox.insert(dedup_key.as_str(), position)?;
+        }
         for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
             if delta == 0 {
                 continue;
@@ -204,48 +217,72 @@ impl<'txn> StoreWriter<'txn> {
 
     /// The stream's record as this transaction sees it.
     pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
+        if let Some(dirty) = self.dirty_streams.get(stream_id) {
+            return Ok(Some(dirty.current.clone()));
+        }
         decode(self.streams.get(stream_id)?, "stream")
     }
 
-    /// Writes a stream record and keeps its indexes and counters in step.
+    /// Writes a stream record; its indexes and counters follow at the end of the transaction.
     pub fn put_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
-        let previous = self.stream(&info.stream_id)?;
-        self.put_stream_after(info, previous.as_ref())
+        let previous = if self.dirty_streams.contains_key(&info.stream_id) {
+            None
+        } else {
+            self.stream(&info.stream_id)?
+        };
+        self.put_stream_after(info, previous.as_ref());
+        Ok(())
     }
 
-    /// [`StoreWriter::put_stream`] with the stored record as read before in this transaction.
-    fn put_stream_after(
-        &mut self,
-        info: &StreamInfo,
-        previous: Option<&StreamInfo>,
-    ) -> Result<(), StoreError> {
-        let id = info.stream_id.as_str();
-        match previous {
-            Some(old) => {
-                if old.process_type != info.process_type || old.status != info.status {
-                    self.streams_by_type.remove((
-                        old.process_type.as_str(),
-                        old.status.as_str(),
-                        id,
-                    ))?;
-                    self.streams_by_status.remove((old.status.as_str(), id))?;
-                    self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
-                    self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
-                    self.index_stream(info)?;
-                }
-                if old.variant != info.variant {
-                    self.change_variant_count(old.variant, -1);
-                    self.change_variant_count(info.variant, 1);
-                }
-            }
+    /// [`StoreWriter::put_stream`] with the record as read before in this
+    /// transaction (`None` if it does not exist yet).
+    fn put_stream_after(&mut self, info: &StreamInfo, previous: Option<&StreamInfo>) {
+        match self.dirty_streams.get_mut(&info.stream_id) {
+            Some(dirty) => dirty.current.clone_from(info),
             None => {
-                self.bump(counter::STREAMS_TOTAL, 1);
-                self.index_stream(info)?;
-                self.change_variant_count(info.variant, 1);
+                let dirty = DirtyStream {
+                    stored: previous.map(StoredStream::of),
+                    current: info.clone(),
+                };
+                self.dirty_streams.insert(info.stream_id.clone(), dirty);
             }
         }
-        encode(&mut self.scratch, info)?;
-        self.streams.insert(id, self.scratch.as_slice())?;
+    }
+
+    /// Writes the stream records changed in this transaction, in id order,
+    /// moving their indexes and counters from what was stored to what is now.
+    fn flush_streams(&mut self) -> Result<(), StoreError> {
+        let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
+        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
+        for DirtyStream { stored, current } in dirty {
+            let id = current.stream_id.as_str();
+            match stored {
+                Some(old) => {
+                    if old.process_type != current.process_type || old.status != current.status {
+                        self.streams_by_type.remove((
+                            old.process_type.as_str(),
+                            old.status.as_str(),
+                            id,
+                        ))?;
+                        self.streams_by_status.remove((old.status.as_str(), id))?;
+                        self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
+                        self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
+                        self.index_stream(&current)?;
+                    }
+                    if old.variant != current.variant {
+                        self.change_variant_count(old.variant, -1);
+                        self.change_variant_count(current.variant, 1);
+                    }
+                }
+                None => {
+                    self.bump(counter::STREAMS_TOTAL, 1);
+                    self.index_stream(&current)?;
+                    self.change_variant_count(current.variant, 1);
+                }
+            }
+            encode(&mut self.scratch, &current)?;
+            self.streams.insert(id, self.scratch.as_slice())?;
+        }
         Ok(())
     }
 
@@ -309,7 +346,7 @@ impl<'txn> StoreWriter<'txn> {
         for event in events {
             stored.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
         }
-        self.put_stream_after(stream, previous)?;
+        self.put_stream_after(stream, previous);
         Ok(stored)
     }
 
@@ -405,7 +442,8 @@ impl<'txn> StoreWriter<'txn> {
                 stream.stream_id, stream.version
             )));
         }
-        self.put_stream_after(stream, previous.as_ref())
+        self.put_stream_after(stream, previous.as_ref());
+        Ok(())
     }
 
     /// Writes an event's record (`json`) at its position, with every index and counter.
@@ -475,13 +513,15 @@ impl<'txn> StoreWriter<'txn> {
 
     /// The position recorded for a dedup key, if a message with it was taken in before.
     pub fn inbox(&self, dedup_key: &str) -> Result<Option<u64>, StoreError> {
+        if let Some(&position) = self.fresh_inbox.get(dedup_key) {
+            return Ok(Some(position));
+        }
         Ok(self.inbox.get(dedup_key)?.map(|value| value.value()))
     }
 
     /// Records that a message with `dedup_key` was taken in.
-    pub fn record_inbox(&mut self, dedup_key: &str, position: u64) -> Result<(), StoreError> {
-        self.inbox.insert(dedup_key, position)?;
-        Ok(())
+    pub fn record_inbox(&mut self, dedup_key: &str, position: u64) {
+        self.fresh_inbox.insert(dedup_key.to_string(), position);
     }
 
     /// The definition JSON of a process type.
@@ -523,8 +563,7 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Inserts or replaces an outbox message, keeping the due index in step.
     pub fn put_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        encode(&mut self.scratch, message)?;
-        if self.outbox.put(message.id, message.due_at, &self.scratch)? {
+        if self.outbox.put(message)? {
             self.bump(counter::OUTBOX_PENDING, 1);
         }
         Ok(())
@@ -532,9 +571,7 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Removes an outbox message (delivered, cancelled, or dead-lettered).
     pub fn remove_outbox(&mut self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
-        let removed = self
-            .outbox
-            .remove(id, |message: &OutboxMessage| message.due_at)?;
+        let removed = self.outbox.remove(id)?;
         if removed.is_some() {
             self.bump(counter::OUTBOX_PENDING, -1);
         }
@@ -544,7 +581,7 @@ impl<'txn> StoreWriter<'txn> {
     /// Removes an outbox message read (by [`StoreWriter::due_outbox`] or
     /// [`StoreWriter::outbox_message`]) in this transaction, without reading it again.
     pub fn remove_read_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        if self.outbox.remove_read(message.id, message.due_at)? {
+        if self.outbox.remove_read(message)? {
             self.bump(counter::OUTBOX_PENDING, -1);
         }
         Ok(())
@@ -557,12 +594,7 @@ impl<'txn> StoreWriter<'txn> {
         stored_due_at: OffsetDateTime,
         message: &OutboxMessage,
     ) -> Result<(), StoreError> {
-        encode(&mut self.scratch, message)?;
-        let id = message.id;
-        if self
-            .outbox
-            .put_read(id, stored_due_at, message.due_at, &self.scratch)?
-        {
+        if self.outbox.put_read(stored_due_at, message)? {
             self.bump(counter::OUTBOX_PENDING, 1);
         }
         Ok(())
@@ -586,11 +618,7 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Inserts or replaces a deadline, keeping the due index in step.
     pub fn put_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        encode(&mut self.scratch, deadline)?;
-        if self
-            .deadlines
-            .put(deadline.id, deadline.due_at, &self.scratch)?
-        {
+        if self.deadlines.put(deadline)? {
             self.bump(counter::DEADLINES_PENDING, 1);
         }
         Ok(())
@@ -598,9 +626,7 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Removes a deadline (fired or cancelled).
     pub fn remove_deadline(&mut self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
-        let removed = self
-            .deadlines
-            .remove(id, |deadline: &Deadline| deadline.due_at)?;
+        let removed = self.deadlines.remove(id)?;
         if removed.is_some() {
             self.bump(counter::DEADLINES_PENDING, -1);
         }
@@ -610,7 +636,7 @@ impl<'txn> StoreWriter<'txn> {
     /// Removes a deadline read (by [`StoreWriter::due_deadlines`] or
     /// [`StoreWriter::deadline`]) in this transaction, without reading it again.
     pub fn remove_read_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        if self.deadlines.remove_read(deadline.id, deadline.due_at)? {
+        if self.deadlines.remove_read(deadline)? {
             self.bump(counter::DEADLINES_PENDING, -1);
         }
         Ok(())
@@ -618,7 +644,7 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Deadlines of a stream (a scan of the pending deadlines; they are few).
     pub fn deadlines_of(&self, stream_id: &str) -> Result<Vec<Deadline>, StoreError> {
-        let mut all: Vec<Deadline> = self.deadlines.all()?;
+        let mut all = self.deadlines.all()?;
         all.retain(|deadline| deadline.stream_id == stream_id);
         Ok(all)
     }
@@ -746,7 +772,10 @@ pub(super) fn decode<T: DeserializeOwned>(
 }
 
 /// Encodes `value` as JSON into `buffer`, replacing its content.
-fn encode<T: serde::Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> Result<(), StoreError> {
+pub(super) fn encode<T: serde::Serialize + ?Sized>(
+    buffer: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), StoreError> {
     buffer.clear();
     serde_json::to_writer(&mut *buffer, value)?;
     Ok(())
@@ -754,4 +783,27 @@ fn encode<T: serde::Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> Resu
 
 pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
+}
+
+/// A stream record changed in this transaction: what the tables hold, and what it is now.
+struct DirtyStream {
+    stored: Option<StoredStream>,
+    current: StreamInfo,
+}
+
+/// What the indexes and counters of a stored stream record depend on.
+struct StoredStream {
+    process_type: String,
+    status: StreamStatus,
+    variant: u128,
+}
+
+impl StoredStream {
+    fn of(info: &StreamInfo) -> Self {
+        StoredStream {
+            process_type: info.process_type.clone(),
+            status: info.status,
+            variant: info.variant,
+        }
+    }
 }
