@@ -4,6 +4,7 @@
 pub mod check;
 mod due_queue;
 mod error;
+mod event_indexes;
 mod query;
 mod queue_reads;
 pub mod records;

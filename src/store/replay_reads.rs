@@ -124,7 +124,7 @@ impl<'txn> StoreWriter<'txn> {
         stream_id: &str,
         from: u64,
         to: u64,
-        visit: impl FnMut(u64, &[u8]) -> Result<(), E>,
+        mut visit: impl FnMut(u64, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         visit_range(
             &self.stream_events,
@@ -132,8 +132,18 @@ impl<'txn> StoreWriter<'txn> {
             stream_id,
             from,
             to,
-            visit,
-        )
+            &mut visit,
+        )?;
+        // Events appended in this transaction come after every stored version.
+        for &(version, position) in self.pending_indexes.stream_versions(stream_id) {
+            if (from..=to).contains(&version) {
+                visit(
+                    version,
+                    event_bytes(&self.events, stream_id, version, position)?.value(),
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// The checkpoint of a stream at the highest version at or below `version`,
@@ -196,14 +206,24 @@ where
     {
         let (key, position) = entry.map_err(StoreError::from)?;
         let version = key.value().1;
-        let position = position.value();
-        let Some(bytes) = events.get(position).map_err(StoreError::from)? else {
-            return Err(StoreError::Corrupt(format!(
-                "stream {stream_id} version {version} points at missing position {position}"
-            ))
-            .into());
-        };
-        visit(version, bytes.value())?;
+        visit(
+            version,
+            event_bytes(events, stream_id, version, position.value())?.value(),
+        )?;
     }
     Ok(())
+}
+
+/// The bytes of the event at `position`, which the index says is `version` of `stream_id`.
+fn event_bytes<'a, T: ReadableTable<u64, &'static [u8]>>(
+    events: &'a T,
+    stream_id: &str,
+    version: u64,
+    position: u64,
+) -> Result<redb::AccessGuard<'a, &'static [u8]>, StoreError> {
+    events.get(position)?.ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "stream {stream_id} version {version} points at missing position {position}"
+        ))
+    })
 }

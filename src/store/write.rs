@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::due_queue::DueQueue;
+use super::event_indexes::PendingEventIndexes;
 use super::records::*;
 use super::schema::{self, counter};
 
@@ -58,6 +59,9 @@ pub struct StoreWriter<'txn> {
     pub(super) caused_by: Table<'txn, (u128, u128), ()>,
     pub(super) correlated: Table<'txn, (u128, u64), ()>,
     pub(super) correlation_keys: Table<'txn, &'static str, &'static str>,
+    /// Entries of `stream_events`, `caused_by` and `correlated` for this
+    /// transaction's events, written at its end in key order.
+    pub(super) pending_indexes: PendingEventIndexes,
     outbox: DueQueue<'txn, OutboxMessage>,
     deadlines: DueQueue<'txn, Deadline>,
     pub(super) dead_letters: Table<'txn, u128, &'static [u8]>,
@@ -108,6 +112,7 @@ impl<'txn> StoreWriter<'txn> {
             caused_by: transaction.open_table(schema::CAUSED_BY)?,
             correlated: transaction.open_table(schema::CORRELATED)?,
             correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
+            pending_indexes: PendingEventIndexes::default(),
             outbox: DueQueue::new(
                 transaction.open_table(schema::OUTBOX)?,
                 transaction.open_table(schema::OUTBOX_DUE)?,
@@ -151,6 +156,11 @@ impl<'txn> StoreWriter<'txn> {
     /// keys), applies the counter and variant changes and bumps the generation.
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
         self.flush_streams()?;
+        self.pending_indexes.flush(
+            &mut self.stream_events,
+            &mut self.caused_by,
+            &mut self.correlated,
+        )?;
         self.outbox.flush()?;
         self.deadlines.flush()?;
         for (dedup_key, position) in std::mem::take(&mut self.fresh_inbox) {
@@ -451,9 +461,6 @@ impl<'txn> StoreWriter<'txn> {
         let position = event.position;
         let event_id = event.event_id;
         self.events.insert(position, json)?;
-        for (stream_id, version) in event.memberships() {
-            self.stream_events.insert((stream_id, version), position)?;
-        }
         if self
             .event_ids
             .insert(event_id.as_u128(), position)?
@@ -463,14 +470,7 @@ impl<'txn> StoreWriter<'txn> {
                 "event id {event_id} is already in the store"
             )));
         }
-        for cause in event.causes() {
-            self.caused_by
-                .insert((cause.as_u128(), event_id.as_u128()), ())?;
-        }
-        if let Some(correlation) = event.correlation_id {
-            self.correlated
-                .insert((correlation.as_u128(), position), ())?;
-        }
+        self.pending_indexes.add(event);
         self.bump(counter::EVENTS_TOTAL, 1);
         self.bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
         Ok(())
@@ -489,10 +489,15 @@ impl<'txn> StoreWriter<'txn> {
         let Some(info) = self.stream(stream_id)? else {
             return Ok(None);
         };
-        let Some(position) = self.stream_events.get((stream_id, info.version))? else {
-            return Ok(None);
+        let pending = self.pending_indexes.stream_versions(stream_id);
+        let position = match pending.last() {
+            Some(&(version, position)) if version == info.version => position,
+            _ => match self.stream_events.get((stream_id, info.version))? {
+                Some(position) => position.value(),
+                None => return Ok(None),
+            },
         };
-        decode(self.events.get(position.value())?, "event")
+        decode(self.events.get(position)?, "event")
     }
 
     /// The stream a business key routes to.

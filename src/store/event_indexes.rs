@@ -1,0 +1,80 @@
+//! The index entries of the events appended in one write transaction, held
+//! until it ends and then written in key order.
+//!
+//! `stream_events`, `caused_by` and `correlated` are keyed by stream, cause
+//! and correlation: the events of a transaction land all over those trees,
+//! and each insert in arrival order walks to a different leaf. Sorted, they
+//! walk the trees once from left to right.
+
+use std::collections::HashMap;
+
+use redb::Table;
+
+use super::StoreError;
+use super::records::Event;
+
+/// Index entries of this transaction's events, not yet in their tables.
+#[derive(Default)]
+pub(super) struct PendingEventIndexes {
+    /// (version, position) per stream, in version order.
+    stream_events: HashMap<String, Vec<(u64, u64)>>,
+    /// (cause id, event id).
+    caused_by: Vec<(u128, u128)>,
+    /// (correlation id, position).
+    correlated: Vec<(u128, u64)>,
+}
+
+impl PendingEventIndexes {
+    /// Adds the index entries of `event`.
+    pub fn add(&mut self, event: &Event) {
+        let position = event.position;
+        for (stream_id, version) in event.memberships() {
+            match self.stream_events.get_mut(stream_id) {
+                Some(versions) => versions.push((version, position)),
+                None => {
+                    self.stream_events
+                        .insert(stream_id.to_string(), vec![(version, position)]);
+                }
+            }
+        }
+        let event_id = event.event_id.as_u128();
+        self.caused_by
+            .extend(event.causes().map(|cause| (cause.as_u128(), event_id)));
+        if let Some(correlation) = event.correlation_id {
+            self.correlated.push((correlation.as_u128(), position));
+        }
+    }
+
+    /// The (version, position) of the events appended to `stream_id` in this
+    /// transaction, in version order: all after the versions stored before it.
+    pub fn stream_versions(&self, stream_id: &str) -> &[(u64, u64)] {
+        self.stream_events
+            .get(stream_id)
+            .map_or(&[], |versions| versions.as_slice())
+    }
+
+    /// Writes every entry to its table, each table in key order.
+    pub fn flush(
+        &mut self,
+        stream_events: &mut Table<'_, (&'static str, u64), u64>,
+        caused_by: &mut Table<'_, (u128, u128), ()>,
+        correlated: &mut Table<'_, (u128, u64), ()>,
+    ) -> Result<(), StoreError> {
+        let mut streams: Vec<(String, Vec<(u64, u64)>)> = self.stream_events.drain().collect();
+        streams.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (stream_id, versions) in &streams {
+            for &(version, position) in versions {
+                stream_events.insert((stream_id.as_str(), version), position)?;
+            }
+        }
+        self.caused_by.sort_unstable();
+        for key in self.caused_by.drain(..) {
+            caused_by.insert(key, ())?;
+        }
+        self.correlated.sort_unstable();
+        for key in self.correlated.drain(..) {
+            correlated.insert(key, ())?;
+        }
+        Ok(())
+    }
+}
