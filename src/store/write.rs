@@ -69,7 +69,7 @@ pub struct StoreWriter<'txn> {
     pub(super) dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
     pub(super) inbox: Table<'txn, &'static str, u64>,
     /// Dedup keys taken in during this transaction, written at its end in key order.
-    fresh_inbox: BTreeMap<String, u64>,
+    fresh_inbox: HashMap<String, u64>,
     /// Stream records written in this transaction, by stream id: written to
     /// `streams` with their indexes and counters once, at its end. A stream
     /// takes several events in most transactions, and each rewrote its record.
@@ -125,7 +125,7 @@ impl<'txn> StoreWriter<'txn> {
             dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
             dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
             inbox: transaction.open_table(schema::INBOX)?,
-            fresh_inbox: BTreeMap::new(),
+            fresh_inbox: HashMap::new(),
             dirty_streams: HashMap::new(),
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
             definitions: transaction.open_table(schema::DEFINITIONS)?,
@@ -163,8 +163,10 @@ impl<'txn> StoreWriter<'txn> {
         )?;
         self.outbox.flush()?;
         self.deadlines.flush()?;
-        for (dedup_key, position) in std::mem::take(&mut self.fresh_inbox) {
-            self.inbox.insert(dedup_key.as_str(), position)?;
+        let mut fresh_inbox: Vec<(String, u64)> = self.fresh_inbox.drain().collect();
+        fresh_inbox.sort_unstable();
+        for (dedup_key, position) in &fresh_inbox {
+            self.inbox.insert(dedup_key.as_str(), *position)?;
         }
         for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
             if delta == 0 {
