@@ -1,5 +1,10 @@
 //! Writes inside one transaction: events with every index, stream records
 //! with their indexes, queues, dead letters, audit, counters.
+//!
+//! What a transaction rewrites or scatters over the trees is kept in memory
+//! and written once, in key order, when it ends ([`StoreWriter::finish`]):
+//! stream records, the queue records it creates, its dedup keys and the index
+//! entries of its events. Every read through the writer sees those writes.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -163,11 +168,7 @@ impl<'txn> StoreWriter<'txn> {
         )?;
         self.outbox.flush()?;
         self.deadlines.flush()?;
-        let mut fresh_inbox: Vec<(String, u64)> = self.fresh_inbox.drain().collect();
-        fresh_inbox.sort_unstable();
-        for (dedup_key, position) in &fresh_inbox {
-            self.inbox.insert(dedup_key.as_str(), *position)?;
-        }
+        self.flush_inbox()?;
         for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
             if delta == 0 {
                 continue;
@@ -529,6 +530,16 @@ impl<'txn> StoreWriter<'txn> {
     /// Records that a message with `dedup_key` was taken in.
     pub fn record_inbox(&mut self, dedup_key: &str, position: u64) {
         self.fresh_inbox.insert(dedup_key.to_string(), position);
+    }
+
+    /// Writes the dedup keys taken in during this transaction, in key order.
+    fn flush_inbox(&mut self) -> Result<(), StoreError> {
+        let mut fresh: Vec<(String, u64)> = self.fresh_inbox.drain().collect();
+        fresh.sort_unstable();
+        for (dedup_key, position) in &fresh {
+            self.inbox.insert(dedup_key.as_str(), *position)?;
+        }
+        Ok(())
     }
 
     /// The definition JSON of a process type.
