@@ -506,6 +506,9 @@ struct Simulation {
     /// the reading of the next billing period.
     open_periods: std::collections::HashMap<String, Value>,
     sequence: u64,
+    /// The next message reference of each sender: partners number their
+    /// messages (the interchange reference), and that is what dedup keys are.
+    references: std::collections::HashMap<String, u64>,
     started: u64,
     next_start: OffsetDateTime,
     start_spacing: Duration,
@@ -543,6 +546,7 @@ impl Simulation {
             messages: std::collections::HashMap::new(),
             open_periods: std::collections::HashMap::new(),
             sequence: 0,
+            references: std::collections::HashMap::new(),
             started: 0,
             next_start: DEMO_START,
             start_spacing,
@@ -662,18 +666,30 @@ impl Simulation {
         sender: &str,
         payload: Value,
     ) -> InboundMessage {
+        // 16 bytes are drawn though the id needs 10, so that a seed still
+        // makes the same store as before dedup keys became message references.
         let mut bytes = [0u8; 16];
         self.rng.fill(&mut bytes);
         let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
         let mut random = [0u8; 10];
         random.copy_from_slice(&bytes[..10]);
+        let reference = match self.references.get_mut(sender) {
+            Some(next) => {
+                *next += 1;
+                *next
+            }
+            None => {
+                self.references.insert(sender.to_string(), 1);
+                1
+            }
+        };
         InboundMessage {
             message_id: uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid(),
             message_type: message_type.to_string(),
             process_type: None,
             stream_id,
             correlation_key: None,
-            dedup_key: Some(format!("{sender}:{}", hex(&bytes[10..]))),
+            dedup_key: Some(format!("{sender}:{reference:09}")),
             sender: Some(sender.to_string()),
             causation_id: None,
             correlation_id: None,
@@ -1038,8 +1054,4 @@ impl Simulation {
         }
         Ok(())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
