@@ -76,10 +76,31 @@ pub fn format_count(count: u64) -> String {
     grouped
 }
 
+/// How long something took, as precisely as a person reads it: `under 1 ms`,
+/// `12 ms`, `1.4 s`. Sub-millisecond figures would only show noise.
+pub fn format_took(took: std::time::Duration) -> String {
+    let millis = took.as_secs_f64() * 1000.0;
+    if millis < 1.0 {
+        "under 1 ms".to_string()
+    } else if millis < 1000.0 {
+        format!("{millis:.0} ms")
+    } else {
+        format!("{:.1} s", millis / 1000.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn durations_are_shown_to_the_millisecond_at_most() {
+        use std::time::Duration;
+        assert_eq!(format_took(Duration::from_micros(400)), "under 1 ms");
+        assert_eq!(format_took(Duration::from_micros(12_400)), "12 ms");
+        assert_eq!(format_took(Duration::from_millis(1_440)), "1.4 s");
+    }
 
     #[test]
     fn times_the_user_types_are_read_in_utc() {

@@ -20,7 +20,7 @@ use crate::replay::BuildReport;
 use crate::store::{Store, StreamFilter, StreamInfo, StreamStatus};
 use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
-use crate::widgets::time::format_count;
+use crate::widgets::time::{format_count, format_took};
 
 use super::ViewContext;
 use super::streams::{failure_colour, status_text};
@@ -550,10 +550,7 @@ impl ReplayView {
                     Some(at) => format!("from the checkpoint at version {}", format_count(at)),
                     None => "from the start".to_string(),
                 };
-                ui.weak(format!(
-                    "replayed {from} in {:.1} ms",
-                    shown.took.as_secs_f64() * 1000.0
-                ));
+                ui.weak(format!("replayed {from} in {}", format_took(shown.took)));
             }
             if let Some(error) = &self.fold_error {
                 ui.colored_label(failure_colour(ui), format!("The replay failed: {error}"));
