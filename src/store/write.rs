@@ -268,34 +268,45 @@ impl<'txn> StoreWriter<'txn> {
         let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
         dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
         for DirtyStream { stored, current } in dirty {
-            let id = current.stream_id.as_str();
-            match stored {
-                Some(old) => {
-                    if old.process_type != current.process_type || old.status != current.status {
-                        self.streams_by_type.remove((
-                            old.process_type.as_str(),
-                            old.status.as_str(),
-                            id,
-                        ))?;
-                        self.streams_by_status.remove((old.status.as_str(), id))?;
-                        self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
-                        self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
-                        self.index_stream(&current)?;
-                    }
-                    if old.variant != current.variant {
-                        self.change_variant_count(old.variant, -1);
-                        self.change_variant_count(current.variant, 1);
-                    }
+            self.write_stream(stored, &current)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a stream record over `stored` (what the table holds of it, if
+    /// anything), moving its indexes and counters along.
+    fn write_stream(
+        &mut self,
+        stored: Option<StoredStream>,
+        current: &StreamInfo,
+    ) -> Result<(), StoreError> {
+        let id = current.stream_id.as_str();
+        match stored {
+            Some(old) => {
+                if old.process_type != current.process_type || old.status != current.status {
+                    self.streams_by_type.remove((
+                        old.process_type.as_str(),
+                        old.status.as_str(),
+                        id,
+                    ))?;
+                    self.streams_by_status.remove((old.status.as_str(), id))?;
+                    self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
+                    self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
+                    self.index_stream(current)?;
                 }
-                None => {
-                    self.bump(counter::STREAMS_TOTAL, 1);
-                    self.index_stream(&current)?;
+                if old.variant != current.variant {
+                    self.change_variant_count(old.variant, -1);
                     self.change_variant_count(current.variant, 1);
                 }
             }
-            encode(&mut self.scratch, &current)?;
-            self.streams.insert(id, self.scratch.as_slice())?;
+            None => {
+                self.bump(counter::STREAMS_TOTAL, 1);
+                self.index_stream(current)?;
+                self.change_variant_count(current.variant, 1);
+            }
         }
+        encode(&mut self.scratch, current)?;
+        self.streams.insert(id, self.scratch.as_slice())?;
         Ok(())
     }
 
@@ -408,6 +419,7 @@ impl<'txn> StoreWriter<'txn> {
         let stored = encode(&mut json, &event).and_then(|()| self.store_event(&event, &json));
         self.scratch = json;
         stored?;
+        self.pending_indexes.add(&event);
         Ok(event)
     }
 
@@ -422,6 +434,14 @@ impl<'txn> StoreWriter<'txn> {
     ) -> Result<(), StoreError> {
         let previous = self.stream(&stream.stream_id)?;
         let mut version = previous.as_ref().map_or(0, |info| info.version);
+        // An import appends one stream after another in key order: its index
+        // entries and stream record are written at once, unless this
+        // transaction holds some of the stream's back already.
+        let write_now = !self.dirty_streams.contains_key(&stream.stream_id)
+            && self
+                .pending_indexes
+                .stream_versions(&stream.stream_id)
+                .is_empty();
         for encoded in events {
             let keys = &encoded.keys;
             version += 1;
@@ -448,6 +468,16 @@ impl<'txn> StoreWriter<'txn> {
             }
             self.next_position += 1;
             self.store_event(keys, &encoded.json)?;
+            if write_now {
+                PendingEventIndexes::insert_now(
+                    keys,
+                    &mut self.stream_events,
+                    &mut self.caused_by,
+                    &mut self.correlated,
+                )?;
+            } else {
+                self.pending_indexes.add(keys);
+            }
         }
         if stream.version != version {
             return Err(StoreError::MisfitPreparedEvent(format!(
@@ -455,11 +485,16 @@ impl<'txn> StoreWriter<'txn> {
                 stream.stream_id, stream.version
             )));
         }
-        self.put_stream_after(stream, previous.as_ref());
-        Ok(())
+        if write_now {
+            self.write_stream(previous.as_ref().map(StoredStream::of), stream)
+        } else {
+            self.put_stream_after(stream, previous.as_ref());
+            Ok(())
+        }
     }
 
-    /// Writes an event's record (`json`) at its position, with every index and counter.
+    /// Writes an event's record (`json`) at its position, its id and its counters
+    /// (the caller adds its other index entries).
     fn store_event(&mut self, event: &Event, json: &[u8]) -> Result<(), StoreError> {
         let position = event.position;
         let event_id = event.event_id;
@@ -473,7 +508,6 @@ impl<'txn> StoreWriter<'txn> {
                 "event id {event_id} is already in the store"
             )));
         }
-        self.pending_indexes.add(event);
         self.bump(counter::EVENTS_TOTAL, 1);
         self.bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
         Ok(())
