@@ -108,11 +108,12 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
             self.put_fresh(record);
             return Ok(true);
         }
-        // One B-tree walk: the insert hands back the record it replaced, whose
-        // due time alone is read.
+        // A stored record is replaced in place; the insert hands back the old
+        // one, whose due time alone is read.
         encode(&mut self.scratch, record)?;
-        let replaced = self.records.insert(key, self.scratch.as_slice())?;
-        let replaced_due = replaced
+        let replaced_due = self
+            .records
+            .insert(key, self.scratch.as_slice())?
             .map(|old| stored_due(old.value(), T::WHAT))
             .transpose()?;
         if let Some(old_due) = replaced_due {
