@@ -59,6 +59,9 @@ pub(super) struct DueQueue<'txn, T> {
     /// No due key is at or before this time (nanos) in this transaction, as far
     /// as known: lets the delivery loop skip its probe when nothing can be due.
     clear_until: Cell<Option<i64>>,
+    /// How many records this transaction added, less those it removed: the
+    /// change of the queue's pending counter, applied once at its end.
+    count_change: i64,
     scratch: Vec<u8>,
 }
 
@@ -73,6 +76,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
             fresh: BTreeMap::new(),
             fresh_due: BTreeSet::new(),
             clear_until: Cell::new(None),
+            count_change: 0,
             scratch: Vec::new(),
         }
     }
@@ -97,16 +101,17 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         Ok(found)
     }
 
-    /// Inserts or replaces `record`; true if it is new.
-    pub fn put(&mut self, record: &T) -> Result<bool, StoreError> {
+    /// Inserts or replaces `record`.
+    pub fn put(&mut self, record: &T) -> Result<(), StoreError> {
         let key = record.id().as_u128();
         if self.fresh.contains_key(&key) {
             self.put_fresh(record);
-            return Ok(false);
+            return Ok(());
         }
         if self.records.get(key)?.is_none() {
             self.put_fresh(record);
-            return Ok(true);
+            self.count_change += 1;
+            return Ok(());
         }
         // A stored record is replaced in place; the insert hands back the old
         // one, whose due time alone is read.
@@ -120,52 +125,64 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
             self.due.remove((old_due, key))?;
         }
         self.index_stored(key, record.due_at())?;
-        Ok(replaced_due.is_none())
+        if replaced_due.is_none() {
+            self.count_change += 1;
+        }
+        Ok(())
     }
 
     /// Writes back a record read in this transaction, which was due at
-    /// `stored_due_at` then, without reading it again; true if it is new.
+    /// `stored_due_at` then, without reading it again.
     pub fn put_read(
         &mut self,
         stored_due_at: OffsetDateTime,
         record: &T,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         let key = record.id().as_u128();
         if self.fresh.contains_key(&key) {
             self.put_fresh(record);
-            return Ok(false);
+            return Ok(());
         }
         self.due.remove((nanos(stored_due_at), key))?;
         self.index_stored(key, record.due_at())?;
         encode(&mut self.scratch, record)?;
-        Ok(self.records.insert(key, self.scratch.as_slice())?.is_none())
+        if self.records.insert(key, self.scratch.as_slice())?.is_none() {
+            self.count_change += 1;
+        }
+        Ok(())
     }
 
     /// Removes the record of `id` and returns it.
     pub fn remove(&mut self, id: Uuid) -> Result<Option<T>, StoreError> {
         let key = id.as_u128();
-        if let Some(removed) = self.remove_fresh(key) {
-            return Ok(Some(removed));
-        }
-        let removed: Option<T> = decode(self.records.remove(key)?, T::WHAT)?;
-        if let Some(old) = &removed {
-            self.due.remove((nanos(old.due_at()), key))?;
-        }
-        Ok(removed)
+        let removed = match self.remove_fresh(key) {
+            Some(removed) => removed,
+            None => {
+                let Some(removed) = decode::<T>(self.records.remove(key)?, T::WHAT)? else {
+                    return Ok(None);
+                };
+                self.due.remove((nanos(removed.due_at()), key))?;
+                removed
+            }
+        };
+        self.count_change -= 1;
+        Ok(Some(removed))
     }
 
-    /// Removes a record read in this transaction without reading it again;
-    /// true if it was there.
-    pub fn remove_read(&mut self, record: &T) -> Result<bool, StoreError> {
+    /// Removes a record read in this transaction without reading it again.
+    pub fn remove_read(&mut self, record: &T) -> Result<(), StoreError> {
         let key = record.id().as_u128();
-        if self.remove_fresh(key).is_some() {
-            return Ok(true);
-        }
-        let removed = self.records.remove(key)?.is_some();
+        let removed = self.remove_fresh(key).is_some() || {
+            let stored = self.records.remove(key)?.is_some();
+            if stored {
+                self.due.remove((nanos(record.due_at()), key))?;
+            }
+            stored
+        };
         if removed {
-            self.due.remove((nanos(record.due_at()), key))?;
+            self.count_change -= 1;
         }
-        Ok(removed)
+        Ok(())
     }
 
     /// Records due at or before `now`, earliest first, at most `limit`.
@@ -203,8 +220,9 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         Ok(found)
     }
 
-    /// Writes the records created in this transaction to the tables, in key order.
-    pub fn flush(&mut self) -> Result<(), StoreError> {
+    /// Writes the records created in this transaction to the tables, in key
+    /// order; returns how many records the transaction added, less those it removed.
+    pub fn flush(&mut self) -> Result<i64, StoreError> {
         for (key, record) in std::mem::take(&mut self.fresh) {
             encode(&mut self.scratch, &record)?;
             if self.records.insert(key, self.scratch.as_slice())?.is_some() {
@@ -218,7 +236,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         for due_key in std::mem::take(&mut self.fresh_due) {
             self.due.insert(due_key, ())?;
         }
-        Ok(())
+        Ok(std::mem::take(&mut self.count_change))
     }
 
     /// Keeps `record` in memory, replacing an earlier version made in this transaction.

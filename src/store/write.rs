@@ -166,8 +166,10 @@ impl<'txn> StoreWriter<'txn> {
             &mut self.caused_by,
             &mut self.correlated,
         )?;
-        self.outbox.flush()?;
-        self.deadlines.flush()?;
+        let outbox_change = self.outbox.flush()?;
+        self.bump(counter::OUTBOX_PENDING, outbox_change);
+        let deadlines_change = self.deadlines.flush()?;
+        self.bump(counter::DEADLINES_PENDING, deadlines_change);
         self.flush_inbox()?;
         for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
             if delta == 0 {
@@ -615,28 +617,18 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Inserts or replaces an outbox message, keeping the due index in step.
     pub fn put_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        if self.outbox.put(message)? {
-            self.bump(counter::OUTBOX_PENDING, 1);
-        }
-        Ok(())
+        self.outbox.put(message)
     }
 
     /// Removes an outbox message (delivered, cancelled, or dead-lettered).
     pub fn remove_outbox(&mut self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
-        let removed = self.outbox.remove(id)?;
-        if removed.is_some() {
-            self.bump(counter::OUTBOX_PENDING, -1);
-        }
-        Ok(removed)
+        self.outbox.remove(id)
     }
 
     /// Removes an outbox message read (by [`StoreWriter::due_outbox`] or
     /// [`StoreWriter::outbox_message`]) in this transaction, without reading it again.
     pub fn remove_read_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        if self.outbox.remove_read(message)? {
-            self.bump(counter::OUTBOX_PENDING, -1);
-        }
-        Ok(())
+        self.outbox.remove_read(message)
     }
 
     /// Writes back an outbox message read in this transaction whose due time was
@@ -646,10 +638,7 @@ impl<'txn> StoreWriter<'txn> {
         stored_due_at: OffsetDateTime,
         message: &OutboxMessage,
     ) -> Result<(), StoreError> {
-        if self.outbox.put_read(stored_due_at, message)? {
-            self.bump(counter::OUTBOX_PENDING, 1);
-        }
-        Ok(())
+        self.outbox.put_read(stored_due_at, message)
     }
 
     /// Outbox messages due at or before `now`, earliest first, at most `limit`.
@@ -670,28 +659,18 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Inserts or replaces a deadline, keeping the due index in step.
     pub fn put_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        if self.deadlines.put(deadline)? {
-            self.bump(counter::DEADLINES_PENDING, 1);
-        }
-        Ok(())
+        self.deadlines.put(deadline)
     }
 
     /// Removes a deadline (fired or cancelled).
     pub fn remove_deadline(&mut self, id: Uuid) -> Result<Option<Deadline>, StoreError> {
-        let removed = self.deadlines.remove(id)?;
-        if removed.is_some() {
-            self.bump(counter::DEADLINES_PENDING, -1);
-        }
-        Ok(removed)
+        self.deadlines.remove(id)
     }
 
     /// Removes a deadline read (by [`StoreWriter::due_deadlines`] or
     /// [`StoreWriter::deadline`]) in this transaction, without reading it again.
     pub fn remove_read_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        if self.deadlines.remove_read(deadline)? {
-            self.bump(counter::DEADLINES_PENDING, -1);
-        }
-        Ok(())
+        self.deadlines.remove_read(deadline)
     }
 
     /// Deadlines of a stream (a scan of the pending deadlines; they are few).
