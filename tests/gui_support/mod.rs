@@ -410,9 +410,25 @@ pub fn demo_harness(data_dir: &Path) -> Harness<'static, WorkbenchApp> {
 /// Renders the window into `screenshots/NAME.png` (for the README); returns its path.
 pub fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) -> PathBuf {
     let image = harness.render().expect("render the window");
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("screenshots")
-        .join(format!("{name}.png"));
+    let path = screenshot_path(name);
     image.save(&path).expect("write the screenshot");
     path
+}
+
+/// As [`save_screenshot`], for a window whose content differs from run to run
+/// (what real engines wrote with their own clocks and random ids): renders it,
+/// but replaces `screenshots/NAME.png` only when it is missing or
+/// `PW_UPDATE_SCREENSHOTS` is set, so that a test run leaves the tree clean.
+pub fn save_varying_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
+    let image = harness.render().expect("render the window");
+    let path = screenshot_path(name);
+    if !path.exists() || std::env::var_os("PW_UPDATE_SCREENSHOTS").is_some() {
+        image.save(&path).expect("write the screenshot");
+    }
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("screenshots")
+        .join(format!("{name}.png"))
 }
