@@ -22,6 +22,7 @@ use process_workbench::store::{BULK_CACHE_BYTES, Store, Summary};
 const BATCH: usize = 4096;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let processes: u64 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -47,6 +47,7 @@ fn median(mut times: Vec<Duration>) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let mut args = std::env::args().skip(1);
     let streams: u64 = args.next().and_then(|t| t.parse().ok()).unwrap_or(100);
     let per_stream: u64 = args.next().and_then(|t| t.parse().ok()).unwrap_or(100);

@@ -180,6 +180,7 @@ impl Lcg {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let mut streams = 1_000_000u64;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {

@@ -159,6 +159,7 @@ fn pm4py_seconds(xes: &Path) -> Result<f64, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let wanted: u64 = match std::env::args().nth(1) {
         Some(text) => text.parse()?,
         None => 250_000,

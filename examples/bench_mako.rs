@@ -32,6 +32,7 @@ const CONCURRENT: usize = 500;
 type Error = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), Error> {
+    process_workbench::allocator::configure();
     let events: u64 = match std::env::args().nth(1) {
         Some(text) => text.parse()?,
         None => 100_000,

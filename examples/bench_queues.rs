@@ -94,6 +94,7 @@ fn seconds(duration: Duration) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let mut args = std::env::args().skip(1);
     let letters: u64 = args.next().map_or(Ok(100_000), |a| a.parse())?;
     let bulk: u64 = args.next().map_or(Ok(10_000), |a| a.parse())?;

@@ -88,6 +88,7 @@ fn ms(duration: Duration) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let events: u64 = std::env::args()
         .nth(1)
         .and_then(|text| text.parse().ok())

@@ -188,6 +188,7 @@ fn scrub(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    process_workbench::allocator::configure();
     let events: u64 = std::env::args()
         .nth(1)
         .and_then(|text| text.parse().ok())

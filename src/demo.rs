@@ -501,14 +501,14 @@ struct Simulation {
     outage: Vec<String>,
     /// Pending messages by (time, sequence) so equal times keep their order.
     queue: BinaryHeap<Reverse<(i64, u64)>>,
-    messages: std::collections::HashMap<u64, InboundMessage>,
+    messages: foldhash::HashMap<u64, InboundMessage>,
     /// The metering context of each meter reading ordered (by its stream), for
     /// the reading of the next billing period.
-    open_periods: std::collections::HashMap<String, Value>,
+    open_periods: foldhash::HashMap<String, Value>,
     sequence: u64,
     /// The next message reference of each sender: partners number their
     /// messages (the interchange reference), and that is what dedup keys are.
-    references: std::collections::HashMap<String, u64>,
+    references: foldhash::HashMap<String, u64>,
     started: u64,
     next_start: OffsetDateTime,
     start_spacing: Duration,
@@ -543,10 +543,10 @@ impl Simulation {
             down,
             outage,
             queue: BinaryHeap::new(),
-            messages: std::collections::HashMap::new(),
-            open_periods: std::collections::HashMap::new(),
+            messages: foldhash::HashMap::default(),
+            open_periods: foldhash::HashMap::default(),
             sequence: 0,
-            references: std::collections::HashMap::new(),
+            references: foldhash::HashMap::default(),
             started: 0,
             next_start: DEMO_START,
             start_spacing,

@@ -5,6 +5,7 @@
 //! importers and the demo generator. The GUI (`app`, `views`, `widgets`) and
 //! the CLI are thin layers over it.
 
+pub mod allocator;
 pub mod app;
 pub mod cli;
 pub mod demo;
@@ -16,9 +17,3 @@ pub mod replay;
 pub mod store;
 pub mod views;
 pub mod widgets;
-
-/// Bulk writes (demo, imports) allocate and free millions of small buffers
-/// (records, index keys, redb pages): with mimalloc instead of glibc's
-/// allocator the demo store of 20,000 processes is made in 9.4 s instead of 13.2 s.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

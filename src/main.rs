@@ -6,6 +6,7 @@ use clap::Parser;
 use process_workbench::cli::{self, Cli};
 
 fn main() -> ExitCode {
+    process_workbench::allocator::configure();
     // A bug must still end with one clear line, never a backtrace (CLI contract).
     std::panic::set_hook(Box::new(|info| {
         eprintln!("process-workbench: internal error: {info}");

@@ -6,7 +6,7 @@
 //! and each insert in arrival order walks to a different leaf. Sorted, they
 //! walk the trees once from left to right.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use redb::Table;
 

@@ -6,8 +6,9 @@
 //! stream records, the queue records it creates, its dedup keys and the index
 //! entries of its events. Every read through the writer sees those writes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use foldhash::HashMap;
 use redb::{ReadableTable, Table, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -130,8 +131,8 @@ impl<'txn> StoreWriter<'txn> {
             dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
             dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
             inbox: transaction.open_table(schema::INBOX)?,
-            fresh_inbox: HashMap::new(),
-            dirty_streams: HashMap::new(),
+            fresh_inbox: HashMap::default(),
+            dirty_streams: HashMap::default(),
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
             definitions: transaction.open_table(schema::DEFINITIONS)?,
             audit,
