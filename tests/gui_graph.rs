@@ -6,7 +6,7 @@
 mod gui_support;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use gui_support::*;
 use process_workbench::app::WorkbenchApp;
 use process_workbench::app::command::{Command, ThemeChoice};
@@ -272,4 +272,44 @@ fn readme_screenshot_of_the_graph() {
         .send(Command::SelectEvent(event_ref(&cause)));
     settle(&mut harness);
     save_screenshot(&mut harness, "graph");
+}
+
+/// The zoom the graph's toolbar shows ("110 %").
+fn shown_zoom(harness: &Harness<'_, WorkbenchApp>) -> String {
+    harness
+        .query_all_by_label_contains(" %")
+        .filter_map(|node| node.accesskit_node().value())
+        .find(|label| label.trim_end_matches(" %").parse::<u32>().is_ok())
+        .expect("the zoom is shown")
+}
+
+#[test]
+fn a_fitted_graph_is_fitted_again_when_the_window_changes_size_until_the_user_zooms() {
+    let data = tempfile::tempdir().expect("temporary folder");
+    let mut harness = demo_harness(data.path());
+    let (effect, _) = cross_stream_billing_event(&harness);
+    harness
+        .state_mut()
+        .send(Command::ShowInGraph(effect.event_id));
+    settle(&mut harness);
+    harness.get_by_label("Include the conversation").click();
+    settle(&mut harness);
+    let fitted = shown_zoom(&harness);
+
+    harness.set_size(egui::vec2(1200.0, 680.0));
+    settle(&mut harness);
+    let refitted = shown_zoom(&harness);
+    assert_ne!(refitted, fitted, "a smaller window fits the graph again");
+
+    harness.get_by_label("+").click();
+    settle(&mut harness);
+    let zoomed = shown_zoom(&harness);
+    assert_ne!(zoomed, refitted);
+    harness.set_size(egui::vec2(1280.0, 800.0));
+    settle(&mut harness);
+    assert_eq!(shown_zoom(&harness), zoomed, "the user's zoom is kept");
+
+    harness.get_by_label("Fit").click();
+    settle(&mut harness);
+    assert_eq!(shown_zoom(&harness), fitted, "Fit fits the graph again");
 }

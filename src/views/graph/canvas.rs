@@ -43,6 +43,10 @@ pub struct CanvasState {
     pending_zoom: f32,
     /// Fit (or centre) on the next frame, when the canvas size is known.
     fit: bool,
+    /// The canvas size of the last fit, while the user has not panned or
+    /// zoomed since: a fitted graph is fitted again when the canvas changes
+    /// size (the window is resized, the toolbar above it wraps).
+    fitted_size: Option<Vec2>,
     /// The vertex the context menu is for.
     context: Option<usize>,
     /// The hovered event's time, read once per event: (position, text).
@@ -56,6 +60,7 @@ impl Default for CanvasState {
             zoom: 1.0,
             pending_zoom: 1.0,
             fit: true,
+            fitted_size: None,
             context: None,
             hover_time: None,
         }
@@ -98,14 +103,16 @@ impl CanvasState {
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
         let layout = &computed.layout;
         let graph = &computed.graph;
-        if self.fit {
+        if self.fit || self.fitted_size.is_some_and(|size| size != rect.size()) {
             self.fit = false;
             self.fit_to(computed, rect);
+            self.fitted_size = Some(rect.size());
         }
         let mut camera = Camera {
             origin: rect.min + self.offset,
             zoom: self.zoom,
         };
+        let before_input = (camera.origin, camera.zoom);
         if self.pending_zoom != 1.0 {
             camera.zoom_at(rect.center(), self.pending_zoom);
             self.pending_zoom = 1.0;
@@ -132,6 +139,9 @@ impl CanvasState {
             if scroll.x != 0.0 {
                 camera.origin.x += scroll.x;
             }
+        }
+        if (camera.origin, camera.zoom) != before_input {
+            self.fitted_size = None;
         }
 
         let pointer_vertex = |position: Option<egui::Pos2>| {
