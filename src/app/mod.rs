@@ -70,6 +70,15 @@ impl Clock {
             Clock::Fixed(at) => at,
         }
     }
+
+    /// How long something took, as measured; zero under a fixed clock, so that
+    /// what a test draws does not depend on how busy the machine was.
+    pub fn took(self, measured: std::time::Duration) -> std::time::Duration {
+        match self {
+            Clock::System => measured,
+            Clock::Fixed(_) => std::time::Duration::ZERO,
+        }
+    }
 }
 
 /// How the app starts.
@@ -249,6 +258,7 @@ impl WorkbenchApp {
             let mut context = ViewContext {
                 store,
                 now: self.clock.now(),
+                clock: self.clock,
                 selection: &self.selection,
                 commands: &mut self.commands,
             };
@@ -639,6 +649,7 @@ impl WorkbenchApp {
         let mut context = ViewContext {
             store,
             now: self.clock.now(),
+            clock: self.clock,
             selection: &self.selection,
             commands: &mut self.commands,
         };

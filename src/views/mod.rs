@@ -91,6 +91,8 @@ pub struct ViewContext<'a> {
     pub store: &'a OpenStore,
     /// The app's clock (fixed in tests).
     pub now: OffsetDateTime,
+    /// The clock `now` came from.
+    pub clock: crate::app::Clock,
     pub selection: &'a Selection,
     pub commands: &'a mut Commands,
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use egui::{Key, RichText, Ui};
 
+use crate::app::Clock;
 use crate::app::command::Command;
 use crate::app::jobs::Job;
 use crate::replay::BuildReport;
@@ -186,7 +187,7 @@ impl ReplayView {
         self.poll_compare(&stream_id);
 
         self.header_ui(ui, ctx, &info);
-        self.scrubber_ui(ui, info.version);
+        self.scrubber_ui(ui, info.version, ctx.clock);
         self.failure_ui(ui, ctx, &info);
         self.checkpoints_ui(ui, ctx);
         ui.separator();
@@ -463,7 +464,7 @@ impl ReplayView {
         });
     }
 
-    fn scrubber_ui(&mut self, ui: &mut Ui, last: u64) {
+    fn scrubber_ui(&mut self, ui: &mut Ui, last: u64, clock: Clock) {
         ui.horizontal(|ui| {
             let back = ui
                 .add_enabled(self.version > 0, egui::Button::new("< Back"))
@@ -550,7 +551,8 @@ impl ReplayView {
                     Some(at) => format!("from the checkpoint at version {}", format_count(at)),
                     None => "from the start".to_string(),
                 };
-                ui.weak(format!("replayed {from} in {}", format_took(shown.took)));
+                let took = clock.took(shown.took);
+                ui.weak(format!("replayed {from} in {}", format_took(took)));
             }
             if let Some(error) = &self.fold_error {
                 ui.colored_label(failure_colour(ui), format!("The replay failed: {error}"));
