@@ -256,17 +256,24 @@ fn more_boxes_expand_on_click_and_exports_are_written() {
     harness.get_by_label_contains("Saved ");
 }
 
+/// Shows the graph of a demo billing event caused from another stream, with
+/// its whole conversation; returns the cause.
+fn show_billing_conversation(harness: &mut Harness<'_, WorkbenchApp>) -> Event {
+    let (effect, cause) = cross_stream_billing_event(harness);
+    harness
+        .state_mut()
+        .send(Command::ShowInGraph(effect.event_id));
+    settle(harness);
+    harness.get_by_label("Include the conversation").click();
+    settle(harness);
+    cause
+}
+
 /// The README screenshot: the graph of a demo billing event, dark theme.
 #[test]
 fn readme_screenshot_of_the_graph() {
     let mut harness = demo_harness(&fixed_folder("graph"));
-    let (effect, cause) = cross_stream_billing_event(&harness);
-    harness
-        .state_mut()
-        .send(Command::ShowInGraph(effect.event_id));
-    settle(&mut harness);
-    harness.get_by_label("Include the conversation").click();
-    settle(&mut harness);
+    let cause = show_billing_conversation(&mut harness);
     harness
         .state_mut()
         .send(Command::SelectEvent(event_ref(&cause)));
@@ -287,13 +294,7 @@ fn shown_zoom(harness: &Harness<'_, WorkbenchApp>) -> String {
 fn a_fitted_graph_is_fitted_again_when_the_window_changes_size_until_the_user_zooms() {
     let data = tempfile::tempdir().expect("temporary folder");
     let mut harness = demo_harness(data.path());
-    let (effect, _) = cross_stream_billing_event(&harness);
-    harness
-        .state_mut()
-        .send(Command::ShowInGraph(effect.event_id));
-    settle(&mut harness);
-    harness.get_by_label("Include the conversation").click();
-    settle(&mut harness);
+    show_billing_conversation(&mut harness);
     let fitted = shown_zoom(&harness);
 
     harness.set_size(egui::vec2(1200.0, 680.0));
