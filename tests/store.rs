@@ -368,6 +368,66 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
     assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
 }
 
+/// Events are written by a second thread while the transaction goes on
+/// (more than one batch here): reads inside the transaction still see each of
+/// them, and an error on that thread fails the whole transaction.
+#[test]
+fn a_transaction_reads_its_own_events_and_a_repeated_event_id_fails_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let conversation = Uuid::now_v7();
+    let first_id = store
+        .write(|w| {
+            let mut info = stream("s-1", "order");
+            let events = (0..1200)
+                .map(|n| event(&format!("Step{n}"), None, Some(conversation)))
+                .collect();
+            let stored = w.append(&mut info, 0, events, T0)?;
+            let first = w.event_by_id(stored[0].event_id)?.unwrap();
+            assert_eq!((first.version, first.event_type.as_str()), (1, "Step0"));
+            let last = w.event_by_id(stored[1199].event_id)?.unwrap();
+            assert_eq!(last.version, 1200);
+            assert_eq!(w.last_event("s-1")?.unwrap().event_id, last.event_id);
+            let mut versions = Vec::new();
+            w.visit_stream_event_bytes::<StoreError>("s-1", 1, 1200, |version, _| {
+                versions.push(version);
+                Ok(())
+            })?;
+            assert_eq!(versions, (1..=1200).collect::<Vec<u64>>());
+            Ok::<_, StoreError>(stored[0].event_id)
+        })
+        .unwrap();
+    let generation = store.generation().unwrap();
+
+    let error = store
+        .write(|w| {
+            let mut other = stream("s-2", "order");
+            let repeated = NewEvent {
+                event_id: Some(first_id),
+                ..event("Copied", None, None)
+            };
+            w.append(&mut other, 0, vec![repeated], T0)
+        })
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("already in the store"),
+        "{error}"
+    );
+    assert_eq!(
+        store.generation().unwrap(),
+        generation,
+        "nothing was written"
+    );
+    let reader = store.read().unwrap();
+    assert!(reader.stream("s-2").unwrap().is_none());
+    assert_eq!(reader.log(1, 2000).unwrap().len(), 1200);
+    assert_eq!(
+        reader.correlated(conversation, 0, 2000).unwrap().len(),
+        1200
+    );
+    assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
+}
+
 #[test]
 fn streams_page_through_filters_in_id_order() {
     let dir = tempfile::tempdir().unwrap();

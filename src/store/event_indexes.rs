@@ -45,27 +45,25 @@ impl PendingEventIndexes {
         }
     }
 
-    /// Writes the index entries of `event` at once, for callers whose events
-    /// arrive in key order anyway (an import appends one new stream after
-    /// another), where holding them back gains nothing. Only for events of
-    /// streams with no entries held back in this transaction.
-    pub fn insert_now(
-        event: &Event,
-        stream_events: &mut Table<'_, (&'static str, u64), u64>,
-        caused_by: &mut Table<'_, (u128, u128), ()>,
-        correlated: &mut Table<'_, (u128, u64), ()>,
-    ) -> Result<(), StoreError> {
-        let position = event.position;
-        for (stream_id, version) in event.memberships() {
-            stream_events.insert((stream_id, version), position)?;
+    /// Moves the entries of `later` in after these (their events came after).
+    pub fn append(&mut self, later: PendingEventIndexes) {
+        if self.is_empty() {
+            *self = later;
+            return;
         }
-        for cause in event.causes() {
-            caused_by.insert((cause.as_u128(), event.event_id.as_u128()), ())?;
+        for (stream_id, versions) in later.stream_events {
+            self.stream_events
+                .entry(stream_id)
+                .or_default()
+                .extend(versions);
         }
-        if let Some(correlation) = event.correlation_id {
-            correlated.insert((correlation.as_u128(), position), ())?;
-        }
-        Ok(())
+        self.caused_by.extend(later.caused_by);
+        self.correlated.extend(later.correlated);
+    }
+
+    /// Whether no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.stream_events.is_empty() && self.caused_by.is_empty() && self.correlated.is_empty()
     }
 
     /// The (version, position) of the events appended to `stream_id` in this

@@ -11,6 +11,7 @@ pub mod records;
 mod replay_reads;
 pub mod schema;
 mod summary;
+mod table_thread;
 mod write;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -180,12 +181,12 @@ impl Store {
         transaction
             .set_durability(durability)
             .map_err(StoreError::from)?;
-        let result = {
-            let mut writer = StoreWriter::new(&transaction).map_err(E::from)?;
+        let result = std::thread::scope(|scope| {
+            let mut writer = StoreWriter::new(&transaction, scope).map_err(E::from)?;
             let result = work(&mut writer)?;
             writer.finish().map_err(E::from)?;
-            result
-        };
+            Ok::<T, E>(result)
+        })?;
         transaction.commit().map_err(StoreError::from)?;
         Ok(result)
     }

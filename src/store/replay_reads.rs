@@ -120,15 +120,16 @@ impl StoreReader {
 impl<'txn> StoreWriter<'txn> {
     /// As [`StoreReader::visit_stream_event_bytes`], seeing this transaction's writes.
     pub fn visit_stream_event_bytes<E: From<StoreError>>(
-        &self,
+        &mut self,
         stream_id: &str,
         from: u64,
         to: u64,
         mut visit: impl FnMut(u64, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
+        let tables = self.table_thread.settled()?;
         visit_range(
-            &self.stream_events,
-            &self.events,
+            &tables.stream_events,
+            &tables.events,
             stream_id,
             from,
             to,
@@ -139,7 +140,7 @@ impl<'txn> StoreWriter<'txn> {
             if (from..=to).contains(&version) {
                 visit(
                     version,
-                    event_bytes(&self.events, stream_id, version, position)?.value(),
+                    event_bytes(&tables.events, stream_id, version, position)?.value(),
                 )?;
             }
         }

@@ -5,8 +5,13 @@
 //! and written once, in key order, when it ends ([`StoreWriter::finish`]):
 //! stream records, the queue records it creates, its dedup keys and the index
 //! entries of its events. Every read through the writer sees those writes.
+//!
+//! The events, their ids and index entries, and the stream records at the
+//! end, are written by a second thread while this one goes on
+//! ([`super::table_thread`]).
 
 use std::collections::BTreeMap;
+use std::thread::Scope;
 
 use foldhash::HashMap;
 use redb::{ReadableTable, Table, WriteTransaction};
@@ -20,6 +25,7 @@ use super::due_queue::DueQueue;
 use super::event_indexes::PendingEventIndexes;
 use super::records::*;
 use super::schema::{self, counter};
+use super::table_thread::TableThread;
 
 /// An event to append; the writer assigns position, version and (unless given) the id.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,15 +61,12 @@ impl NewEvent {
 pub struct StoreWriter<'txn> {
     pub(super) meta: Table<'txn, &'static str, &'static str>,
     pub(super) counters: Table<'txn, &'static str, u64>,
-    pub(super) events: Table<'txn, u64, &'static [u8]>,
-    pub(super) stream_events: Table<'txn, (&'static str, u64), u64>,
-    pub(super) streams: Table<'txn, &'static str, &'static [u8]>,
     pub(super) streams_by_type: Table<'txn, (&'static str, &'static str, &'static str), ()>,
     pub(super) streams_by_status: Table<'txn, (&'static str, &'static str), ()>,
     pub(super) variants: Table<'txn, u128, u64>,
-    pub(super) event_ids: Table<'txn, u128, u64>,
-    pub(super) caused_by: Table<'txn, (u128, u128), ()>,
-    pub(super) correlated: Table<'txn, (u128, u64), ()>,
+    /// `events`, `event_ids`, the event indexes and `streams`, written on a
+    /// thread of their own.
+    pub(super) table_thread: TableThread<'txn>,
     pub(super) correlation_keys: Table<'txn, &'static str, &'static str>,
     /// Entries of `stream_events`, `caused_by` and `correlated` for this
     /// transaction's events, written at its end in key order.
@@ -98,7 +101,14 @@ pub struct StoreWriter<'txn> {
 }
 
 impl<'txn> StoreWriter<'txn> {
-    pub(super) fn new(transaction: &'txn WriteTransaction) -> Result<Self, StoreError> {
+    /// Opens the tables of `transaction`; the event tables' thread runs in `scope`.
+    pub(super) fn new<'scope>(
+        transaction: &'txn WriteTransaction,
+        scope: &'scope Scope<'scope, '_>,
+    ) -> Result<Self, StoreError>
+    where
+        'txn: 'scope,
+    {
         let counters = transaction.open_table(schema::COUNTERS)?;
         let next_position = counters
             .get(counter::NEXT_POSITION)?
@@ -108,15 +118,10 @@ impl<'txn> StoreWriter<'txn> {
         Ok(StoreWriter {
             meta: transaction.open_table(schema::META)?,
             counters,
-            events: transaction.open_table(schema::EVENTS)?,
-            stream_events: transaction.open_table(schema::STREAM_EVENTS)?,
-            streams: transaction.open_table(schema::STREAMS)?,
             streams_by_type: transaction.open_table(schema::STREAMS_BY_TYPE)?,
             streams_by_status: transaction.open_table(schema::STREAMS_BY_STATUS)?,
             variants: transaction.open_table(schema::VARIANTS)?,
-            event_ids: transaction.open_table(schema::EVENT_IDS)?,
-            caused_by: transaction.open_table(schema::CAUSED_BY)?,
-            correlated: transaction.open_table(schema::CORRELATED)?,
+            table_thread: TableThread::start(transaction, scope)?,
             correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
             pending_indexes: PendingEventIndexes::default(),
             outbox: DueQueue::new(
@@ -161,12 +166,21 @@ impl<'txn> StoreWriter<'txn> {
     /// Writes what was kept in memory (stream records, new queue records, dedup
     /// keys), applies the counter and variant changes and bumps the generation.
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
-        self.flush_streams()?;
-        self.pending_indexes.flush(
-            &mut self.stream_events,
-            &mut self.caused_by,
-            &mut self.correlated,
-        )?;
+        // The table thread takes the last events, the held-back index entries
+        // and the stream records while this one writes the rest.
+        let indexes = std::mem::take(&mut self.pending_indexes);
+        let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
+        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
+        let mut changes = Vec::with_capacity(dirty.len());
+        let mut records = Vec::with_capacity(dirty.len());
+        for DirtyStream { stored, current } in dirty {
+            changes.push((stored, StoredStream::of(&current)));
+            records.push(current);
+        }
+        self.table_thread.send_last(indexes, records)?;
+        for (stored, current) in changes {
+            self.index_stream_change(stored, &current)?;
+        }
         let outbox_change = self.outbox.flush()?;
         self.bump(counter::OUTBOX_PENDING, outbox_change);
         let deadlines_change = self.deadlines.flush()?;
@@ -197,7 +211,8 @@ impl<'txn> StoreWriter<'txn> {
         }
         self.counters
             .insert(counter::NEXT_POSITION, next_position)?;
-        Ok(())
+        // The table thread's error, if it met one, fails the transaction.
+        self.table_thread.settled().map(drop)
     }
 
     /// Bumps the counter `prefix` + `name` without building its name unless it is new.
@@ -236,7 +251,7 @@ impl<'txn> StoreWriter<'txn> {
         if let Some(dirty) = self.dirty_streams.get(stream_id) {
             return Ok(Some(dirty.current.clone()));
         }
-        decode(self.streams.get(stream_id)?, "stream")
+        decode(self.table_thread.streams().get(stream_id)?, "stream")
     }
 
     /// Writes a stream record; its indexes and counters follow at the end of the transaction.
@@ -265,23 +280,27 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
-    /// Writes the stream records changed in this transaction, in id order,
-    /// moving their indexes and counters from what was stored to what is now.
-    fn flush_streams(&mut self) -> Result<(), StoreError> {
-        let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
-        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
-        for DirtyStream { stored, current } in dirty {
-            self.write_stream(stored, &current)?;
-        }
-        Ok(())
-    }
-
     /// Writes a stream record over `stored` (what the table holds of it, if
     /// anything), moving its indexes and counters along.
     fn write_stream(
         &mut self,
         stored: Option<StoredStream>,
         current: &StreamInfo,
+    ) -> Result<(), StoreError> {
+        self.index_stream_change(stored, &StoredStream::of(current))?;
+        encode(&mut self.scratch, current)?;
+        self.table_thread
+            .streams()
+            .insert(current.stream_id.as_str(), self.scratch.as_slice())?;
+        Ok(())
+    }
+
+    /// Moves a stream's indexes and counters from `stored` (what the table
+    /// holds of it, if anything) to `current`.
+    fn index_stream_change(
+        &mut self,
+        stored: Option<StoredStream>,
+        current: &StoredStream,
     ) -> Result<(), StoreError> {
         let id = current.stream_id.as_str();
         match stored {
@@ -308,19 +327,19 @@ impl<'txn> StoreWriter<'txn> {
                 self.change_variant_count(current.variant, 1);
             }
         }
-        encode(&mut self.scratch, current)?;
-        self.streams.insert(id, self.scratch.as_slice())?;
         Ok(())
     }
 
-    fn index_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
-        let id = info.stream_id.as_str();
-        self.streams_by_type
-            .insert((info.process_type.as_str(), info.status.as_str(), id), ())?;
+    fn index_stream(&mut self, stream: &StoredStream) -> Result<(), StoreError> {
+        let id = stream.stream_id.as_str();
+        self.streams_by_type.insert(
+            (stream.process_type.as_str(), stream.status.as_str(), id),
+            (),
+        )?;
         self.streams_by_status
-            .insert((info.status.as_str(), id), ())?;
-        self.bump_named(counter::STREAMS_TYPE, &info.process_type, 1);
-        self.bump_named(counter::STREAMS_STATUS, info.status.as_str(), 1);
+            .insert((stream.status.as_str(), id), ())?;
+        self.bump_named(counter::STREAMS_TYPE, &stream.process_type, 1);
+        self.bump_named(counter::STREAMS_STATUS, stream.status.as_str(), 1);
         Ok(())
     }
 
@@ -418,10 +437,7 @@ impl<'txn> StoreWriter<'txn> {
             payload: new.payload,
             metadata: new.metadata,
         };
-        let mut json = std::mem::take(&mut self.scratch);
-        let stored = encode(&mut json, &event).and_then(|()| self.store_event(&event, &json));
-        self.scratch = json;
-        stored?;
+        self.store_event(&event, |json| Ok(serde_json::to_writer(json, &event)?))?;
         self.pending_indexes.add(&event);
         Ok(event)
     }
@@ -470,14 +486,12 @@ impl<'txn> StoreWriter<'txn> {
                 return Err(StoreError::MisfitPreparedEvent(misfit));
             }
             self.next_position += 1;
-            self.store_event(keys, &encoded.json)?;
+            self.store_event(keys, |json| {
+                json.extend_from_slice(&encoded.json);
+                Ok(())
+            })?;
             if write_now {
-                PendingEventIndexes::insert_now(
-                    keys,
-                    &mut self.stream_events,
-                    &mut self.caused_by,
-                    &mut self.correlated,
-                )?;
+                self.table_thread.index(keys);
             } else {
                 self.pending_indexes.add(keys);
             }
@@ -496,48 +510,44 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
-    /// Writes an event's record (`json`) at its position, its id and its counters
-    /// (the caller adds its other index entries).
-    fn store_event(&mut self, event: &Event, json: &[u8]) -> Result<(), StoreError> {
-        let position = event.position;
-        let event_id = event.event_id;
-        self.events.insert(position, json)?;
-        if self
-            .event_ids
-            .insert(event_id.as_u128(), position)?
-            .is_some()
-        {
-            return Err(StoreError::Corrupt(format!(
-                "event id {event_id} is already in the store"
-            )));
-        }
+    /// Writes an event's record (appended by `encode`) at its position, its id
+    /// and its counters (the caller adds its other index entries).
+    fn store_event(
+        &mut self,
+        event: &Event,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.table_thread
+            .add(event.position, event.event_id, encode)?;
         self.bump(counter::EVENTS_TOTAL, 1);
         self.bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
         Ok(())
     }
 
     /// Looks an event up by id inside this transaction.
-    pub fn event_by_id(&self, event_id: Uuid) -> Result<Option<Event>, StoreError> {
-        let Some(position) = self.event_ids.get(event_id.as_u128())? else {
+    pub fn event_by_id(&mut self, event_id: Uuid) -> Result<Option<Event>, StoreError> {
+        let tables = self.table_thread.settled()?;
+        let Some(position) = tables.event_ids.get(event_id.as_u128())? else {
             return Ok(None);
         };
-        decode(self.events.get(position.value())?, "event")
+        decode(tables.events.get(position.value())?, "event")
     }
 
     /// The last event of a stream, if it has any.
-    pub fn last_event(&self, stream_id: &str) -> Result<Option<Event>, StoreError> {
+    pub fn last_event(&mut self, stream_id: &str) -> Result<Option<Event>, StoreError> {
         let Some(info) = self.stream(stream_id)? else {
             return Ok(None);
         };
-        let pending = self.pending_indexes.stream_versions(stream_id);
-        let position = match pending.last() {
+        let held_back = self.pending_indexes.stream_versions(stream_id).last();
+        let tables = self.table_thread.settled()?;
+        let position = match held_back {
             Some(&(version, position)) if version == info.version => position,
-            _ => match self.stream_events.get((stream_id, info.version))? {
+            _ => match tables.stream_events.get((stream_id, info.version))? {
                 Some(position) => position.value(),
                 None => return Ok(None),
             },
         };
-        decode(self.events.get(position)?, "event")
+        decode(tables.events.get(position)?, "event")
     }
 
     /// The stream a business key routes to.
@@ -825,6 +835,7 @@ struct DirtyStream {
 
 /// What the indexes and counters of a stored stream record depend on.
 struct StoredStream {
+    stream_id: String,
     process_type: String,
     status: StreamStatus,
     variant: u128,
@@ -833,6 +844,7 @@ struct StoredStream {
 impl StoredStream {
     fn of(info: &StreamInfo) -> Self {
         StoredStream {
+            stream_id: info.stream_id.clone(),
             process_type: info.process_type.clone(),
             status: info.status,
             variant: info.variant,
