@@ -75,7 +75,7 @@ pub struct EventNode {
 pub struct GroupNode {
     /// What to put in [`ClosureOptions::expanded`] to show them: `stream:<id>`.
     pub key: String,
-    /// "N more in <stream>".
+    /// "N more in `<stream>`".
     pub label: String,
     pub stream_id: String,
     pub process_type: Option<String>,

@@ -1,6 +1,6 @@
 //! The causal graph view: cause and effect of the selected event across
 //! streams. The closure and its layout are built in a background job
-//! ([`job`]); the canvas ([`canvas`]) pans, zooms and draws it ([`draw`]).
+//! ([`job`]); the canvas (`canvas`) pans, zooms and draws it ([`draw`]).
 //!
 //! The graph's centre event is the selected event when the view is first
 //! shown, or the event of "Show in graph". Selecting a node of the graph keeps

@@ -1,6 +1,6 @@
 //! The replay view: a stream's state at any version. A scrubber (slider, step
 //! back and forward, jump to N, play) picks the version; the fold runs in the
-//! background ([`loader`]) and the view shows the last state until the new one
+//! background (`loader`) and the view shows the last state until the new one
 //! arrives. Beside the state (changed paths marked): the event at N, the
 //! transition that fired, the diff from N-1, and a diff between any two
 //! versions. A failed process opens at its failure point with the reason and
