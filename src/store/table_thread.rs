@@ -59,7 +59,8 @@ struct Shared<'txn> {
 }
 
 impl EventTables<'_> {
-    fn write(&mut self, mut batch: EventBatch) -> Result<(), StoreError> {
+    /// Writes `batch` and empties it (keeping its buffers for the next).
+    fn write(&mut self, batch: &mut EventBatch) -> Result<(), StoreError> {
         let mut start = 0;
         for &(position, event_id, end) in &batch.records {
             self.events.insert(position, &batch.json[start..end])?;
@@ -71,6 +72,8 @@ impl EventTables<'_> {
             }
             start = end;
         }
+        batch.records.clear();
+        batch.json.clear();
         batch.indexes.flush(
             &mut self.stream_events,
             &mut self.caused_by,
@@ -103,6 +106,10 @@ enum Job {
 pub(super) struct TableThread<'txn> {
     shared: Arc<Shared<'txn>>,
     jobs: SyncSender<Job>,
+    /// Batches the thread has written and emptied, to fill again: a new
+    /// batch's buffers were fresh memory that the kernel zeroed page by page
+    /// (8 % of the engine thread's time in the 30,000-process demo).
+    emptied: Receiver<EventBatch>,
     batch: EventBatch,
 }
 
@@ -127,14 +134,16 @@ impl<'txn> TableThread<'txn> {
             failure: Mutex::new(None),
         });
         let (jobs, received) = sync_channel(BATCHES_IN_FLIGHT);
+        let (give_back, emptied) = sync_channel(BATCHES_IN_FLIGHT + 1);
         let thread_shared = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("store tables".to_string())
-            .spawn_scoped(scope, move || run(&thread_shared, received))
+            .spawn_scoped(scope, move || run(&thread_shared, received, give_back))
             .map_err(|error| StoreError::Database(redb::StorageError::Io(error).into()))?;
         Ok(TableThread {
             shared,
             jobs,
+            emptied,
             batch: EventBatch::default(),
         })
     }
@@ -201,7 +210,8 @@ impl<'txn> TableThread<'txn> {
         if self.batch.records.is_empty() && self.batch.indexes.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
+        let next = self.emptied.try_recv().unwrap_or_default();
+        let batch = std::mem::replace(&mut self.batch, next);
         self.send(Job::Events(batch))
     }
 
@@ -210,8 +220,9 @@ impl<'txn> TableThread<'txn> {
     }
 }
 
-/// The thread: does each job as it comes, until the writer is dropped.
-fn run(shared: &Shared, jobs: Receiver<Job>) {
+/// The thread: does each job as it comes, until the writer is dropped, and
+/// gives the emptied event batches back.
+fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<EventBatch>) {
     let mut scratch = Vec::new();
     for job in jobs {
         let done = match job {
@@ -221,7 +232,15 @@ fn run(shared: &Shared, jobs: Receiver<Job>) {
                 continue;
             }
             _ if lock(&shared.failure).is_some() => continue,
-            Job::Events(batch) => lock(&shared.events).write(batch),
+            Job::Events(mut batch) => {
+                let written = lock(&shared.events).write(&mut batch);
+                if written.is_ok() {
+                    // The writer takes it back when it needs a new batch; if
+                    // enough wait already, this one is dropped.
+                    let _ = give_back.try_send(batch);
+                }
+                written
+            }
             Job::Streams(records) => {
                 let mut streams = lock(&shared.streams);
                 records.iter().try_for_each(|record| {
