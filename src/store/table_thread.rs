@@ -194,7 +194,8 @@ impl<'txn> TableThread<'txn> {
     }
 
     /// Waits until everything sent so far is written, and returns the event
-    /// tables, or the error the thread met.
+    /// tables, or the error the thread met. Hold them only to read: the
+    /// thread waits for them before it writes the next batch.
     pub fn settled(&mut self) -> Result<MutexGuard<'_, EventTables<'txn>>, StoreError> {
         self.send_batch()?;
         let (done, answer) = sync_channel(1);
@@ -265,5 +266,5 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The thread ended before the writer: it can only have panicked, and the
 /// panic surfaces when the transaction's scope ends.
 fn gone() -> StoreError {
-    StoreError::Corrupt("the thread writing the event tables stopped".to_string())
+    StoreError::Corrupt("the thread writing the store's tables stopped".to_string())
 }
