@@ -290,8 +290,8 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
         .write(|w| {
             let mut info = stream("s-1", "order");
             w.append(&mut info, 0, vec![event("Placed", None, None)], T0)?;
-            w.put_outbox(&outbox_message(1, "s-1", 10))?;
-            w.put_outbox(&outbox_message(3, "s-1", 30))
+            w.put_outbox(outbox_message(1, "s-1", 10))?;
+            w.put_outbox(outbox_message(3, "s-1", 30))
         })
         .unwrap();
     store
@@ -308,8 +308,8 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
             w.append(&mut new, 0, vec![event("Placed", None, None)], T0)?;
 
             // New messages merge with stored ones in due order.
-            w.put_outbox(&outbox_message(2, "s-1", 20))?;
-            w.put_outbox(&outbox_message(4, "s-2", 5))?;
+            w.put_outbox(outbox_message(2, "s-1", 20))?;
+            w.put_outbox(outbox_message(4, "s-2", 5))?;
             let due: Vec<u128> = w
                 .due_outbox(T0 + time::Duration::hours(1), 10)?
                 .iter()
@@ -326,7 +326,7 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
             let stored_due = retried.due_at;
             retried.due_at = T0 + time::Duration::minutes(40);
             retried.attempts = 1;
-            w.reschedule_read_outbox(stored_due, &retried)?;
+            w.reschedule_read_outbox(stored_due, retried)?;
 
             w.record_inbox("dedup-1", 7);
             assert_eq!(w.inbox("dedup-1")?, Some(7));

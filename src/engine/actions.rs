@@ -187,8 +187,8 @@ impl Engine {
                 message.last_error = None;
                 message.due_at = now;
                 message.created_at = now;
-                writer.put_outbox(&message)?;
                 let new_message_id = message.id;
+                writer.put_outbox(message)?;
                 self.resolve(
                     writer,
                     letter,
@@ -411,7 +411,7 @@ impl Engine {
             let message = writer.outbox_message(id)?.ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
             let mut changed = message.clone();
             change(&mut changed)?;
-            writer.put_outbox(&changed)?;
+            writer.put_outbox(changed.clone())?;
             let payload = json!({ "message_id": id, "message_type": message.message_type, "due_at": crate::store::format_time(changed.due_at) });
             let event_type = if action == "deliver_now" { "OutboxDeliverNow" } else { "OutboxRescheduled" };
             self.operator_event(writer, &message.stream_id, event_type, payload, Some(id), operator, action, reason, None, now)?;
@@ -554,7 +554,7 @@ impl Engine {
             let deadline = writer.deadline(id)?.ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
             let mut changed = deadline.clone();
             changed.due_at = at;
-            writer.put_deadline(&changed)?;
+            writer.put_deadline(changed.clone())?;
             let payload = json!({ "deadline_id": id, "on_expiry": deadline.on_expiry, "due_at": crate::store::format_time(at) });
             self.operator_event(writer, &deadline.stream_id, "DeadlineRescheduled", payload, Some(id), operator, "reschedule", reason, None, now)?;
             let before = serde_json::to_value(&deadline).map_err(StoreError::from)?;

@@ -59,7 +59,7 @@ impl Engine {
                     } else {
                         let stored_due_at = message.due_at;
                         message.due_at = now + self.policy.backoff(message.attempts);
-                        writer.reschedule_read_outbox(stored_due_at, &message)?;
+                        writer.reschedule_read_outbox(stored_due_at, message)?;
                         report.retried += 1;
                     }
                 }

@@ -270,7 +270,7 @@ impl Engine {
         if let Some(spec) = &transition.deadline
             && !definition.is_terminal(&transition.to)
         {
-            writer.put_deadline(&Deadline {
+            writer.put_deadline(Deadline {
                 id: deadline_id,
                 stream_id: event.stream_id.clone(),
                 on_expiry: spec.on_expiry.clone(),
@@ -293,7 +293,7 @@ impl Engine {
                     .to_string(),
                 None => emit.recipient.clone(),
             };
-            writer.put_outbox(&OutboxMessage {
+            writer.put_outbox(OutboxMessage {
                 id: self.ids.next(now),
                 stream_id: event.stream_id.clone(),
                 message_type: emit.message_type.clone(),

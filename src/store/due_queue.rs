@@ -102,7 +102,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
     }
 
     /// Inserts or replaces `record`.
-    pub fn put(&mut self, record: &T) -> Result<(), StoreError> {
+    pub fn put(&mut self, record: T) -> Result<(), StoreError> {
         let key = record.id().as_u128();
         if self.fresh.contains_key(&key) {
             self.put_fresh(record);
@@ -115,7 +115,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         }
         // A stored record is replaced in place; the insert hands back the old
         // one, whose due time alone is read.
-        encode(&mut self.scratch, record)?;
+        encode(&mut self.scratch, &record)?;
         let replaced_due = self
             .records
             .insert(key, self.scratch.as_slice())?
@@ -133,11 +133,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
 
     /// Writes back a record read in this transaction, which was due at
     /// `stored_due_at` then, without reading it again.
-    pub fn put_read(
-        &mut self,
-        stored_due_at: OffsetDateTime,
-        record: &T,
-    ) -> Result<(), StoreError> {
+    pub fn put_read(&mut self, stored_due_at: OffsetDateTime, record: T) -> Result<(), StoreError> {
         let key = record.id().as_u128();
         if self.fresh.contains_key(&key) {
             self.put_fresh(record);
@@ -145,7 +141,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         }
         self.due.remove((nanos(stored_due_at), key))?;
         self.index_stored(key, record.due_at())?;
-        encode(&mut self.scratch, record)?;
+        encode(&mut self.scratch, &record)?;
         if self.records.insert(key, self.scratch.as_slice())?.is_none() {
             self.count_change += 1;
         }
@@ -240,12 +236,12 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
     }
 
     /// Keeps `record` in memory, replacing an earlier version made in this transaction.
-    fn put_fresh(&mut self, record: &T) {
+    fn put_fresh(&mut self, record: T) {
         let key = record.id().as_u128();
-        if let Some(old) = self.fresh.insert(key, record.clone()) {
+        let due = nanos(record.due_at());
+        if let Some(old) = self.fresh.insert(key, record) {
             self.fresh_due.remove(&(nanos(old.due_at()), key));
         }
-        let due = nanos(record.due_at());
         self.narrow_clear_span(due);
         self.fresh_due.insert((due, key));
     }

@@ -627,7 +627,7 @@ impl<'txn> StoreWriter<'txn> {
     }
 
     /// Inserts or replaces an outbox message, keeping the due index in step.
-    pub fn put_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
+    pub fn put_outbox(&mut self, message: OutboxMessage) -> Result<(), StoreError> {
         self.outbox.put(message)
     }
 
@@ -647,7 +647,7 @@ impl<'txn> StoreWriter<'txn> {
     pub fn reschedule_read_outbox(
         &mut self,
         stored_due_at: OffsetDateTime,
-        message: &OutboxMessage,
+        message: OutboxMessage,
     ) -> Result<(), StoreError> {
         self.outbox.put_read(stored_due_at, message)
     }
@@ -669,7 +669,7 @@ impl<'txn> StoreWriter<'txn> {
     }
 
     /// Inserts or replaces a deadline, keeping the due index in step.
-    pub fn put_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
+    pub fn put_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
         self.deadlines.put(deadline)
     }
 

@@ -494,8 +494,8 @@ impl Consumer for Writer<'_, '_> {
                 self.writer
                     .insert_event(event, std::slice::from_mut(info), recorded_at)?;
             }
-            Item::Outbox(message) => self.writer.put_outbox(&message)?,
-            Item::Deadline(deadline) => self.writer.put_deadline(&deadline)?,
+            Item::Outbox(message) => self.writer.put_outbox(message)?,
+            Item::Deadline(deadline) => self.writer.put_deadline(deadline)?,
             Item::DeadLetter(letter) => self.writer.put_dead_letter(&letter)?,
             Item::StreamMeta {
                 stream_id,
