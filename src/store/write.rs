@@ -101,7 +101,7 @@ pub struct StoreWriter<'txn> {
 }
 
 impl<'txn> StoreWriter<'txn> {
-    /// Opens the tables of `transaction`; the event tables' thread runs in `scope`.
+    /// Opens the tables of `transaction`; the table thread runs in `scope`.
     pub(super) fn new<'scope>(
         transaction: &'txn WriteTransaction,
         scope: &'scope Scope<'scope, '_>,
@@ -166,21 +166,7 @@ impl<'txn> StoreWriter<'txn> {
     /// Writes what was kept in memory (stream records, new queue records, dedup
     /// keys), applies the counter and variant changes and bumps the generation.
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
-        // The table thread takes the last events, the held-back index entries
-        // and the stream records while this one writes the rest.
-        let indexes = std::mem::take(&mut self.pending_indexes);
-        let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
-        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
-        let mut changes = Vec::with_capacity(dirty.len());
-        let mut records = Vec::with_capacity(dirty.len());
-        for DirtyStream { stored, current } in dirty {
-            changes.push((stored, StoredStream::of(&current)));
-            records.push(current);
-        }
-        self.table_thread.send_last(indexes, records)?;
-        for (stored, current) in changes {
-            self.index_stream_change(stored, &current)?;
-        }
+        self.flush_streams()?;
         let outbox_change = self.outbox.flush()?;
         self.bump(counter::OUTBOX_PENDING, outbox_change);
         let deadlines_change = self.deadlines.flush()?;
@@ -278,6 +264,26 @@ impl<'txn> StoreWriter<'txn> {
                 self.dirty_streams.insert(info.stream_id.clone(), dirty);
             }
         }
+    }
+
+    /// Hands the transaction's last events, its held-back index entries and
+    /// the stream records it changed (in id order) to the table thread, and
+    /// moves those streams' indexes and counters meanwhile.
+    fn flush_streams(&mut self) -> Result<(), StoreError> {
+        let indexes = std::mem::take(&mut self.pending_indexes);
+        let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
+        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
+        let mut changes = Vec::with_capacity(dirty.len());
+        let mut records = Vec::with_capacity(dirty.len());
+        for DirtyStream { stored, current } in dirty {
+            changes.push((stored, StoredStream::of(&current)));
+            records.push(current);
+        }
+        self.table_thread.send_last(indexes, records)?;
+        for (stored, current) in changes {
+            self.index_stream_change(stored, &current)?;
+        }
+        Ok(())
     }
 
     /// Writes a stream record over `stored` (what the table holds of it, if
