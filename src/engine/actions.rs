@@ -411,12 +411,12 @@ impl Engine {
             let message = writer.outbox_message(id)?.ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
             let mut changed = message.clone();
             change(&mut changed)?;
-            writer.put_outbox(changed.clone())?;
             let payload = json!({ "message_id": id, "message_type": message.message_type, "due_at": crate::store::format_time(changed.due_at) });
+            let after = serde_json::to_value(&changed).map_err(StoreError::from)?;
+            writer.put_outbox(changed)?;
             let event_type = if action == "deliver_now" { "OutboxDeliverNow" } else { "OutboxRescheduled" };
             self.operator_event(writer, &message.stream_id, event_type, payload, Some(id), operator, action, reason, None, now)?;
             let before = serde_json::to_value(&message).map_err(StoreError::from)?;
-            let after = serde_json::to_value(&changed).map_err(StoreError::from)?;
             audit(writer, operator, &format!("outbox.{action}"), &format!("outbox:{id}"), reason, Some(message.stream_id.clone()), before, after, now)?;
             Ok(())
         })
@@ -554,11 +554,11 @@ impl Engine {
             let deadline = writer.deadline(id)?.ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
             let mut changed = deadline.clone();
             changed.due_at = at;
-            writer.put_deadline(changed.clone())?;
+            let after = serde_json::to_value(&changed).map_err(StoreError::from)?;
+            writer.put_deadline(changed)?;
             let payload = json!({ "deadline_id": id, "on_expiry": deadline.on_expiry, "due_at": crate::store::format_time(at) });
             self.operator_event(writer, &deadline.stream_id, "DeadlineRescheduled", payload, Some(id), operator, "reschedule", reason, None, now)?;
             let before = serde_json::to_value(&deadline).map_err(StoreError::from)?;
-            let after = serde_json::to_value(&changed).map_err(StoreError::from)?;
             audit(writer, operator, "deadline.reschedule", &format!("deadline:{id}"), reason, Some(deadline.stream_id.clone()), before, after, now)?;
             Ok(())
         })
