@@ -589,6 +589,14 @@ impl Simulation {
         engine: &mut Engine,
         writer: &mut StoreWriter,
     ) -> Result<(), StoreError> {
+        // Measured at 100,000 processes: a full transaction changed about
+        // 104,000 streams and took in about 257,000 messages.
+        let actions = usize::try_from(self.options.processes)
+            .map_or(ACTIONS_PER_TRANSACTION, |processes| {
+                processes.saturating_mul(10)
+            })
+            .min(ACTIONS_PER_TRANSACTION);
+        writer.reserve(actions * 2 / 5, actions);
         for _ in 0..ACTIONS_PER_TRANSACTION {
             let next_message = self.next_due().filter(|at| *at <= DEMO_NOW);
             let start_due = self.started < self.options.processes;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::definition::{Definition, Rejection, Transition, pick_fields};
+use super::definition::{Definition, Rejection, Transition, payload_field, pick_fields};
 use super::{Engine, InboundMessage};
 use crate::store::{
     Attempt, DeadLetter, DeadLetterStatus, Deadline, Direction, Event, NewEvent, OutboxMessage,
@@ -285,9 +285,7 @@ impl Engine {
         }
         for emit in &transition.emit {
             let recipient = match emit.recipient.strip_prefix('$') {
-                Some(field) => event
-                    .payload
-                    .get(field)
+                Some(field) => payload_field(&event.payload, field)
                     .and_then(Value::as_str)
                     .unwrap_or(field)
                     .to_string(),
@@ -370,6 +368,9 @@ pub(super) fn checkpoint_if_due(writer: &mut StoreWriter, event: &Event) -> Resu
 /// A stream has at most one pending deadline (the response time of its current
 /// step); its id is derived from the stream id so it can be found without a scan.
 pub fn deadline_id_of(stream_id: &str) -> Uuid {
-    let hash = xxhash_rust::xxh3::xxh3_128(format!("deadline\u{1f}{stream_id}").as_bytes());
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(b"deadline\x1f");
+    hasher.update(stream_id.as_bytes());
+    let hash = hasher.digest128();
     uuid::Builder::from_custom_bytes(hash.to_be_bytes()).into_uuid()
 }

@@ -8,7 +8,9 @@
 //! changed in the tables directly.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use redb::{ReadableTable, Table};
 use serde::Serialize;
@@ -52,8 +54,9 @@ impl Queued for Deadline {
 pub(super) struct DueQueue<'txn, T> {
     records: Table<'txn, u128, &'static [u8]>,
     due: Table<'txn, (i64, u128), ()>,
-    /// Records created in this transaction, not yet in `records`.
-    fresh: BTreeMap<u128, T>,
+    /// Records created in this transaction, not yet in `records`. Hashed, not
+    /// ordered: an ordered map shifted its large records on every insert.
+    fresh: HashMap<u128, T>,
     /// The due keys of `fresh`.
     fresh_due: BTreeSet<(i64, u128)>,
     /// No due key is at or before this time (nanos) in this transaction, as far
@@ -73,7 +76,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         DueQueue {
             records,
             due,
-            fresh: BTreeMap::new(),
+            fresh: HashMap::default(),
             fresh_due: BTreeSet::new(),
             clear_until: Cell::new(None),
             count_change: 0,
@@ -219,7 +222,9 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
     /// Writes the records created in this transaction to the tables, in key
     /// order; returns how many records the transaction added, less those it removed.
     pub fn flush(&mut self) -> Result<i64, StoreError> {
-        for (key, record) in std::mem::take(&mut self.fresh) {
+        let mut fresh: Vec<(u128, T)> = self.fresh.drain().collect();
+        fresh.sort_unstable_by_key(|(key, _)| *key);
+        for (key, record) in fresh {
             encode(&mut self.scratch, &record)?;
             if self.records.insert(key, self.scratch.as_slice())?.is_some() {
                 return Err(StoreError::Corrupt(format!(

@@ -27,6 +27,12 @@ pub(super) struct PendingEventIndexes {
 impl PendingEventIndexes {
     /// Adds the index entries of `event`.
     pub fn add(&mut self, event: &Event) {
+        self.add_stream_entries(event);
+        self.add_links(event);
+    }
+
+    /// Adds the `stream_events` entries of `event`, one per stream it is in.
+    pub fn add_stream_entries(&mut self, event: &Event) {
         let position = event.position;
         for (stream_id, version) in event.memberships() {
             match self.stream_events.get_mut(stream_id) {
@@ -37,12 +43,22 @@ impl PendingEventIndexes {
                 }
             }
         }
+    }
+
+    /// Adds the `caused_by` and `correlated` entries of `event`.
+    pub fn add_links(&mut self, event: &Event) {
         let event_id = event.event_id.as_u128();
         self.caused_by
             .extend(event.causes().map(|cause| (cause.as_u128(), event_id)));
         if let Some(correlation) = event.correlation_id {
-            self.correlated.push((correlation.as_u128(), position));
+            self.correlated
+                .push((correlation.as_u128(), event.position));
         }
+    }
+
+    /// Makes room for the entries of about `streams` streams.
+    pub fn reserve_streams(&mut self, streams: usize) {
+        self.stream_events.reserve(streams);
     }
 
     /// Moves the entries of `later` in after these (their events came after).

@@ -1,7 +1,6 @@
 //! A second thread that writes part of a write transaction while the first
 //! goes on: the tables its events fill (the log, the id index, the stream,
-//! cause and correlation indexes) as the events come, and the stream records
-//! when the transaction ends.
+//! cause and correlation indexes), as the events come.
 //!
 //! Nothing that runs inside a transaction reads the event tables as often as
 //! it writes them (the engine keeps a stream's state in its record, not in
@@ -10,9 +9,10 @@
 //! of 6.9–9.7 s. So the writer hands the events over in batches and goes on;
 //! a read that needs those tables ([`TableThread::settled`]) first waits
 //! until every batch sent before it is in. At the end of a transaction the
-//! stream records, held in memory until then, are written here too, while
-//! the writer moves their indexes and counters. redb lets the tables of one
-//! transaction be written from different threads at once (`Table` is `Send`).
+//! index entries the writer held back to write them in key order are written
+//! here, while the writer writes the stream records and moves their indexes
+//! and counters. redb lets the tables of one transaction be written from
+//! different threads at once (`Table` is `Send`).
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -23,9 +23,8 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::event_indexes::PendingEventIndexes;
-use super::records::{Event, StreamInfo};
+use super::records::Event;
 use super::schema;
-use super::write::encode;
 
 /// Events per batch handed to the thread: enough that handing over costs
 /// little next to the inserts, few enough to keep both threads busy.
@@ -45,14 +44,9 @@ pub(super) struct EventTables<'txn> {
     pub correlated: Table<'txn, (u128, u64), ()>,
 }
 
-/// The `streams` table: the writer reads and writes it during the
-/// transaction, the thread writes the held-back records at its end.
-pub(super) type StreamTable<'txn> = Table<'txn, &'static str, &'static [u8]>;
-
 /// What both threads reach.
 struct Shared<'txn> {
     events: Mutex<EventTables<'txn>>,
-    streams: Mutex<StreamTable<'txn>>,
     /// The first error the thread met: it writes nothing after it, and the
     /// writer returns it at the next settle, which fails the transaction.
     failure: Mutex<Option<StoreError>>,
@@ -95,8 +89,6 @@ struct EventBatch {
 
 enum Job {
     Events(EventBatch),
-    /// Stream records to write, in id order.
-    Streams(Vec<StreamInfo>),
     /// Answered once every job sent before it is done.
     Settle(SyncSender<()>),
 }
@@ -130,7 +122,6 @@ impl<'txn> TableThread<'txn> {
                 caused_by: transaction.open_table(schema::CAUSED_BY)?,
                 correlated: transaction.open_table(schema::CORRELATED)?,
             }),
-            streams: Mutex::new(transaction.open_table(schema::STREAMS)?),
             failure: Mutex::new(None),
         });
         let (jobs, received) = sync_channel(BATCHES_IN_FLIGHT);
@@ -175,22 +166,18 @@ impl<'txn> TableThread<'txn> {
         self.batch.indexes.add(event);
     }
 
-    /// The `streams` table, for the writer. Only until [`TableThread::send_last`].
-    pub fn streams(&self) -> MutexGuard<'_, StreamTable<'txn>> {
-        lock(&self.shared.streams)
+    /// Adds the cause and correlation entries of `event` to the current
+    /// batch. Their keys begin with ids that grow with time (UUID v7), so
+    /// in arrival order they already land near the end of their trees.
+    pub fn index_links(&mut self, event: &Event) {
+        self.batch.indexes.add_links(event);
     }
 
-    /// Sends what the transaction held back, and returns at once: the
-    /// current batch with `indexes`, then the stream records `streams` (in
-    /// id order).
-    pub fn send_last(
-        &mut self,
-        indexes: PendingEventIndexes,
-        streams: Vec<StreamInfo>,
-    ) -> Result<(), StoreError> {
+    /// Sends the current batch with the index entries the transaction held
+    /// back (`indexes`), and returns at once.
+    pub fn send_last(&mut self, indexes: PendingEventIndexes) -> Result<(), StoreError> {
         self.batch.indexes.append(indexes);
-        self.send_batch()?;
-        self.send(Job::Streams(streams))
+        self.send_batch()
     }
 
     /// Waits until everything sent so far is written, and returns the event
@@ -224,7 +211,6 @@ impl<'txn> TableThread<'txn> {
 /// The thread: does each job as it comes, until the writer is dropped, and
 /// gives the emptied event batches back.
 fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<EventBatch>) {
-    let mut scratch = Vec::new();
     for job in jobs {
         let done = match job {
             Job::Settle(answer) => {
@@ -241,14 +227,6 @@ fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<EventBatch>) 
                     let _ = give_back.try_send(batch);
                 }
                 written
-            }
-            Job::Streams(records) => {
-                let mut streams = lock(&shared.streams);
-                records.iter().try_for_each(|record| {
-                    encode(&mut scratch, record)?;
-                    streams.insert(record.stream_id.as_str(), scratch.as_slice())?;
-                    Ok(())
-                })
             }
         };
         if let Err(error) = done {

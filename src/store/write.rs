@@ -64,9 +64,10 @@ pub struct StoreWriter<'txn> {
     pub(super) streams_by_type: Table<'txn, (&'static str, &'static str, &'static str), ()>,
     pub(super) streams_by_status: Table<'txn, (&'static str, &'static str), ()>,
     pub(super) variants: Table<'txn, u128, u64>,
-    /// `events`, `event_ids`, the event indexes and `streams`, written on a
-    /// thread of their own.
+    /// `events`, `event_ids` and the event indexes, written on a thread of
+    /// their own.
     pub(super) table_thread: TableThread<'txn>,
+    streams: Table<'txn, &'static str, &'static [u8]>,
     pub(super) correlation_keys: Table<'txn, &'static str, &'static str>,
     /// Entries of `stream_events`, `caused_by` and `correlated` for this
     /// transaction's events, written at its end in key order.
@@ -82,7 +83,8 @@ pub struct StoreWriter<'txn> {
     /// Stream records written in this transaction, by stream id: written to
     /// `streams` with their indexes and counters once, at its end. A stream
     /// takes several events in most transactions, and each rewrote its record.
-    dirty_streams: HashMap<String, DirtyStream>,
+    /// Boxed, so that the map moves pointers when it grows, not records.
+    dirty_streams: HashMap<String, Box<DirtyStream>>,
     pub(super) checkpoints: Table<'txn, (&'static str, u64), &'static [u8]>,
     pub(super) definitions: Table<'txn, &'static str, &'static [u8]>,
     pub(super) audit: Table<'txn, u64, &'static [u8]>,
@@ -122,6 +124,7 @@ impl<'txn> StoreWriter<'txn> {
             streams_by_status: transaction.open_table(schema::STREAMS_BY_STATUS)?,
             variants: transaction.open_table(schema::VARIANTS)?,
             table_thread: TableThread::start(transaction, scope)?,
+            streams: transaction.open_table(schema::STREAMS)?,
             correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
             pending_indexes: PendingEventIndexes::default(),
             outbox: DueQueue::new(
@@ -161,6 +164,16 @@ impl<'txn> StoreWriter<'txn> {
         self.meta
             .insert(schema::META_CREATED_AT, created_at.as_str())?;
         Ok(())
+    }
+
+    /// Makes room for a transaction that changes about `streams` streams and
+    /// takes in about `dedup_keys` messages with a dedup key: a bulk write
+    /// that knows its size saves its in-memory maps from growing step by
+    /// step (each step moves every entry into fresh memory).
+    pub fn reserve(&mut self, streams: usize, dedup_keys: usize) {
+        self.dirty_streams.reserve(streams);
+        self.pending_indexes.reserve_streams(streams);
+        self.fresh_inbox.reserve(dedup_keys);
     }
 
     /// Writes what was kept in memory (stream records, new queue records, dedup
@@ -237,7 +250,7 @@ impl<'txn> StoreWriter<'txn> {
         if let Some(dirty) = self.dirty_streams.get(stream_id) {
             return Ok(Some(dirty.current.clone()));
         }
-        decode(self.table_thread.streams().get(stream_id)?, "stream")
+        decode(self.streams.get(stream_id)?, "stream")
     }
 
     /// Writes a stream record; its indexes and counters follow at the end of the transaction.
@@ -257,31 +270,26 @@ impl<'txn> StoreWriter<'txn> {
         match self.dirty_streams.get_mut(&info.stream_id) {
             Some(dirty) => dirty.current.clone_from(info),
             None => {
-                let dirty = DirtyStream {
+                let dirty = Box::new(DirtyStream {
                     stored: previous.map(StoredStream::of),
                     current: info.clone(),
-                };
+                });
                 self.dirty_streams.insert(info.stream_id.clone(), dirty);
             }
         }
     }
 
-    /// Hands the transaction's last events, its held-back index entries and
-    /// the stream records it changed (in id order) to the table thread, and
-    /// moves those streams' indexes and counters meanwhile.
+    /// Hands the transaction's last events and its held-back index entries
+    /// to the table thread, and meanwhile writes the stream records it
+    /// changed (in id order) with their indexes and counters.
     fn flush_streams(&mut self) -> Result<(), StoreError> {
         let indexes = std::mem::take(&mut self.pending_indexes);
-        let mut dirty: Vec<DirtyStream> = self.dirty_streams.drain().map(|(_, d)| d).collect();
+        self.table_thread.send_last(indexes)?;
+        let mut dirty: Vec<Box<DirtyStream>> = self.dirty_streams.drain().map(|(_, d)| d).collect();
         dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
-        let mut changes = Vec::with_capacity(dirty.len());
-        let mut records = Vec::with_capacity(dirty.len());
-        for DirtyStream { stored, current } in dirty {
-            changes.push((stored, StoredStream::of(&current)));
-            records.push(current);
-        }
-        self.table_thread.send_last(indexes, records)?;
-        for (stored, current) in changes {
-            self.index_stream_change(stored, &current)?;
+        for stream in dirty {
+            let DirtyStream { stored, current } = *stream;
+            self.write_stream(stored, &current)?;
         }
         Ok(())
     }
@@ -295,8 +303,7 @@ impl<'txn> StoreWriter<'txn> {
     ) -> Result<(), StoreError> {
         self.index_stream_change(stored, &StoredStream::of(current))?;
         encode(&mut self.scratch, current)?;
-        self.table_thread
-            .streams()
+        self.streams
             .insert(current.stream_id.as_str(), self.scratch.as_slice())?;
         Ok(())
     }
@@ -444,7 +451,8 @@ impl<'txn> StoreWriter<'txn> {
             metadata: new.metadata,
         };
         self.store_event(&event, |json| Ok(serde_json::to_writer(json, &event)?))?;
-        self.pending_indexes.add(&event);
+        self.pending_indexes.add_stream_entries(&event);
+        self.table_thread.index_links(&event);
         Ok(event)
     }
 
