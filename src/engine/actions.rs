@@ -144,9 +144,9 @@ impl Engine {
                 metadata.insert("resubmitted_by".into(), json!(operator.user));
                 message.metadata = Value::Object(metadata);
                 message.received_at = now;
-                match self.try_dispatch(writer, &message, now, 0)? {
+                let new_message_id = edited.then_some(message.message_id);
+                match self.try_dispatch(writer, message, now, 0)? {
                     Ok(event) => {
-                        let new_message_id = edited.then_some(message.message_id);
                         self.resolve(
                             writer,
                             letter,

@@ -127,7 +127,7 @@ impl Engine {
         if let Err(Refused {
             stream: Some(mut stream),
             ..
-        }) = self.try_dispatch(writer, &notice, now, 0)?
+        }) = self.try_dispatch(writer, notice, now, 0)?
         {
             stream.last_error = Some(detail);
             writer.put_stream(&stream)?;

@@ -1,7 +1,7 @@
 //! Dispatch of one inbound message: route, validate against the definition,
 //! append events, enqueue outbox messages, set deadlines — or dead-letter it.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -37,6 +37,7 @@ pub enum DispatchOutcome {
 pub(super) struct Refused {
     pub rejection: Rejection,
     pub stream: Option<StreamInfo>,
+    pub message: InboundMessage,
 }
 
 impl Engine {
@@ -62,7 +63,7 @@ impl Engine {
         {
             return Ok(DispatchOutcome::Duplicate { position });
         }
-        match self.try_dispatch(writer, &message, now, depth)? {
+        match self.try_dispatch(writer, message, now, depth)? {
             Ok(event) => Ok(DispatchOutcome::Applied {
                 stream_id: event.stream_id.clone(),
                 event: Box::new(event),
@@ -70,7 +71,7 @@ impl Engine {
             Err(refused) => {
                 let detail = refused.rejection.to_string();
                 let reason = refused.rejection.label().to_string();
-                let dead_letter_id = self.dead_letter_inbound(writer, &message, &refused, now)?;
+                let dead_letter_id = self.dead_letter_inbound(writer, &refused, now)?;
                 Ok(DispatchOutcome::DeadLettered {
                     dead_letter_id,
                     reason,
@@ -84,10 +85,10 @@ impl Engine {
     pub(super) fn dead_letter_inbound(
         &mut self,
         writer: &mut StoreWriter,
-        message: &InboundMessage,
         refused: &Refused,
         now: OffsetDateTime,
     ) -> Result<Uuid, StoreError> {
+        let message = &refused.message;
         let detail = refused.rejection.to_string();
         let id = self.ids.next(now);
         let letter = DeadLetter {
@@ -126,11 +127,12 @@ impl Engine {
     }
 
     /// Applies a message if its definition allows it. `Ok(Err(..))` is a refusal:
-    /// nothing was written for it.
+    /// nothing was written for it, and the message comes back with it. The
+    /// message is taken by value so that its payload moves into the event.
     pub(super) fn try_dispatch(
         &mut self,
         writer: &mut StoreWriter,
-        message: &InboundMessage,
+        mut message: InboundMessage,
         now: OffsetDateTime,
         depth: usize,
     ) -> Result<Result<Event, Refused>, StoreError> {
@@ -147,20 +149,22 @@ impl Engine {
             .as_ref()
             .map(|s| s.process_type.clone())
             .or_else(|| message.process_type.clone());
-        let refuse = |rejection: Rejection, stream: &Option<StreamInfo>| {
+        let refuse = |rejection: Rejection, stream: Option<StreamInfo>, message: InboundMessage| {
             Ok(Err(Refused {
                 rejection,
-                stream: stream.clone(),
+                stream,
+                message,
             }))
         };
         let Some(process_type) = process_type else {
             return refuse(
                 Rejection::UnknownProcess("(none given)".to_string()),
-                &existing,
+                existing,
+                message,
             );
         };
         let Some(definition) = self.definitions.get(&process_type).cloned() else {
-            return refuse(Rejection::UnknownProcess(process_type), &existing);
+            return refuse(Rejection::UnknownProcess(process_type), existing, message);
         };
         let state = existing
             .as_ref()
@@ -168,7 +172,7 @@ impl Engine {
             .unwrap_or_else(|| definition.initial.clone());
         let transition = match definition.step(&state, &message.message_type, &message.payload) {
             Ok(transition) => transition,
-            Err(rejection) => return refuse(rejection, &existing),
+            Err(rejection) => return refuse(rejection, existing, message),
         };
 
         let stream_id = match (routed_id, &message.correlation_key) {
@@ -212,24 +216,26 @@ impl Engine {
             )
         });
 
-        let mut metadata = json!({ "message_id": message.message_id, "from_state": state });
-        if let Some(sender) = &message.sender {
-            metadata["sender"] = json!(sender);
+        // The message is not needed whole any more: what the event keeps of
+        // it is moved, not copied.
+        let mut metadata = Map::new();
+        metadata.insert("message_id".to_string(), json!(message.message_id));
+        metadata.insert("from_state".to_string(), Value::String(state));
+        if let Some(sender) = message.sender.take() {
+            metadata.insert("sender".to_string(), Value::String(sender));
         }
-        if let (Some(extra), Some(object)) =
-            (message.metadata.as_object(), metadata.as_object_mut())
-        {
-            object.extend(extra.clone());
+        if let Value::Object(extra) = std::mem::take(&mut message.metadata) {
+            metadata.extend(extra);
         }
         let event = NewEvent {
             event_id: Some(self.ids.next(now)),
-            event_type: message.message_type.clone(),
+            event_type: std::mem::take(&mut message.message_type),
             occurred_at: message.received_at,
             correlation_id: Some(correlation_id),
             causation_id: Some(message.causation_id.unwrap_or(message.message_id)),
             other_causes: Vec::new(),
-            payload: message.payload.clone(),
-            metadata,
+            payload: std::mem::take(&mut message.payload),
+            metadata: Value::Object(metadata),
         };
         let stored = writer.append_after(
             &mut stream,
@@ -334,6 +340,7 @@ impl Engine {
             };
             if depth + 1 >= MAX_START_DEPTH {
                 let refused = Refused {
+                    message: child,
                     rejection: Rejection::TransitionNotAllowed {
                         process_type: start.process_type.clone(),
                         state: "(not started)".to_string(),
@@ -344,7 +351,7 @@ impl Engine {
                     },
                     stream: None,
                 };
-                self.dead_letter_inbound(writer, &child, &refused, now)?;
+                self.dead_letter_inbound(writer, &refused, now)?;
                 continue;
             }
             self.dispatch_at_depth(writer, child, now, depth + 1)?;

@@ -116,7 +116,7 @@ impl Engine {
                         message.payload = payload;
                     }
                     message.received_at = now;
-                    match self.try_dispatch(writer, &message, now, 0)? {
+                    match self.try_dispatch(writer, message, now, 0)? {
                         Err(refused) => Preview {
                             outcome: PreviewOutcome::Rejected {
                                 reason: refused.rejection.label().to_string(),
