@@ -179,12 +179,11 @@ impl<'txn> StoreWriter<'txn> {
     /// Writes what was kept in memory (stream records, new queue records, dedup
     /// keys), applies the counter and variant changes and bumps the generation.
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
-        self.flush_streams()?;
+        self.flush_held_back()?;
         let outbox_change = self.outbox.flush()?;
         self.bump(counter::OUTBOX_PENDING, outbox_change);
         let deadlines_change = self.deadlines.flush()?;
         self.bump(counter::DEADLINES_PENDING, deadlines_change);
-        self.flush_inbox()?;
         for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
             if delta == 0 {
                 continue;
@@ -279,19 +278,36 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
-    /// Hands the transaction's last events and its held-back index entries
-    /// to the table thread, and meanwhile writes the stream records it
-    /// changed (in id order) with their indexes and counters.
-    fn flush_streams(&mut self) -> Result<(), StoreError> {
+    /// Writes what the transaction held back, on three threads at once: the
+    /// table thread its last events and index entries, a helper the stream
+    /// index entries and dedup keys, this thread the stream records it
+    /// changed (in id order) and their counters.
+    fn flush_held_back(&mut self) -> Result<(), StoreError> {
         let indexes = std::mem::take(&mut self.pending_indexes);
         self.table_thread.send_last(indexes)?;
         let mut dirty: Vec<Box<DirtyStream>> = self.dirty_streams.drain().map(|(_, d)| d).collect();
         dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
-        for stream in dirty {
-            let DirtyStream { stored, current } = *stream;
-            self.write_stream(stored, &current)?;
+        let mut entries = StreamIndexEntries::default();
+        for stream in &dirty {
+            self.index_stream_change(stream.stored.as_ref(), &stream.current, &mut entries);
         }
-        Ok(())
+        let fresh_inbox = std::mem::take(&mut self.fresh_inbox);
+        let (by_type, by_status) = (&mut self.streams_by_type, &mut self.streams_by_status);
+        let inbox = &mut self.inbox;
+        std::thread::scope(|scope| {
+            let helper = scope.spawn(move || {
+                entries.write(by_type, by_status)?;
+                write_inbox(inbox, fresh_inbox)
+            });
+            for stream in &dirty {
+                encode(&mut self.scratch, &stream.current)?;
+                self.streams
+                    .insert(stream.current.stream_id.as_str(), self.scratch.as_slice())?;
+            }
+            helper
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
     }
 
     /// Writes a stream record over `stored` (what the table holds of it, if
@@ -301,33 +317,35 @@ impl<'txn> StoreWriter<'txn> {
         stored: Option<StoredStream>,
         current: &StreamInfo,
     ) -> Result<(), StoreError> {
-        self.index_stream_change(stored, &StoredStream::of(current))?;
+        let mut entries = StreamIndexEntries::default();
+        self.index_stream_change(stored.as_ref(), current, &mut entries);
+        entries.write(&mut self.streams_by_type, &mut self.streams_by_status)?;
         encode(&mut self.scratch, current)?;
         self.streams
             .insert(current.stream_id.as_str(), self.scratch.as_slice())?;
         Ok(())
     }
 
-    /// Moves a stream's indexes and counters from `stored` (what the table
-    /// holds of it, if anything) to `current`.
-    fn index_stream_change(
+    /// Moves a stream's counters from `stored` (what the table holds of it,
+    /// if anything) to `current`, and adds the index entries that change to
+    /// `entries`.
+    fn index_stream_change<'a>(
         &mut self,
-        stored: Option<StoredStream>,
-        current: &StoredStream,
-    ) -> Result<(), StoreError> {
-        let id = current.stream_id.as_str();
+        stored: Option<&'a StoredStream>,
+        current: &'a StreamInfo,
+        entries: &mut StreamIndexEntries<'a>,
+    ) {
         match stored {
             Some(old) => {
                 if old.process_type != current.process_type || old.status != current.status {
-                    self.streams_by_type.remove((
-                        old.process_type.as_str(),
-                        old.status.as_str(),
-                        id,
-                    ))?;
-                    self.streams_by_status.remove((old.status.as_str(), id))?;
+                    entries.removed.push(StreamIndexKey {
+                        process_type: &old.process_type,
+                        status: old.status.as_str(),
+                        stream_id: &old.stream_id,
+                    });
                     self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
                     self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
-                    self.index_stream(current)?;
+                    self.index_stream(current, entries);
                 }
                 if old.variant != current.variant {
                     self.change_variant_count(old.variant, -1);
@@ -336,24 +354,20 @@ impl<'txn> StoreWriter<'txn> {
             }
             None => {
                 self.bump(counter::STREAMS_TOTAL, 1);
-                self.index_stream(current)?;
+                self.index_stream(current, entries);
                 self.change_variant_count(current.variant, 1);
             }
         }
-        Ok(())
     }
 
-    fn index_stream(&mut self, stream: &StoredStream) -> Result<(), StoreError> {
-        let id = stream.stream_id.as_str();
-        self.streams_by_type.insert(
-            (stream.process_type.as_str(), stream.status.as_str(), id),
-            (),
-        )?;
-        self.streams_by_status
-            .insert((stream.status.as_str(), id), ())?;
+    fn index_stream<'a>(&mut self, stream: &'a StreamInfo, entries: &mut StreamIndexEntries<'a>) {
+        entries.added.push(StreamIndexKey {
+            process_type: &stream.process_type,
+            status: stream.status.as_str(),
+            stream_id: &stream.stream_id,
+        });
         self.bump_named(counter::STREAMS_TYPE, &stream.process_type, 1);
         self.bump_named(counter::STREAMS_STATUS, stream.status.as_str(), 1);
-        Ok(())
     }
 
     fn change_variant_count(&mut self, variant: u128, delta: i64) {
@@ -591,16 +605,6 @@ impl<'txn> StoreWriter<'txn> {
     /// Records that a message with `dedup_key` was taken in.
     pub fn record_inbox(&mut self, dedup_key: &str, position: u64) {
         self.fresh_inbox.insert(dedup_key.to_string(), position);
-    }
-
-    /// Writes the dedup keys taken in during this transaction, in key order.
-    fn flush_inbox(&mut self) -> Result<(), StoreError> {
-        let mut fresh: Vec<(String, u64)> = self.fresh_inbox.drain().collect();
-        fresh.sort_unstable();
-        for (dedup_key, position) in &fresh {
-            self.inbox.insert(dedup_key.as_str(), *position)?;
-        }
-        Ok(())
     }
 
     /// The definition JSON of a process type.
@@ -845,6 +849,65 @@ pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Resul
 struct DirtyStream {
     stored: Option<StoredStream>,
     current: StreamInfo,
+}
+
+/// Writes the dedup keys taken in during a transaction, in key order.
+fn write_inbox(
+    inbox: &mut Table<'_, &'static str, u64>,
+    fresh: HashMap<String, u64>,
+) -> Result<(), StoreError> {
+    let mut fresh: Vec<(String, u64)> = fresh.into_iter().collect();
+    fresh.sort_unstable();
+    for (dedup_key, position) in &fresh {
+        inbox.insert(dedup_key.as_str(), *position)?;
+    }
+    Ok(())
+}
+
+/// The entries of `streams_by_type` and `streams_by_status` that stream
+/// changes remove and add.
+#[derive(Default)]
+struct StreamIndexEntries<'a> {
+    removed: Vec<StreamIndexKey<'a>>,
+    added: Vec<StreamIndexKey<'a>>,
+}
+
+/// A stream's place in the type and status indexes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct StreamIndexKey<'a> {
+    process_type: &'a str,
+    status: &'static str,
+    stream_id: &'a str,
+}
+
+impl StreamIndexEntries<'_> {
+    /// Removes and adds the entries, each table in its key order (a
+    /// transaction's streams fall all over both trees).
+    fn write(
+        mut self,
+        by_type: &mut Table<'_, (&'static str, &'static str, &'static str), ()>,
+        by_status: &mut Table<'_, (&'static str, &'static str), ()>,
+    ) -> Result<(), StoreError> {
+        for keys in [&mut self.removed, &mut self.added] {
+            keys.sort_unstable();
+        }
+        for key in &self.removed {
+            by_type.remove((key.process_type, key.status, key.stream_id))?;
+        }
+        for key in &self.added {
+            by_type.insert((key.process_type, key.status, key.stream_id), ())?;
+        }
+        for keys in [&mut self.removed, &mut self.added] {
+            keys.sort_unstable_by_key(|key| (key.status, key.stream_id));
+        }
+        for key in &self.removed {
+            by_status.remove((key.status, key.stream_id))?;
+        }
+        for key in &self.added {
+            by_status.insert((key.status, key.stream_id), ())?;
+        }
+        Ok(())
+    }
 }
 
 /// What the indexes and counters of a stored stream record depend on.
