@@ -8,7 +8,8 @@
 
 mod gui_support;
 
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,45 +29,63 @@ fn on_path(program: &str) -> bool {
     })
 }
 
-/// Starts Xvfb on a free display; returns the display name and the server.
-fn start_xvfb() -> (String, Running) {
-    for number in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists()
-            || Path::new(&format!("/tmp/.X{number}-lock")).exists()
-        {
-            continue;
+/// An Xvfb server, stopped with SIGTERM when dropped: a killed server leaves
+/// its lock file and socket behind, and those stale locks once used up every
+/// display number the test tried.
+struct Xvfb(Child);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let stopped = Command::new("kill")
+            .arg(self.0.id().to_string())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !stopped {
+            let _ = self.0.kill();
         }
-        let display = format!(":{number}");
-        let server = Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb");
-        let mut server = Running(server);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            // The socket appears before the server answers: wait for an answer.
-            if Path::new(&format!("/tmp/.X11-unix/X{number}")).exists()
-                && xdotool(&display, &["getdisplaygeometry"]).is_some()
-            {
-                return (display, server);
-            }
-            if let Ok(Some(_)) = server.0.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        drop(server);
+        let _ = self.0.wait();
     }
-    panic!("no display for Xvfb could be started");
+}
+
+/// Starts Xvfb on a display it picks itself (`-displayfd`, which also clears
+/// stale locks); returns the display name and the server once it answers.
+fn start_xvfb() -> (String, Xvfb) {
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb");
+    let output = child.stdout.take().expect("Xvfb's output");
+    let server = Xvfb(child);
+    // Xvfb writes the display number once it is ready, or ends without it.
+    let mut number = String::new();
+    BufReader::new(output)
+        .read_line(&mut number)
+        .expect("read Xvfb's display number");
+    let number = number.trim();
+    assert!(
+        !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+        "Xvfb gave no display number: {number:?}"
+    );
+    let display = format!(":{number}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while xdotool(&display, &["getdisplaygeometry"]).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "Xvfb on {display} did not answer within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (display, server)
 }
 
 fn xdotool(display: &str, args: &[&str]) -> Option<String> {

@@ -1,10 +1,12 @@
-//! The index entries of the events appended in one write transaction, held
-//! until it ends and then written in key order.
+//! Index entries of events on their way to their tables, written in key
+//! order: those of a batch on the table thread, and the `stream_events`
+//! entries a write transaction holds back until it ends.
 //!
-//! `stream_events`, `caused_by` and `correlated` are keyed by stream, cause
-//! and correlation: the events of a transaction land all over those trees,
-//! and each insert in arrival order walks to a different leaf. Sorted, they
-//! walk the trees once from left to right.
+//! `stream_events` is keyed by stream: the events of a transaction land all
+//! over that tree, and each insert in arrival order walks to a different
+//! leaf. Sorted at the end, they walk the tree once from left to right.
+//! `caused_by` and `correlated` begin with time-ordered ids (UUID v7), so
+//! they come nearly in key order anyway.
 
 use foldhash::HashMap;
 

@@ -69,8 +69,9 @@ pub struct StoreWriter<'txn> {
     pub(super) table_thread: TableThread<'txn>,
     streams: Table<'txn, &'static str, &'static [u8]>,
     pub(super) correlation_keys: Table<'txn, &'static str, &'static str>,
-    /// Entries of `stream_events`, `caused_by` and `correlated` for this
-    /// transaction's events, written at its end in key order.
+    /// Entries of `stream_events` for this transaction's events, written at
+    /// its end in key order. (Their `caused_by` and `correlated` entries go
+    /// to the table thread at once: their keys begin with time-ordered ids.)
     pub(super) pending_indexes: PendingEventIndexes,
     outbox: DueQueue<'txn, OutboxMessage>,
     deadlines: DueQueue<'txn, Deadline>,
@@ -521,7 +522,8 @@ impl<'txn> StoreWriter<'txn> {
             if write_now {
                 self.table_thread.index(keys);
             } else {
-                self.pending_indexes.add(keys);
+                self.pending_indexes.add_stream_entries(keys);
+                self.table_thread.index_links(keys);
             }
         }
         if stream.version != version {
