@@ -13,11 +13,23 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Kills a child process when dropped, so that a failing test leaves nothing behind.
+/// A child process, stopped when dropped so that a failing test leaves
+/// nothing behind: first with SIGTERM, which lets Xvfb remove its lock file
+/// and socket (a killed server leaves them, and those stale locks once used
+/// up every display number the test tried), then killed if it has not ended
+/// within 5 s.
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -29,27 +41,9 @@ fn on_path(program: &str) -> bool {
     })
 }
 
-/// An Xvfb server, stopped with SIGTERM when dropped: a killed server leaves
-/// its lock file and socket behind, and those stale locks once used up every
-/// display number the test tried.
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let stopped = Command::new("kill")
-            .arg(self.0.id().to_string())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !stopped {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts Xvfb on a display it picks itself (`-displayfd`, which also clears
 /// stale locks); returns the display name and the server once it answers.
-fn start_xvfb() -> (String, Xvfb) {
+fn start_xvfb() -> (String, Running) {
     let mut child = Command::new("Xvfb")
         .args([
             "-displayfd",
@@ -65,7 +59,7 @@ fn start_xvfb() -> (String, Xvfb) {
         .spawn()
         .expect("start Xvfb");
     let output = child.stdout.take().expect("Xvfb's output");
-    let server = Xvfb(child);
+    let server = Running(child);
     // Xvfb writes the display number once it is ready, or ends without it.
     let mut number = String::new();
     BufReader::new(output)

@@ -6,9 +6,10 @@
 //! stream records, the queue records it creates, its dedup keys and the index
 //! entries of its events. Every read through the writer sees those writes.
 //!
-//! The events, their ids and index entries, and the stream records at the
-//! end, are written by a second thread while this one goes on
-//! ([`super::table_thread`]).
+//! The events, their ids and index entries are written by a second thread
+//! while this one goes on ([`super::table_thread`]); at the end of a
+//! transaction a helper writes the stream index entries and dedup keys while
+//! this thread writes the stream records.
 
 use std::collections::BTreeMap;
 use std::thread::Scope;
