@@ -110,15 +110,24 @@ fn the_demo_has_what_operators_and_analysts_look_for() {
 fn a_cancelled_demo_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cancelled.redb");
+    let mut reported = Vec::new();
     let result = demo::generate(
         &path,
         DemoOptions {
             processes: 5000,
             seed: 1,
         },
-        |_, _| false,
+        |started, total| {
+            reported.push((started, total));
+            started < 2000
+        },
     );
     assert!(matches!(result, Err(demo::DemoError::Cancelled)));
+    assert_eq!(
+        reported,
+        [(1000, 5000), (2000, 5000)],
+        "progress is heard while a transaction runs, and cancels it"
+    );
     assert!(!path.exists());
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

@@ -317,16 +317,16 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
                 .collect();
             assert_eq!(due, [4, 1, 2, 3]);
             assert_eq!(w.due_outbox(T0 + time::Duration::minutes(15), 2)?.len(), 2);
-            // One born and gone in this transaction, one stored and delivered.
-            let born = w.outbox_message(Uuid::from_u128(4))?.unwrap();
-            w.remove_read_outbox(&born)?;
-            assert!(w.remove_outbox(Uuid::from_u128(1))?.is_some());
-            // A new message moved by a retry.
-            let mut retried = w.outbox_message(Uuid::from_u128(2))?.unwrap();
-            let stored_due = retried.due_at;
+            // Taken out for delivery: two born in this transaction and
+            // delivered, one stored and put back by a retry.
+            let taken = w.take_due_outbox(T0 + time::Duration::minutes(25), 10)?;
+            let ids: Vec<u128> = taken.iter().map(|m| m.id.as_u128()).collect();
+            assert_eq!(ids, [4, 1, 2]);
+            assert!(w.outbox_message(Uuid::from_u128(1))?.is_none(), "taken out");
+            let mut retried = taken.into_iter().nth(1).unwrap();
             retried.due_at = T0 + time::Duration::minutes(40);
             retried.attempts = 1;
-            w.reschedule_read_outbox(stored_due, retried)?;
+            w.put_outbox(retried)?;
 
             w.record_inbox("dedup-1", 7);
             assert_eq!(w.inbox("dedup-1")?, Some(7));
@@ -340,7 +340,7 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
         .iter()
         .map(|m| (m.id.as_u128(), m.attempts))
         .collect();
-    assert_eq!(stored, [(3, 0), (2, 1)], "due order after the retry");
+    assert_eq!(stored, [(3, 0), (1, 1)], "due order after the retry");
     let s1 = reader.stream("s-1").unwrap().unwrap();
     assert_eq!((s1.version, s1.status), (3, StreamStatus::Completed));
     let summary = Summary::read(&reader, T0).unwrap();

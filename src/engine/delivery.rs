@@ -39,12 +39,9 @@ impl Engine {
         limit: usize,
     ) -> Result<DeliveryReport, StoreError> {
         let mut report = DeliveryReport::default();
-        for mut message in writer.due_outbox(now, limit)? {
+        for mut message in writer.take_due_outbox(now, limit)? {
             match transport.deliver(&message, now) {
-                Ok(()) => {
-                    writer.remove_read_outbox(&message)?;
-                    report.delivered += 1;
-                }
+                Ok(()) => report.delivered += 1,
                 Err(error) => {
                     message.attempts += 1;
                     message.last_error = Some(error.clone());
@@ -57,9 +54,8 @@ impl Engine {
                         self.dead_letter_outbound(writer, message, "delivery_failed", now)?;
                         report.dead_lettered += 1;
                     } else {
-                        let stored_due_at = message.due_at;
                         message.due_at = now + self.policy.backoff(message.attempts);
-                        writer.reschedule_read_outbox(stored_due_at, message)?;
+                        writer.put_outbox(message)?;
                         report.retried += 1;
                     }
                 }

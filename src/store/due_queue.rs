@@ -134,23 +134,6 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         Ok(())
     }
 
-    /// Writes back a record read in this transaction, which was due at
-    /// `stored_due_at` then, without reading it again.
-    pub fn put_read(&mut self, stored_due_at: OffsetDateTime, record: T) -> Result<(), StoreError> {
-        let key = record.id().as_u128();
-        if self.fresh.contains_key(&key) {
-            self.put_fresh(record);
-            return Ok(());
-        }
-        self.due.remove((nanos(stored_due_at), key))?;
-        self.index_stored(key, record.due_at())?;
-        encode(&mut self.scratch, &record)?;
-        if self.records.insert(key, self.scratch.as_slice())?.is_none() {
-            self.count_change += 1;
-        }
-        Ok(())
-    }
-
     /// Removes the record of `id` and returns it.
     pub fn remove(&mut self, id: Uuid) -> Result<Option<T>, StoreError> {
         let key = id.as_u128();
@@ -186,6 +169,38 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
 
     /// Records due at or before `now`, earliest first, at most `limit`.
     pub fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<T>, StoreError> {
+        let keys = self.due_keys(now, limit)?;
+        let mut found = Vec::with_capacity(keys.len());
+        for (_, key) in keys {
+            let record = match self.fresh.get(&key) {
+                Some(record) => Some(record.clone()),
+                None => decode(self.records.get(key)?, T::WHAT)?,
+            };
+            found.extend(record);
+        }
+        Ok(found)
+    }
+
+    /// [`DueQueue::due`], removed from the queue.
+    pub fn take_due(&mut self, now: OffsetDateTime, limit: usize) -> Result<Vec<T>, StoreError> {
+        let keys = self.due_keys(now, limit)?;
+        let mut taken = Vec::with_capacity(keys.len());
+        for (due, key) in keys {
+            let record = match self.remove_fresh(key) {
+                Some(record) => Some(record),
+                None => {
+                    self.due.remove((due, key))?;
+                    decode(self.records.remove(key)?, T::WHAT)?
+                }
+            };
+            taken.extend(record);
+        }
+        self.count_change -= i64::try_from(taken.len()).unwrap_or(i64::MAX);
+        Ok(taken)
+    }
+
+    /// The due keys at or before `now`, earliest first, at most `limit`.
+    fn due_keys(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<(i64, u128)>, StoreError> {
         let now = nanos(now);
         if self.clear_until.get().is_some_and(|clear| now <= clear) {
             return Ok(Vec::new());
@@ -208,15 +223,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         }
         keys.sort_unstable();
         keys.truncate(limit);
-        let mut found = Vec::with_capacity(keys.len());
-        for (_, key) in keys {
-            let record = match self.fresh.get(&key) {
-                Some(record) => Some(record.clone()),
-                None => decode(self.records.get(key)?, T::WHAT)?,
-            };
-            found.extend(record);
-        }
-        Ok(found)
+        Ok(keys)
     }
 
     /// Writes the records created in this transaction to the tables, in key

@@ -2,6 +2,7 @@
 //! integrity check and the summary that `inspect` prints. No egui here.
 
 pub mod check;
+mod counter_changes;
 mod due_queue;
 mod error;
 mod event_indexes;

@@ -11,7 +11,6 @@
 //! transaction a helper writes the stream index entries and dedup keys while
 //! this thread writes the stream records.
 
-use std::collections::BTreeMap;
 use std::thread::Scope;
 
 use foldhash::HashMap;
@@ -22,6 +21,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::StoreError;
+use super::counter_changes::CounterChanges;
 use super::due_queue::DueQueue;
 use super::event_indexes::PendingEventIndexes;
 use super::records::*;
@@ -90,18 +90,12 @@ pub struct StoreWriter<'txn> {
     pub(super) checkpoints: Table<'txn, (&'static str, u64), &'static [u8]>,
     pub(super) definitions: Table<'txn, &'static str, &'static [u8]>,
     pub(super) audit: Table<'txn, u64, &'static [u8]>,
-    /// Counter changes, applied once at commit (bulk loads touch them per event).
-    pub(super) counter_deltas: BTreeMap<String, i64>,
-    /// Changes of the number of streams per variant, applied once at commit: a
-    /// stream moves to a new variant with every event, and most of the variants
-    /// it passes through in one transaction net out to nothing.
-    variant_deltas: BTreeMap<u128, i64>,
+    /// Counter and variant-count changes, applied once at its end.
+    changes: CounterChanges,
     pub(super) next_position: u64,
     pub(super) next_audit_seq: u64,
     /// Reused JSON encoding buffer (one record at a time).
     scratch: Vec<u8>,
-    /// Scratch key for per-name counters, so bumping one does not allocate.
-    counter_key: String,
 }
 
 impl<'txn> StoreWriter<'txn> {
@@ -146,12 +140,10 @@ impl<'txn> StoreWriter<'txn> {
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
             definitions: transaction.open_table(schema::DEFINITIONS)?,
             audit,
-            counter_deltas: BTreeMap::new(),
-            variant_deltas: BTreeMap::new(),
+            changes: CounterChanges::default(),
             next_position,
             next_audit_seq,
             scratch: Vec::with_capacity(4096),
-            counter_key: String::with_capacity(64),
         })
     }
 
@@ -183,54 +175,16 @@ impl<'txn> StoreWriter<'txn> {
     pub(super) fn finish(mut self) -> Result<(), StoreError> {
         self.flush_held_back()?;
         let outbox_change = self.outbox.flush()?;
-        self.bump(counter::OUTBOX_PENDING, outbox_change);
+        self.changes.bump(counter::OUTBOX_PENDING, outbox_change);
         let deadlines_change = self.deadlines.flush()?;
-        self.bump(counter::DEADLINES_PENDING, deadlines_change);
-        for (variant, delta) in std::mem::take(&mut self.variant_deltas) {
-            if delta == 0 {
-                continue;
-            }
-            let current = self.variants.get(variant)?.map_or(0, |v| v.value());
-            let updated = current.saturating_add_signed(delta);
-            if updated == 0 {
-                self.variants.remove(variant)?;
-            } else {
-                self.variants.insert(variant, updated)?;
-            }
-        }
-        self.bump(counter::GENERATION, 1);
-        let next_position = self.next_position;
-        for (name, delta) in std::mem::take(&mut self.counter_deltas) {
-            let current = self.counters.get(name.as_str())?.map_or(0, |v| v.value());
-            let updated = current.saturating_add_signed(delta);
-            if updated == 0 {
-                self.counters.remove(name.as_str())?;
-            } else {
-                self.counters.insert(name.as_str(), updated)?;
-            }
-        }
+        self.changes
+            .bump(counter::DEADLINES_PENDING, deadlines_change);
+        self.changes.bump(counter::GENERATION, 1);
+        self.changes.apply(&mut self.counters, &mut self.variants)?;
         self.counters
-            .insert(counter::NEXT_POSITION, next_position)?;
+            .insert(counter::NEXT_POSITION, self.next_position)?;
         // The table thread's error, if it met one, fails the transaction.
         self.table_thread.settled().map(drop)
-    }
-
-    /// Bumps the counter `prefix` + `name` without building its name unless it is new.
-    fn bump_named(&mut self, prefix: &str, name: &str, delta: i64) {
-        let mut key = std::mem::take(&mut self.counter_key);
-        key.clear();
-        key.push_str(prefix);
-        key.push_str(name);
-        self.bump(&key, delta);
-        self.counter_key = key;
-    }
-
-    fn bump(&mut self, name: &str, delta: i64) {
-        if let Some(value) = self.counter_deltas.get_mut(name) {
-            *value += delta;
-        } else {
-            self.counter_deltas.insert(name.to_string(), delta);
-        }
     }
 
     /// The log position the next event will get.
@@ -280,35 +234,42 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
-    /// Writes what the transaction held back, on three threads at once: the
-    /// table thread its last events and index entries, a helper the stream
-    /// index entries and dedup keys, this thread the stream records it
-    /// changed (in id order) and their counters.
+    /// Writes what the transaction held back, on four threads at once: the
+    /// table thread its last events and index entries, a helper the dedup
+    /// keys, another the stream index entries once they are known, and this
+    /// thread the stream records it changed, in id order.
     fn flush_held_back(&mut self) -> Result<(), StoreError> {
         let indexes = std::mem::take(&mut self.pending_indexes);
         self.table_thread.send_last(indexes)?;
-        let mut dirty: Vec<Box<DirtyStream>> = self.dirty_streams.drain().map(|(_, d)| d).collect();
-        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
-        let mut entries = StreamIndexEntries::default();
-        for stream in &dirty {
-            self.index_stream_change(stream.stored.as_ref(), &stream.current, &mut entries);
-        }
         let fresh_inbox = std::mem::take(&mut self.fresh_inbox);
-        let (by_type, by_status) = (&mut self.streams_by_type, &mut self.streams_by_status);
-        let inbox = &mut self.inbox;
+        let StoreWriter {
+            inbox,
+            streams,
+            streams_by_type,
+            streams_by_status,
+            dirty_streams,
+            changes,
+            scratch,
+            ..
+        } = self;
         std::thread::scope(|scope| {
-            let helper = scope.spawn(move || {
-                entries.write(by_type, by_status)?;
-                write_inbox(inbox, fresh_inbox)
-            });
+            let inbox_writer = scope.spawn(move || write_inbox(inbox, fresh_inbox));
+            let mut dirty: Vec<Box<DirtyStream>> = dirty_streams.drain().map(|(_, d)| d).collect();
+            dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
+            let mut entries = StreamIndexEntries::default();
             for stream in &dirty {
-                encode(&mut self.scratch, &stream.current)?;
-                self.streams
-                    .insert(stream.current.stream_id.as_str(), self.scratch.as_slice())?;
+                entries.add_change(stream.stored.as_ref(), &stream.current, changes);
             }
-            helper
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            std::thread::scope(|scope| {
+                let index_writer =
+                    scope.spawn(move || entries.write(streams_by_type, streams_by_status));
+                for stream in &dirty {
+                    encode(scratch, &stream.current)?;
+                    streams.insert(stream.current.stream_id.as_str(), scratch.as_slice())?;
+                }
+                joined(index_writer)
+            })?;
+            joined(inbox_writer)
         })
     }
 
@@ -320,60 +281,12 @@ impl<'txn> StoreWriter<'txn> {
         current: &StreamInfo,
     ) -> Result<(), StoreError> {
         let mut entries = StreamIndexEntries::default();
-        self.index_stream_change(stored.as_ref(), current, &mut entries);
+        entries.add_change(stored.as_ref(), current, &mut self.changes);
         entries.write(&mut self.streams_by_type, &mut self.streams_by_status)?;
         encode(&mut self.scratch, current)?;
         self.streams
             .insert(current.stream_id.as_str(), self.scratch.as_slice())?;
         Ok(())
-    }
-
-    /// Moves a stream's counters from `stored` (what the table holds of it,
-    /// if anything) to `current`, and adds the index entries that change to
-    /// `entries`.
-    fn index_stream_change<'a>(
-        &mut self,
-        stored: Option<&'a StoredStream>,
-        current: &'a StreamInfo,
-        entries: &mut StreamIndexEntries<'a>,
-    ) {
-        match stored {
-            Some(old) => {
-                if old.process_type != current.process_type || old.status != current.status {
-                    entries.removed.push(StreamIndexKey {
-                        process_type: &old.process_type,
-                        status: old.status.as_str(),
-                        stream_id: &old.stream_id,
-                    });
-                    self.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
-                    self.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
-                    self.index_stream(current, entries);
-                }
-                if old.variant != current.variant {
-                    self.change_variant_count(old.variant, -1);
-                    self.change_variant_count(current.variant, 1);
-                }
-            }
-            None => {
-                self.bump(counter::STREAMS_TOTAL, 1);
-                self.index_stream(current, entries);
-                self.change_variant_count(current.variant, 1);
-            }
-        }
-    }
-
-    fn index_stream<'a>(&mut self, stream: &'a StreamInfo, entries: &mut StreamIndexEntries<'a>) {
-        entries.added.push(StreamIndexKey {
-            process_type: &stream.process_type,
-            status: stream.status.as_str(),
-            stream_id: &stream.stream_id,
-        });
-        self.bump_named(counter::STREAMS_TYPE, &stream.process_type, 1);
-        self.bump_named(counter::STREAMS_STATUS, stream.status.as_str(), 1);
-    }
-
-    fn change_variant_count(&mut self, variant: u128, delta: i64) {
-        *self.variant_deltas.entry(variant).or_insert(0) += delta;
     }
 
     /// Appends `events` to `stream` if the stored version equals `expected_version`
@@ -550,8 +463,9 @@ impl<'txn> StoreWriter<'txn> {
     ) -> Result<(), StoreError> {
         self.table_thread
             .add(event.position, event.event_id, encode)?;
-        self.bump(counter::EVENTS_TOTAL, 1);
-        self.bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
+        self.changes.bump(counter::EVENTS_TOTAL, 1);
+        self.changes
+            .bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
         Ok(())
     }
 
@@ -657,22 +571,6 @@ impl<'txn> StoreWriter<'txn> {
         self.outbox.remove(id)
     }
 
-    /// Removes an outbox message read (by [`StoreWriter::due_outbox`] or
-    /// [`StoreWriter::outbox_message`]) in this transaction, without reading it again.
-    pub fn remove_read_outbox(&mut self, message: &OutboxMessage) -> Result<(), StoreError> {
-        self.outbox.remove_read(message)
-    }
-
-    /// Writes back an outbox message read in this transaction whose due time was
-    /// `stored_due_at` when read (a retry moves it), without reading it again.
-    pub fn reschedule_read_outbox(
-        &mut self,
-        stored_due_at: OffsetDateTime,
-        message: OutboxMessage,
-    ) -> Result<(), StoreError> {
-        self.outbox.put_read(stored_due_at, message)
-    }
-
     /// Outbox messages due at or before `now`, earliest first, at most `limit`.
     pub fn due_outbox(
         &self,
@@ -680,6 +578,18 @@ impl<'txn> StoreWriter<'txn> {
         limit: usize,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
         self.outbox.due(now, limit)
+    }
+
+    /// [`StoreWriter::due_outbox`], taken out of the outbox: for delivery,
+    /// which puts back ([`StoreWriter::put_outbox`]) what is to be tried
+    /// again. Taking saves copying each message; a caller that fails before
+    /// putting one back fails its transaction, which then takes nothing.
+    pub fn take_due_outbox(
+        &mut self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.outbox.take_due(now, limit)
     }
 
     // ----- deadlines --------------------------------------------------------------------
@@ -735,8 +645,13 @@ impl<'txn> StoreWriter<'txn> {
         match self.dead_letter(letter.id)? {
             Some(old) => {
                 if old.status != letter.status {
-                    self.bump_named(counter::DEAD_LETTERS_STATUS, old.status.as_str(), -1);
-                    self.bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
+                    self.changes
+                        .bump_named(counter::DEAD_LETTERS_STATUS, old.status.as_str(), -1);
+                    self.changes.bump_named(
+                        counter::DEAD_LETTERS_STATUS,
+                        letter.status.as_str(),
+                        1,
+                    );
                 }
             }
             None => {
@@ -744,9 +659,11 @@ impl<'txn> StoreWriter<'txn> {
                 self.dead_letters_by_time.insert((at, key), ())?;
                 self.dead_letters_by_reason
                     .insert((letter.reason.as_str(), at, key), ())?;
-                self.bump(counter::DEAD_LETTERS_TOTAL, 1);
-                self.bump_named(counter::DEAD_LETTERS_REASON, &letter.reason, 1);
-                self.bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
+                self.changes.bump(counter::DEAD_LETTERS_TOTAL, 1);
+                self.changes
+                    .bump_named(counter::DEAD_LETTERS_REASON, &letter.reason, 1);
+                self.changes
+                    .bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
             }
         }
         encode(&mut self.scratch, letter)?;
@@ -762,7 +679,7 @@ impl<'txn> StoreWriter<'txn> {
         self.next_audit_seq += 1;
         encode(&mut self.scratch, &entry)?;
         self.audit.insert(entry.seq, self.scratch.as_slice())?;
-        self.bump(counter::AUDIT_TOTAL, 1);
+        self.changes.bump(counter::AUDIT_TOTAL, 1);
         Ok(entry.seq)
     }
 }
@@ -854,6 +771,13 @@ struct DirtyStream {
     current: StreamInfo,
 }
 
+/// What a scoped helper thread returned; its panic goes on in this thread.
+fn joined<T>(helper: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    helper
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// Writes the dedup keys taken in during a transaction, in key order.
 fn write_inbox(
     inbox: &mut Table<'_, &'static str, u64>,
@@ -883,7 +807,51 @@ struct StreamIndexKey<'a> {
     stream_id: &'a str,
 }
 
-impl StreamIndexEntries<'_> {
+impl<'a> StreamIndexEntries<'a> {
+    /// Adds the entries that change when a stream moves from `stored` (what
+    /// the table holds of it, if anything) to `current`, and moves its
+    /// counters in `changes`.
+    fn add_change(
+        &mut self,
+        stored: Option<&'a StoredStream>,
+        current: &'a StreamInfo,
+        changes: &mut CounterChanges,
+    ) {
+        match stored {
+            Some(old) => {
+                if old.process_type != current.process_type || old.status != current.status {
+                    self.removed.push(StreamIndexKey {
+                        process_type: &old.process_type,
+                        status: old.status.as_str(),
+                        stream_id: &old.stream_id,
+                    });
+                    changes.bump_named(counter::STREAMS_TYPE, &old.process_type, -1);
+                    changes.bump_named(counter::STREAMS_STATUS, old.status.as_str(), -1);
+                    self.add(current, changes);
+                }
+                if old.variant != current.variant {
+                    changes.change_variant(old.variant, -1);
+                    changes.change_variant(current.variant, 1);
+                }
+            }
+            None => {
+                changes.bump(counter::STREAMS_TOTAL, 1);
+                self.add(current, changes);
+                changes.change_variant(current.variant, 1);
+            }
+        }
+    }
+
+    fn add(&mut self, stream: &'a StreamInfo, changes: &mut CounterChanges) {
+        self.added.push(StreamIndexKey {
+            process_type: &stream.process_type,
+            status: stream.status.as_str(),
+            stream_id: &stream.stream_id,
+        });
+        changes.bump_named(counter::STREAMS_TYPE, &stream.process_type, 1);
+        changes.bump_named(counter::STREAMS_STATUS, stream.status.as_str(), 1);
+    }
+
     /// Removes and adds the entries, each table in its key order (a
     /// transaction's streams fall all over both trees).
     fn write(
