@@ -8,8 +8,8 @@
 //!
 //! The events, their ids and index entries are written by a second thread
 //! while this one goes on ([`super::table_thread`]); at the end of a
-//! transaction a helper writes the stream index entries and dedup keys while
-//! this thread writes the stream records.
+//! transaction two helpers write the dedup keys and the stream index entries
+//! while this thread writes the stream records.
 
 use std::thread::Scope;
 
