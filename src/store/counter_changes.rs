@@ -67,8 +67,12 @@ impl CounterChanges {
             if delta != 0 {
                 let current = variants.get(variant)?.map_or(0, |v| v.value());
                 match current.saturating_add_signed(delta) {
-                    0 => drop(variants.remove(variant)?),
-                    updated => drop(variants.insert(variant, updated)?),
+                    0 => {
+                        variants.remove(variant)?;
+                    }
+                    updated => {
+                        variants.insert(variant, updated)?;
+                    }
                 }
             }
         }
@@ -77,8 +81,12 @@ impl CounterChanges {
         for (name, delta) in changed {
             let current = counters.get(name.as_str())?.map_or(0, |v| v.value());
             match current.saturating_add_signed(delta) {
-                0 => drop(counters.remove(name.as_str())?),
-                updated => drop(counters.insert(name.as_str(), updated)?),
+                0 => {
+                    counters.remove(name.as_str())?;
+                }
+                updated => {
+                    counters.insert(name.as_str(), updated)?;
+                }
             }
         }
         Ok(())
