@@ -591,13 +591,12 @@ impl Simulation {
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<(), DemoError> {
         // Measured at 100,000 processes (one transaction): 318,105 streams
-        // and 866,409 dedup keys.
-        let actions = usize::try_from(self.options.processes)
-            .map_or(ACTIONS_PER_TRANSACTION, |processes| {
-                processes.saturating_mul(10)
-            })
-            .min(ACTIONS_PER_TRANSACTION);
-        writer.reserve(actions * 2 / 5, actions);
+        // and 866,409 dedup keys, about 3.2 and 8.7 per process; a process
+        // takes about 10 actions.
+        let processes = usize::try_from(self.options.processes.saturating_sub(self.started))
+            .unwrap_or(usize::MAX)
+            .min(ACTIONS_PER_TRANSACTION / 10);
+        writer.reserve(processes.saturating_mul(4), processes.saturating_mul(9));
         for _ in 0..ACTIONS_PER_TRANSACTION {
             let next_message = self.next_due().filter(|at| *at <= DEMO_NOW);
             let start_due = self.started < self.options.processes;

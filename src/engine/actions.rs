@@ -454,7 +454,7 @@ impl Engine {
         require_reason(reason)?;
         store.write(|writer| {
             let mut message = writer
-                .outbox_message(id)?
+                .remove_outbox(id)?
                 .ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
             let before = serde_json::to_value(&message).map_err(StoreError::from)?;
             message.last_error = Some(format!(

@@ -64,8 +64,9 @@ impl Engine {
         Ok(report)
     }
 
-    /// Moves an outbox message to the dead letters and tells its process
-    /// (a `DeliveryFailed` message, which its definition may turn into a failure).
+    /// Moves an outbox message, already taken out of the outbox, to the dead
+    /// letters and tells its process (a `DeliveryFailed` message, which its
+    /// definition may turn into a failure).
     pub(super) fn dead_letter_outbound(
         &mut self,
         writer: &mut StoreWriter,
@@ -73,7 +74,6 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<uuid::Uuid, StoreError> {
-        writer.remove_outbox(message.id)?;
         let detail = format!(
             "{} to {} failed after {} attempt(s): {}",
             message.message_type,

@@ -10,8 +10,8 @@
 //! a read that needs those tables ([`TableThread::settled`]) first waits
 //! until every batch sent before it is in. At the end of a transaction the
 //! index entries the writer held back to write them in key order are written
-//! here, while the writer writes the stream records and moves their indexes
-//! and counters. redb lets the tables of one transaction be written from
+//! here, while the writer and its helpers write the stream records, their
+//! indexes and the dedup keys. redb lets the tables of one transaction be written from
 //! different threads at once (`Table` is `Send`).
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
