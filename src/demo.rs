@@ -496,6 +496,8 @@ struct Simulation {
     metering_operators: Vec<Partner>,
     down: Vec<String>,
     outage: Vec<String>,
+    /// Each partner's behaviour, by id: looked up for every delivered message.
+    behaviours: foldhash::HashMap<String, Behaviour>,
     /// Pending messages by (time, sequence) so equal times keep their order.
     queue: BinaryHeap<Reverse<(i64, u64)>>,
     messages: foldhash::HashMap<u64, InboundMessage>,
@@ -528,6 +530,17 @@ impl Simulation {
         };
         let down = with(Behaviour::Down);
         let outage = with(Behaviour::Outage);
+        let mut behaviours = foldhash::HashMap::default();
+        for partner in suppliers
+            .iter()
+            .chain(&grid_operators)
+            .chain(&metering_operators)
+        {
+            // Ids are random: should two be equal, the first one's behaviour counts.
+            behaviours
+                .entry(partner.id.clone())
+                .or_insert(partner.behaviour);
+        }
         // Starts spread over the simulated period, leaving the last days for running processes.
         let span = (DEMO_NOW - DEMO_START) - Duration::days(2);
         let start_spacing = span / i32::try_from(options.processes.max(1)).unwrap_or(i32::MAX);
@@ -539,6 +552,7 @@ impl Simulation {
             metering_operators,
             down,
             outage,
+            behaviours,
             queue: BinaryHeap::new(),
             messages: foldhash::HashMap::default(),
             open_periods: foldhash::HashMap::default(),
@@ -663,12 +677,10 @@ impl Simulation {
     }
 
     fn behaviour_of(&self, id: &str) -> Behaviour {
-        self.suppliers
-            .iter()
-            .chain(&self.grid_operators)
-            .chain(&self.metering_operators)
-            .find(|p| p.id == id)
-            .map_or(Behaviour::Reliable, |p| p.behaviour)
+        self.behaviours
+            .get(id)
+            .copied()
+            .unwrap_or(Behaviour::Reliable)
     }
 
     fn message(

@@ -185,7 +185,7 @@ impl Engine {
             ),
         };
         let expected_version = existing.as_ref().map_or(0, |s| s.version);
-        let previous = existing.clone();
+        let before = existing.as_ref().map(|s| writer.before_change(s));
         let mut stream = existing.unwrap_or_else(|| StreamInfo {
             stream_id: stream_id.clone(),
             process_type: process_type.clone(),
@@ -237,13 +237,8 @@ impl Engine {
             payload: std::mem::take(&mut message.payload),
             metadata: Value::Object(metadata),
         };
-        let stored = writer.append_after(
-            &mut stream,
-            previous.as_ref(),
-            expected_version,
-            vec![event],
-            now,
-        )?;
+        let stored =
+            writer.append_after(&mut stream, before, expected_version, vec![event], now)?;
         let Some(event) = stored.into_iter().next() else {
             return Err(StoreError::Corrupt("append stored no event".to_string()));
         };

@@ -25,7 +25,9 @@ pub use error::{OpenError, StoreError};
 pub use query::{Page, StoreReader, StreamFilter, all_pages};
 pub use records::*;
 pub use summary::Summary;
-pub use write::{EncodedEvent, NewEvent, StoreWriter, format_time, nanos, next_variant};
+pub use write::{
+    EncodedEvent, NewEvent, StoreWriter, StreamBefore, format_time, nanos, next_variant,
+};
 
 /// Durability of a write transaction.
 pub use redb::Durability;

@@ -210,23 +210,35 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Writes a stream record; its indexes and counters follow at the end of the transaction.
     pub fn put_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
-        let previous = if self.dirty_streams.contains_key(&info.stream_id) {
+        let stored = if self.dirty_streams.contains_key(&info.stream_id) {
             None
         } else {
-            self.stream(&info.stream_id)?
+            self.stream(&info.stream_id)?.as_ref().map(StoredStream::of)
         };
-        self.put_stream_after(info, previous.as_ref());
+        self.put_stream_after(info, stored);
         Ok(())
     }
 
-    /// [`StoreWriter::put_stream`] with the record as read before in this
-    /// transaction (`None` if it does not exist yet).
-    fn put_stream_after(&mut self, info: &StreamInfo, previous: Option<&StreamInfo>) {
+    /// What [`StoreWriter::append_after`] needs to know of `previous`, a
+    /// stream's record as read in this transaction before changing it. It
+    /// copies nothing of a record the transaction changed already.
+    pub fn before_change(&self, previous: &StreamInfo) -> StreamBefore {
+        let stored = (!self.dirty_streams.contains_key(&previous.stream_id))
+            .then(|| StoredStream::of(previous));
+        StreamBefore {
+            version: previous.version,
+            stored,
+        }
+    }
+
+    /// [`StoreWriter::put_stream`] with what the table holds of the record
+    /// (`stored`; `None` if nothing or if this transaction changed it already).
+    fn put_stream_after(&mut self, info: &StreamInfo, stored: Option<StoredStream>) {
         match self.dirty_streams.get_mut(&info.stream_id) {
             Some(dirty) => dirty.current.clone_from(info),
             None => {
                 let dirty = Box::new(DirtyStream {
-                    stored: previous.map(StoredStream::of),
+                    stored,
                     current: info.clone(),
                 });
                 self.dirty_streams.insert(info.stream_id.clone(), dirty);
@@ -301,27 +313,22 @@ impl<'txn> StoreWriter<'txn> {
         recorded_at: OffsetDateTime,
     ) -> Result<Vec<Event>, StoreError> {
         let previous = self.stream(&stream.stream_id)?;
-        self.append_after(
-            stream,
-            previous.as_ref(),
-            expected_version,
-            events,
-            recorded_at,
-        )
+        let before = previous.map(|previous| self.before_change(&previous));
+        self.append_after(stream, before, expected_version, events, recorded_at)
     }
 
-    /// [`StoreWriter::append`] for a caller that has just read the stream's stored
-    /// record (`previous`, `None` if it does not exist yet) in this transaction:
-    /// the record is not read and parsed again.
+    /// [`StoreWriter::append`] for a caller that has just read the stream's
+    /// record in this transaction (`before`, from [`StoreWriter::before_change`];
+    /// `None` if it does not exist yet): the record is not read and parsed again.
     pub fn append_after(
         &mut self,
         stream: &mut StreamInfo,
-        previous: Option<&StreamInfo>,
+        before: Option<StreamBefore>,
         expected_version: u64,
         events: Vec<NewEvent>,
         recorded_at: OffsetDateTime,
     ) -> Result<Vec<Event>, StoreError> {
-        let actual = previous.map_or(0, |info| info.version);
+        let (actual, stored) = before.map_or((0, None), |before| (before.version, before.stored));
         if actual != expected_version {
             return Err(StoreError::VersionConflict {
                 stream_id: stream.stream_id.clone(),
@@ -330,12 +337,16 @@ impl<'txn> StoreWriter<'txn> {
             });
         }
         stream.version = actual;
-        let mut stored = Vec::with_capacity(events.len());
+        let mut events_stored = Vec::with_capacity(events.len());
         for event in events {
-            stored.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
+            events_stored.push(self.insert_event(
+                event,
+                std::slice::from_mut(stream),
+                recorded_at,
+            )?);
         }
-        self.put_stream_after(stream, previous);
-        Ok(stored)
+        self.put_stream_after(stream, stored);
+        Ok(events_stored)
     }
 
     /// Stores one event in the global log and in every stream of `streams` (the
@@ -449,7 +460,7 @@ impl<'txn> StoreWriter<'txn> {
         if write_now {
             self.write_stream(previous.as_ref().map(StoredStream::of), stream)
         } else {
-            self.put_stream_after(stream, previous.as_ref());
+            self.put_stream_after(stream, previous.as_ref().map(StoredStream::of));
             Ok(())
         }
     }
@@ -879,6 +890,14 @@ impl<'a> StreamIndexEntries<'a> {
         }
         Ok(())
     }
+}
+
+/// What [`StoreWriter::append_after`] needs to know of a stream's record
+/// before the change: its version, and what its indexes and counters
+/// depended on.
+pub struct StreamBefore {
+    version: u64,
+    stored: Option<StoredStream>,
 }
 
 /// What the indexes and counters of a stored stream record depend on.
