@@ -488,6 +488,41 @@ impl Transport for MarketTransport<'_> {
     }
 }
 
+/// A message the simulation will send, in the order of its time and, at
+/// equal times, of its scheduling. It travels with its key: a map beside
+/// the queue cost a hash insert and remove per message.
+struct Pending {
+    nanos: i64,
+    sequence: u64,
+    message: Box<InboundMessage>,
+}
+
+impl Pending {
+    fn key(&self) -> (i64, u64) {
+        (self.nanos, self.sequence)
+    }
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Pending {}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
 struct Simulation {
     options: DemoOptions,
     rng: ChaCha8Rng,
@@ -498,9 +533,8 @@ struct Simulation {
     outage: Vec<String>,
     /// Each partner's behaviour, by id: looked up for every delivered message.
     behaviours: foldhash::HashMap<String, Behaviour>,
-    /// Pending messages by (time, sequence) so equal times keep their order.
-    queue: BinaryHeap<Reverse<(i64, u64)>>,
-    messages: foldhash::HashMap<u64, InboundMessage>,
+    /// Pending messages, earliest first.
+    queue: BinaryHeap<Reverse<Pending>>,
     /// The metering context of each meter reading ordered (by its stream), for
     /// the reading of the next billing period.
     open_periods: foldhash::HashMap<String, Value>,
@@ -554,7 +588,6 @@ impl Simulation {
             outage,
             behaviours,
             queue: BinaryHeap::new(),
-            messages: foldhash::HashMap::default(),
             open_periods: foldhash::HashMap::default(),
             sequence: 0,
             references: foldhash::HashMap::default(),
@@ -579,7 +612,7 @@ impl Simulation {
     }
 
     fn next_due(&self) -> Option<OffsetDateTime> {
-        self.queue.peek().map(|Reverse((nanos, _))| {
+        self.queue.peek().map(|Reverse(Pending { nanos, .. })| {
             OffsetDateTime::from_unix_timestamp_nanos(i128::from(*nanos)).unwrap_or(DEMO_NOW)
         })
     }
@@ -589,9 +622,11 @@ impl Simulation {
             return;
         }
         self.sequence += 1;
-        self.queue
-            .push(Reverse((crate::store::nanos(at), self.sequence)));
-        self.messages.insert(self.sequence, message);
+        self.queue.push(Reverse(Pending {
+            nanos: crate::store::nanos(at),
+            sequence: self.sequence,
+            message: Box::new(message),
+        }));
     }
 
     /// Runs up to a batch of simulated actions in one transaction.
@@ -630,14 +665,12 @@ impl Simulation {
                     return Err(DemoError::Cancelled);
                 }
             } else if let Some(at) = next_message {
-                let Some(Reverse((_, sequence))) = self.queue.pop() else {
+                let Some(Reverse(Pending { message, .. })) = self.queue.pop() else {
                     break;
                 };
                 self.run_engine_until(engine, writer, at)?;
-                if let Some(message) = self.messages.remove(&sequence) {
-                    let outcome = engine.dispatch_in(writer, message, at)?;
-                    self.react_to(&outcome, at);
-                }
+                let outcome = engine.dispatch_in(writer, *message, at)?;
+                self.react_to(&outcome, at);
             } else {
                 break;
             }
