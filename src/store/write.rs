@@ -328,7 +328,8 @@ impl<'txn> StoreWriter<'txn> {
         events: Vec<NewEvent>,
         recorded_at: OffsetDateTime,
     ) -> Result<Vec<Event>, StoreError> {
-        let (actual, stored) = before.map_or((0, None), |before| (before.version, before.stored));
+        let (actual, record_before) =
+            before.map_or((0, None), |before| (before.version, before.stored));
         if actual != expected_version {
             return Err(StoreError::VersionConflict {
                 stream_id: stream.stream_id.clone(),
@@ -337,16 +338,12 @@ impl<'txn> StoreWriter<'txn> {
             });
         }
         stream.version = actual;
-        let mut events_stored = Vec::with_capacity(events.len());
+        let mut stored = Vec::with_capacity(events.len());
         for event in events {
-            events_stored.push(self.insert_event(
-                event,
-                std::slice::from_mut(stream),
-                recorded_at,
-            )?);
+            stored.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
         }
-        self.put_stream_after(stream, stored);
-        Ok(events_stored)
+        self.put_stream_after(stream, record_before);
+        Ok(stored)
     }
 
     /// Stores one event in the global log and in every stream of `streams` (the
