@@ -505,7 +505,7 @@ impl Engine {
         require_reason(reason)?;
         store.write(|writer| {
             let deadline = writer
-                .deadline(id)?
+                .remove_deadline(id)?
                 .ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
             let before = serde_json::to_value(&deadline).map_err(StoreError::from)?;
             let stream_id = deadline.stream_id.clone();

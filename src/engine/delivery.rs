@@ -138,7 +138,7 @@ impl Engine {
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<usize, StoreError> {
-        let due = writer.due_deadlines(now, limit)?;
+        let due = writer.take_due_deadlines(now, limit)?;
         let fired = due.len();
         for deadline in due {
             self.fire_deadline_in(writer, deadline, now, serde_json::Value::Null)?;
@@ -146,7 +146,8 @@ impl Engine {
         Ok(fired)
     }
 
-    /// Removes a deadline and dispatches its expiry event to its stream.
+    /// Dispatches the expiry event of a deadline, already taken out of the
+    /// deadlines, to its stream.
     pub(super) fn fire_deadline_in(
         &mut self,
         writer: &mut StoreWriter,
@@ -154,7 +155,6 @@ impl Engine {
         now: OffsetDateTime,
         metadata: serde_json::Value,
     ) -> Result<super::DispatchOutcome, StoreError> {
-        writer.remove_read_deadline(&deadline)?;
         let expiry = InboundMessage {
             message_id: self.ids.next(now),
             message_type: deadline.on_expiry.clone(),

@@ -151,22 +151,6 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         Ok(Some(removed))
     }
 
-    /// Removes a record read in this transaction without reading it again.
-    pub fn remove_read(&mut self, record: &T) -> Result<(), StoreError> {
-        let key = record.id().as_u128();
-        let removed = self.remove_fresh(key).is_some() || {
-            let stored = self.records.remove(key)?.is_some();
-            if stored {
-                self.due.remove((nanos(record.due_at()), key))?;
-            }
-            stored
-        };
-        if removed {
-            self.count_change -= 1;
-        }
-        Ok(())
-    }
-
     /// Records due at or before `now`, earliest first, at most `limit`.
     pub fn due(&self, now: OffsetDateTime, limit: usize) -> Result<Vec<T>, StoreError> {
         let keys = self.due_keys(now, limit)?;

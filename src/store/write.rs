@@ -617,12 +617,6 @@ impl<'txn> StoreWriter<'txn> {
         self.deadlines.remove(id)
     }
 
-    /// Removes a deadline read (by [`StoreWriter::due_deadlines`] or
-    /// [`StoreWriter::deadline`]) in this transaction, without reading it again.
-    pub fn remove_read_deadline(&mut self, deadline: &Deadline) -> Result<(), StoreError> {
-        self.deadlines.remove_read(deadline)
-    }
-
     /// Deadlines of a stream (a scan of the pending deadlines; they are few).
     pub fn deadlines_of(&self, stream_id: &str) -> Result<Vec<Deadline>, StoreError> {
         let mut all = self.deadlines.all()?;
@@ -630,13 +624,15 @@ impl<'txn> StoreWriter<'txn> {
         Ok(all)
     }
 
-    /// Deadlines due at or before `now`, earliest first, at most `limit`.
-    pub fn due_deadlines(
-        &self,
+    /// Deadlines due at or before `now`, earliest first, at most `limit`,
+    /// taken out of the deadlines: for firing them, as
+    /// [`StoreWriter::take_due_outbox`] is for delivery.
+    pub fn take_due_deadlines(
+        &mut self,
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<Deadline>, StoreError> {
-        self.deadlines.due(now, limit)
+        self.deadlines.take_due(now, limit)
     }
 
     // ----- dead letters -----------------------------------------------------------------
