@@ -6,6 +6,7 @@ mod counter_changes;
 mod due_queue;
 mod error;
 mod event_indexes;
+mod event_json;
 mod query;
 mod queue_reads;
 pub mod records;

@@ -24,6 +24,7 @@ use super::StoreError;
 use super::counter_changes::CounterChanges;
 use super::due_queue::DueQueue;
 use super::event_indexes::PendingEventIndexes;
+use super::event_json::write_event;
 use super::records::*;
 use super::schema::{self, counter};
 use super::table_thread::TableThread;
@@ -387,7 +388,7 @@ impl<'txn> StoreWriter<'txn> {
             payload: new.payload,
             metadata: new.metadata,
         };
-        self.store_event(&event, |json| Ok(serde_json::to_writer(json, &event)?))?;
+        self.store_event(&event, |json| Ok(write_event(json, &event)?))?;
         self.pending_indexes.add_stream_entries(&event);
         self.table_thread.index_links(&event);
         Ok(event)
@@ -701,7 +702,8 @@ pub struct EncodedEvent {
 impl EncodedEvent {
     /// Encodes `event` as the `events` table keeps it.
     pub fn new(mut event: Event) -> Result<Self, StoreError> {
-        let json = serde_json::to_vec(&event)?;
+        let mut json = Vec::new();
+        write_event(&mut json, &event)?;
         event.payload = Value::Null;
         event.metadata = Value::Null;
         Ok(EncodedEvent { keys: event, json })
