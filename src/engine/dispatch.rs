@@ -218,15 +218,17 @@ impl Engine {
 
         // The message is not needed whole any more: what the event keeps of
         // it is moved, not copied.
-        let mut metadata = Map::new();
+        let extra = match std::mem::take(&mut message.metadata) {
+            Value::Object(extra) => extra,
+            _ => Map::new(),
+        };
+        let mut metadata = Map::with_capacity(3 + extra.len());
         metadata.insert("message_id".to_string(), json!(message.message_id));
         metadata.insert("from_state".to_string(), Value::String(state));
         if let Some(sender) = message.sender.take() {
             metadata.insert("sender".to_string(), Value::String(sender));
         }
-        if let Value::Object(extra) = std::mem::take(&mut message.metadata) {
-            metadata.extend(extra);
-        }
+        metadata.extend(extra);
         let event = NewEvent {
             event_id: Some(self.ids.next(now)),
             event_type: std::mem::take(&mut message.message_type),

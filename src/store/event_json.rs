@@ -110,9 +110,9 @@ fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), serde_json::Error
 fn write_str(out: &mut Vec<u8>, text: &str) -> Result<(), serde_json::Error> {
     // One pass without an early exit, so that the compiler can check many
     // bytes at once.
-    let needs_escape = text
-        .bytes()
-        .fold(false, |found, byte| found | (byte < 0x20) | (byte == b'"') | (byte == b'\\'));
+    let needs_escape = text.bytes().fold(false, |found, byte| {
+        found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
+    });
     if needs_escape {
         return serde_json::to_writer(&mut *out, text);
     }
