@@ -777,7 +777,10 @@ fn require_reason(reason: &str) -> Result<(), ActionError> {
 }
 
 /// The dead letter `id`, if it is still open.
-pub(super) fn open_dead_letter(writer: &StoreWriter, id: Uuid) -> Result<DeadLetter, ActionError> {
+pub(super) fn open_dead_letter(
+    writer: &mut StoreWriter,
+    id: Uuid,
+) -> Result<DeadLetter, ActionError> {
     let letter = writer
         .dead_letter(id)?
         .ok_or_else(|| ActionError::NotFound(format!("dead letter {id}")))?;

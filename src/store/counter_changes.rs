@@ -56,6 +56,16 @@ impl CounterChanges {
         *self.variants.entry(variant).or_insert(0) += delta;
     }
 
+    /// Adds the changes of `other` to these.
+    pub fn absorb(&mut self, other: CounterChanges) {
+        for (name, delta) in other.counters {
+            self.bump(&name, delta);
+        }
+        for (variant, delta) in other.variants {
+            self.change_variant(variant, delta);
+        }
+    }
+
     /// Applies the changes to the tables (a count that reaches zero is
     /// removed) and forgets them.
     pub fn apply(

@@ -1,6 +1,7 @@
 //! A second thread that writes part of a write transaction while the first
 //! goes on: the tables its events fill (the log, the id index, the stream,
-//! cause and correlation indexes), as the events come.
+//! cause and correlation indexes), as the events come, and the dead letters
+//! with their indexes.
 //!
 //! Nothing that runs inside a transaction reads the event tables as often as
 //! it writes them (the engine keeps a stream's state in its record, not in
@@ -11,20 +12,28 @@
 //! until every batch sent before it is in. At the end of a transaction the
 //! index entries the writer held back to write them in key order are written
 //! here, while the writer and its helpers write the stream records, their
-//! indexes and the dedup keys. redb lets the tables of one transaction be written from
-//! different threads at once (`Table` is `Send`).
+//! indexes and the dedup keys. redb lets the tables of one transaction be
+//! written from different threads at once (`Table` is `Send`).
+//!
+//! Dead letters come here for the same reason: a bulk write makes many (the
+//! 100,000-process demo 26,000, each about a kilobyte and three inserts),
+//! and inserting them took 3 % of the engine thread, which reads them back
+//! only in operator actions.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::Scope;
 
 use redb::{Table, WriteTransaction};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::StoreError;
+use super::counter_changes::CounterChanges;
 use super::event_indexes::PendingEventIndexes;
-use super::records::Event;
-use super::schema;
+use super::records::{DeadLetter, DeadLetterStatus, Event};
+use super::schema::{self, counter};
+use super::write::{nanos, parse_json};
 
 /// Events per batch handed to the thread: enough that handing over costs
 /// little next to the inserts, few enough to keep both threads busy.
@@ -34,27 +43,33 @@ const BATCH_EVENTS: usize = 512;
 /// memory the events in flight take.
 const BATCHES_IN_FLIGHT: usize = 8;
 
-/// The event tables, as the thread and (after [`TableThread::settled`]) the
-/// writer see them.
-pub(super) struct EventTables<'txn> {
+/// The tables the thread writes, as it and (after [`TableThread::settled`])
+/// the writer see them.
+pub(super) struct ThreadTables<'txn> {
     pub events: Table<'txn, u64, &'static [u8]>,
     pub event_ids: Table<'txn, u128, u64>,
     pub stream_events: Table<'txn, (&'static str, u64), u64>,
     pub caused_by: Table<'txn, (u128, u128), ()>,
     pub correlated: Table<'txn, (u128, u64), ()>,
+    pub dead_letters: Table<'txn, u128, &'static [u8]>,
+    dead_letters_by_time: Table<'txn, (i64, u128), ()>,
+    dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
+    /// What the dead letters written here change of the counters; the
+    /// writer applies it with its own at the end of the transaction.
+    pub counter_changes: CounterChanges,
 }
 
 /// What both threads reach.
 struct Shared<'txn> {
-    events: Mutex<EventTables<'txn>>,
+    tables: Mutex<ThreadTables<'txn>>,
     /// The first error the thread met: it writes nothing after it, and the
     /// writer returns it at the next settle, which fails the transaction.
     failure: Mutex<Option<StoreError>>,
 }
 
-impl EventTables<'_> {
+impl ThreadTables<'_> {
     /// Writes `batch` and empties it (keeping its buffers for the next).
-    fn write(&mut self, batch: &mut EventBatch) -> Result<(), StoreError> {
+    fn write(&mut self, batch: &mut Batch) -> Result<(), StoreError> {
         let mut start = 0;
         for &(position, event_id, end) in &batch.records {
             self.events.insert(position, &batch.json[start..end])?;
@@ -72,23 +87,91 @@ impl EventTables<'_> {
             &mut self.stream_events,
             &mut self.caused_by,
             &mut self.correlated,
-        )
+        )?;
+        let mut start = 0;
+        for letter in &batch.letters {
+            let reason = std::str::from_utf8(&batch.letter_bytes[start..letter.reason_end])
+                .map_err(|_| StoreError::Corrupt("a dead letter's reason is not UTF-8".into()))?;
+            let json = &batch.letter_bytes[letter.reason_end..letter.end];
+            self.put_dead_letter(letter, reason, json)?;
+            start = letter.end;
+        }
+        batch.letters.clear();
+        batch.letter_bytes.clear();
+        Ok(())
+    }
+
+    /// Inserts or replaces a dead letter; a new one is indexed by time and
+    /// reason. Counts it by reason and status, or moves its status count.
+    fn put_dead_letter(
+        &mut self,
+        letter: &LetterRecord,
+        reason: &str,
+        json: &[u8],
+    ) -> Result<(), StoreError> {
+        /// What a replaced record's counts depend on.
+        #[derive(Deserialize)]
+        struct Counted {
+            status: DeadLetterStatus,
+        }
+        let replaced = self.dead_letters.insert(letter.key, json)?;
+        let changes = &mut self.counter_changes;
+        match replaced {
+            Some(old) => {
+                let old = parse_json::<Counted>(old.value(), "dead letter")?.status;
+                if old != letter.status {
+                    changes.bump_named(counter::DEAD_LETTERS_STATUS, old.as_str(), -1);
+                    changes.bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
+                }
+            }
+            None => {
+                self.dead_letters_by_time
+                    .insert((letter.recorded_at, letter.key), ())?;
+                self.dead_letters_by_reason
+                    .insert((reason, letter.recorded_at, letter.key), ())?;
+                changes.bump(counter::DEAD_LETTERS_TOTAL, 1);
+                changes.bump_named(counter::DEAD_LETTERS_REASON, reason, 1);
+                changes.bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
+            }
+        }
+        Ok(())
     }
 }
 
-/// Events on their way to the tables.
+/// Events and dead letters on their way to the tables.
 #[derive(Default)]
-struct EventBatch {
+struct Batch {
     /// (position, event id, end of its record in `json`), in position order.
     records: Vec<(u64, u128, usize)>,
     /// The events' records, one after another.
     json: Vec<u8>,
     /// Index entries, written after the records.
     indexes: PendingEventIndexes,
+    /// Dead letters, in the order they were put.
+    letters: Vec<LetterRecord>,
+    /// Each dead letter's reason followed by its record, one after another.
+    letter_bytes: Vec<u8>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.indexes.is_empty() && self.letters.is_empty()
+    }
+}
+
+/// A dead letter in a [`Batch`]: its reason and record end at `reason_end`
+/// and `end` in `letter_bytes`.
+struct LetterRecord {
+    key: u128,
+    /// Nanoseconds, as in the time index.
+    recorded_at: i64,
+    status: DeadLetterStatus,
+    reason_end: usize,
+    end: usize,
 }
 
 enum Job {
-    Events(EventBatch),
+    Events(Batch),
     /// Answered once every job sent before it is done.
     Settle(SyncSender<()>),
 }
@@ -101,8 +184,8 @@ pub(super) struct TableThread<'txn> {
     /// Batches the thread has written and emptied, to fill again: a new
     /// batch's buffers were fresh memory that the kernel zeroed page by page
     /// (8 % of the engine thread's time in the 30,000-process demo).
-    emptied: Receiver<EventBatch>,
-    batch: EventBatch,
+    emptied: Receiver<Batch>,
+    batch: Batch,
 }
 
 impl<'txn> TableThread<'txn> {
@@ -115,12 +198,16 @@ impl<'txn> TableThread<'txn> {
         'txn: 'scope,
     {
         let shared = Arc::new(Shared {
-            events: Mutex::new(EventTables {
+            tables: Mutex::new(ThreadTables {
                 events: transaction.open_table(schema::EVENTS)?,
                 event_ids: transaction.open_table(schema::EVENT_IDS)?,
                 stream_events: transaction.open_table(schema::STREAM_EVENTS)?,
                 caused_by: transaction.open_table(schema::CAUSED_BY)?,
                 correlated: transaction.open_table(schema::CORRELATED)?,
+                dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
+                dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
+                dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
+                counter_changes: CounterChanges::default(),
             }),
             failure: Mutex::new(None),
         });
@@ -135,8 +222,34 @@ impl<'txn> TableThread<'txn> {
             shared,
             jobs,
             emptied,
-            batch: EventBatch::default(),
+            batch: Batch::default(),
         })
+    }
+
+    /// Adds `letter` (new, or a new version of one in the store) to the
+    /// current batch, encoded by `encode`.
+    pub fn put_dead_letter(
+        &mut self,
+        letter: &DeadLetter,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let bytes = &mut self.batch.letter_bytes;
+        let start = bytes.len();
+        bytes.extend_from_slice(letter.reason.as_bytes());
+        let reason_end = bytes.len();
+        if let Err(error) = encode(bytes) {
+            bytes.truncate(start);
+            return Err(error);
+        }
+        let end = bytes.len();
+        self.batch.letters.push(LetterRecord {
+            key: letter.id.as_u128(),
+            recorded_at: nanos(letter.recorded_at),
+            status: letter.status,
+            reason_end,
+            end,
+        });
+        Ok(())
     }
 
     /// Adds the record of the event at `position` with `event_id`, written
@@ -180,22 +293,22 @@ impl<'txn> TableThread<'txn> {
         self.send_batch()
     }
 
-    /// Waits until everything sent so far is written, and returns the event
-    /// tables, or the error the thread met. Hold them only to read: the
+    /// Waits until everything sent so far is written, and returns the
+    /// thread's tables, or the error the thread met. Hold them only to read: the
     /// thread waits for them before it writes the next batch.
-    pub fn settled(&mut self) -> Result<MutexGuard<'_, EventTables<'txn>>, StoreError> {
+    pub fn settled(&mut self) -> Result<MutexGuard<'_, ThreadTables<'txn>>, StoreError> {
         self.send_batch()?;
         let (done, answer) = sync_channel(1);
         self.send(Job::Settle(done))?;
         answer.recv().map_err(|_| gone())?;
         match lock(&self.shared.failure).take() {
             Some(error) => Err(error),
-            None => Ok(lock(&self.shared.events)),
+            None => Ok(lock(&self.shared.tables)),
         }
     }
 
     fn send_batch(&mut self) -> Result<(), StoreError> {
-        if self.batch.records.is_empty() && self.batch.indexes.is_empty() {
+        if self.batch.is_empty() {
             return Ok(());
         }
         let next = self.emptied.try_recv().unwrap_or_default();
@@ -209,8 +322,8 @@ impl<'txn> TableThread<'txn> {
 }
 
 /// The thread: does each job as it comes, until the writer is dropped, and
-/// gives the emptied event batches back.
-fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<EventBatch>) {
+/// gives the emptied batches back.
+fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<Batch>) {
     for job in jobs {
         let done = match job {
             Job::Settle(answer) => {
@@ -220,7 +333,7 @@ fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<EventBatch>) 
             }
             _ if lock(&shared.failure).is_some() => continue,
             Job::Events(mut batch) => {
-                let written = lock(&shared.events).write(&mut batch);
+                let written = lock(&shared.tables).write(&mut batch);
                 if written.is_ok() {
                     // The writer takes it back when it needs a new batch; if
                     // enough wait already, this one is dropped.

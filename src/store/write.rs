@@ -77,9 +77,6 @@ pub struct StoreWriter<'txn> {
     pub(super) pending_indexes: PendingEventIndexes,
     outbox: DueQueue<'txn, OutboxMessage>,
     deadlines: DueQueue<'txn, Deadline>,
-    pub(super) dead_letters: Table<'txn, u128, &'static [u8]>,
-    pub(super) dead_letters_by_time: Table<'txn, (i64, u128), ()>,
-    pub(super) dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
     pub(super) inbox: Table<'txn, &'static str, u64>,
     /// Dedup keys taken in during this transaction, written at its end in key order.
     fresh_inbox: HashMap<String, u64>,
@@ -132,9 +129,6 @@ impl<'txn> StoreWriter<'txn> {
                 transaction.open_table(schema::DEADLINES)?,
                 transaction.open_table(schema::DEADLINES_DUE)?,
             ),
-            dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
-            dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
-            dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
             inbox: transaction.open_table(schema::INBOX)?,
             fresh_inbox: HashMap::default(),
             dirty_streams: HashMap::default(),
@@ -181,11 +175,13 @@ impl<'txn> StoreWriter<'txn> {
         self.changes
             .bump(counter::DEADLINES_PENDING, deadlines_change);
         self.changes.bump(counter::GENERATION, 1);
+        // The table thread's error, if it met one, fails the transaction.
+        let thread_changes = std::mem::take(&mut self.table_thread.settled()?.counter_changes);
+        self.changes.absorb(thread_changes);
         self.changes.apply(&mut self.counters, &mut self.variants)?;
         self.counters
             .insert(counter::NEXT_POSITION, self.next_position)?;
-        // The table thread's error, if it met one, fails the transaction.
-        self.table_thread.settled().map(drop)
+        Ok(())
     }
 
     /// The log position the next event will get.
@@ -639,41 +635,17 @@ impl<'txn> StoreWriter<'txn> {
     // ----- dead letters -----------------------------------------------------------------
 
     /// A dead letter by id.
-    pub fn dead_letter(&self, id: Uuid) -> Result<Option<DeadLetter>, StoreError> {
-        decode(self.dead_letters.get(id.as_u128())?, "dead letter")
+    pub fn dead_letter(&mut self, id: Uuid) -> Result<Option<DeadLetter>, StoreError> {
+        let tables = self.table_thread.settled()?;
+        decode(tables.dead_letters.get(id.as_u128())?, "dead letter")
     }
 
-    /// Inserts or updates a dead letter, keeping its indexes and counters in step.
-    /// Reason and recording time of an existing dead letter never change.
+    /// Inserts or updates a dead letter, keeping its indexes and counters in
+    /// step (on the table thread). Reason and recording time of an existing
+    /// dead letter never change.
     pub fn put_dead_letter(&mut self, letter: &DeadLetter) -> Result<(), StoreError> {
-        let key = letter.id.as_u128();
-        match self.dead_letter(letter.id)? {
-            Some(old) => {
-                if old.status != letter.status {
-                    self.changes
-                        .bump_named(counter::DEAD_LETTERS_STATUS, old.status.as_str(), -1);
-                    self.changes.bump_named(
-                        counter::DEAD_LETTERS_STATUS,
-                        letter.status.as_str(),
-                        1,
-                    );
-                }
-            }
-            None => {
-                let at = nanos(letter.recorded_at);
-                self.dead_letters_by_time.insert((at, key), ())?;
-                self.dead_letters_by_reason
-                    .insert((letter.reason.as_str(), at, key), ())?;
-                self.changes.bump(counter::DEAD_LETTERS_TOTAL, 1);
-                self.changes
-                    .bump_named(counter::DEAD_LETTERS_REASON, &letter.reason, 1);
-                self.changes
-                    .bump_named(counter::DEAD_LETTERS_STATUS, letter.status.as_str(), 1);
-            }
-        }
-        encode(&mut self.scratch, letter)?;
-        self.dead_letters.insert(key, self.scratch.as_slice())?;
-        Ok(())
+        self.table_thread
+            .put_dead_letter(letter, |json| Ok(serde_json::to_writer(json, letter)?))
     }
 
     // ----- audit ------------------------------------------------------------------------
