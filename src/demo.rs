@@ -495,8 +495,11 @@ impl Transport for MarketTransport<'_> {
             ];
             return Err(errors[self.rng.random_range(0..errors.len())].to_string());
         }
-        self.delivered.push(message.clone());
         Ok(())
+    }
+
+    fn delivered(&mut self, message: OutboxMessage) {
+        self.delivered.push(message);
     }
 }
 

@@ -14,6 +14,13 @@ use crate::store::{
 pub trait Transport {
     /// Delivers one message; an error text is kept as the attempt's error.
     fn deliver(&mut self, message: &OutboxMessage, now: OffsetDateTime) -> Result<(), String>;
+
+    /// Takes a message [`Transport::deliver`] accepted, once the engine is
+    /// done with it: a transport that keeps what it delivered keeps it from
+    /// here instead of copying it.
+    fn delivered(&mut self, message: OutboxMessage) {
+        drop(message);
+    }
 }
 
 /// What one delivery run did.
@@ -41,7 +48,10 @@ impl Engine {
         let mut report = DeliveryReport::default();
         for mut message in writer.take_due_outbox(now, limit)? {
             match transport.deliver(&message, now) {
-                Ok(()) => report.delivered += 1,
+                Ok(()) => {
+                    report.delivered += 1;
+                    transport.delivered(message);
+                }
                 Err(error) => {
                     message.attempts += 1;
                     message.last_error = Some(error.clone());
