@@ -64,16 +64,19 @@ impl PendingEventIndexes {
     }
 
     /// Moves the entries of `later` in after these (their events came after).
+    /// Each table's entries are taken whole where these have none: a
+    /// transaction's held-back `stream_events` entries (hundreds of thousands
+    /// of streams) join a last batch that has only link entries.
     pub fn append(&mut self, later: PendingEventIndexes) {
-        if self.is_empty() {
-            *self = later;
-            return;
-        }
-        for (stream_id, versions) in later.stream_events {
-            self.stream_events
-                .entry(stream_id)
-                .or_default()
-                .extend(versions);
+        if self.stream_events.is_empty() {
+            self.stream_events = later.stream_events;
+        } else {
+            for (stream_id, versions) in later.stream_events {
+                self.stream_events
+                    .entry(stream_id)
+                    .or_default()
+                    .extend(versions);
+            }
         }
         self.caused_by.extend(later.caused_by);
         self.correlated.extend(later.correlated);

@@ -24,7 +24,7 @@ use super::StoreError;
 use super::counter_changes::CounterChanges;
 use super::due_queue::DueQueue;
 use super::event_indexes::PendingEventIndexes;
-use super::event_json::write_event;
+use super::record_json::{write_event, write_stream};
 use super::records::*;
 use super::schema::{self, counter};
 use super::table_thread::TableThread;
@@ -273,7 +273,8 @@ impl<'txn> StoreWriter<'txn> {
                 let index_writer =
                     scope.spawn(move || entries.write(streams_by_type, streams_by_status));
                 for stream in &dirty {
-                    encode(scratch, &stream.current)?;
+                    scratch.clear();
+                    write_stream(scratch, &stream.current)?;
                     streams.insert(stream.current.stream_id.as_str(), scratch.as_slice())?;
                 }
                 joined(index_writer)
@@ -292,7 +293,8 @@ impl<'txn> StoreWriter<'txn> {
         let mut entries = StreamIndexEntries::default();
         entries.add_change(stored.as_ref(), current, &mut self.changes);
         entries.write(&mut self.streams_by_type, &mut self.streams_by_status)?;
-        encode(&mut self.scratch, current)?;
+        self.scratch.clear();
+        write_stream(&mut self.scratch, current)?;
         self.streams
             .insert(current.stream_id.as_str(), self.scratch.as_slice())?;
         Ok(())
