@@ -14,8 +14,8 @@
 //! some partner endpoints are down and exhaust their retries, some partners
 //! never answer and response deadlines expire.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+mod queue;
+
 use std::path::{Path, PathBuf};
 
 use rand::{Rng, SeedableRng};
@@ -23,6 +23,18 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+use queue::MessageQueue;
+
+use crate::engine::definition::{DeadlineSpec, Definition, Emit, Start, Transition};
+use crate::engine::{
+    ActionError, DispatchOutcome, Engine, IdSource, InboundMessage, Operator, RetryPolicy,
+    Transport,
+};
+use crate::store::{
+    BULK_CACHE_BYTES, DeadLetterStatus, Durability, Event, OutboxMessage, Store, StoreError,
+    StoreWriter,
+};
 
 /// `json!({ .. })` for a flat object, built in a map made with room for all
 /// of its fields: serde_json's ordered map otherwise grows its table and its
@@ -35,16 +47,6 @@ macro_rules! object {
         Value::Object(fields)
     }};
 }
-
-use crate::engine::definition::{DeadlineSpec, Definition, Emit, Start, Transition};
-use crate::engine::{
-    ActionError, DispatchOutcome, Engine, IdSource, InboundMessage, Operator, RetryPolicy,
-    Transport,
-};
-use crate::store::{
-    BULK_CACHE_BYTES, DeadLetterStatus, Durability, Event, OutboxMessage, Store, StoreError,
-    StoreWriter,
-};
 
 /// How big a demo store to make, and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -503,41 +505,6 @@ impl Transport for MarketTransport<'_> {
     }
 }
 
-/// A message the simulation will send, in the order of its time and, at
-/// equal times, of its scheduling. It travels with its key: a map beside
-/// the queue cost a hash insert and remove per message.
-struct Pending {
-    nanos: i64,
-    sequence: u64,
-    message: Box<InboundMessage>,
-}
-
-impl Pending {
-    fn key(&self) -> (i64, u64) {
-        (self.nanos, self.sequence)
-    }
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Pending {}
-
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Pending {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
 struct Simulation {
     options: DemoOptions,
     rng: ChaCha8Rng,
@@ -549,11 +516,10 @@ struct Simulation {
     /// Each partner's behaviour, by id: looked up for every delivered message.
     behaviours: foldhash::HashMap<String, Behaviour>,
     /// Pending messages, earliest first.
-    queue: BinaryHeap<Reverse<Pending>>,
+    queue: MessageQueue,
     /// The metering context of each meter reading ordered (by its stream), for
     /// the reading of the next billing period.
     open_periods: foldhash::HashMap<String, Value>,
-    sequence: u64,
     /// The next message reference of each sender: partners number their
     /// messages (the interchange reference), and that is what dedup keys are.
     references: foldhash::HashMap<String, u64>,
@@ -602,9 +568,8 @@ impl Simulation {
             down,
             outage,
             behaviours,
-            queue: BinaryHeap::new(),
+            queue: MessageQueue::default(),
             open_periods: foldhash::HashMap::default(),
-            sequence: 0,
             references: foldhash::HashMap::default(),
             started: 0,
             next_start: DEMO_START,
@@ -627,8 +592,8 @@ impl Simulation {
     }
 
     fn next_due(&self) -> Option<OffsetDateTime> {
-        self.queue.peek().map(|Reverse(Pending { nanos, .. })| {
-            OffsetDateTime::from_unix_timestamp_nanos(i128::from(*nanos)).unwrap_or(DEMO_NOW)
+        self.queue.next_due().map(|nanos| {
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).unwrap_or(DEMO_NOW)
         })
     }
 
@@ -636,12 +601,7 @@ impl Simulation {
         if at > DEMO_NOW {
             return;
         }
-        self.sequence += 1;
-        self.queue.push(Reverse(Pending {
-            nanos: crate::store::nanos(at),
-            sequence: self.sequence,
-            message: Box::new(message),
-        }));
+        self.queue.push(crate::store::nanos(at), message);
     }
 
     /// Runs up to a batch of simulated actions in one transaction.
@@ -680,11 +640,11 @@ impl Simulation {
                     return Err(DemoError::Cancelled);
                 }
             } else if let Some(at) = next_message {
-                let Some(Reverse(Pending { message, .. })) = self.queue.pop() else {
+                let Some(message) = self.queue.pop() else {
                     break;
                 };
                 self.run_engine_until(engine, writer, at)?;
-                let outcome = engine.dispatch_in(writer, *message, at)?;
+                let outcome = engine.dispatch_in(writer, message, at)?;
                 self.react_to(&outcome, at);
             } else {
                 break;
