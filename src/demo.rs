@@ -39,11 +39,13 @@ use crate::store::{
 /// `json!({ .. })` for a flat object, built in a map made with room for all
 /// of its fields: serde_json's ordered map otherwise grows its table and its
 /// entries twice on the way to the ten fields of a switch request. The
-/// fields are evaluated and inserted in order, as `json!` does.
+/// fields are evaluated and inserted in order, as `json!` does, but each
+/// value is converted with `Value::from`, which moves a `String` or `Value`
+/// in where `json!` copies it through serde.
 macro_rules! object {
     ({ $($key:literal: $value:expr),+ $(,)? }) => {{
         let mut fields = serde_json::Map::with_capacity([$($key),+].len());
-        $(fields.insert($key.to_string(), json!($value));)+
+        $(fields.insert($key.to_string(), Value::from($value));)+
         Value::Object(fields)
     }};
 }
@@ -759,9 +761,9 @@ impl Simulation {
                 "SwitchRequested",
                 object!({
                     "malo_id": malo, "melo_id": melo,
-                    "new_supplier": supplier.id, "new_supplier_name": supplier.name,
-                    "old_supplier": old_supplier.id, "grid_operator": grid.id, "grid_operator_name": grid.name,
-                    "metering_operator": metering.id, "start_date": start_date.to_string(),
+                    "new_supplier": supplier.id.as_str(), "new_supplier_name": supplier.name.as_str(),
+                    "old_supplier": old_supplier.id.as_str(), "grid_operator": grid.id.as_str(), "grid_operator_name": grid.name.as_str(),
+                    "metering_operator": metering.id.as_str(), "start_date": start_date.to_string(),
                     "customer": json!({ "type": if self.rng.random_bool(0.8) { "household" } else { "commercial" },
                                   "annual_consumption_kwh": self.rng.random_range(900..60_000) }),
                     "transaction_reason": "E03",
@@ -773,8 +775,8 @@ impl Simulation {
                 format!("reading-m{number:06}"),
                 "ReadingRequested",
                 object!({
-                    "malo_id": malo, "melo_id": melo, "metering_operator": metering.id,
-                    "new_supplier": supplier.id, "grid_operator": grid.id,
+                    "malo_id": malo, "melo_id": melo, "metering_operator": metering.id.as_str(),
+                    "new_supplier": supplier.id.as_str(), "grid_operator": grid.id.as_str(),
                     "start_date": start_date.to_string(), "reading_reason": "periodic",
                 }),
             )
@@ -784,7 +786,7 @@ impl Simulation {
                 format!("billing-m{number:06}"),
                 "BillingPeriodOpened",
                 object!({
-                    "malo_id": malo, "new_supplier": supplier.id, "grid_operator": grid.id,
+                    "malo_id": malo, "new_supplier": supplier.id.as_str(), "grid_operator": grid.id.as_str(),
                     "value_kwh": self.rng.random_range(80..4000), "read_at": at.date().to_string(),
                 }),
             )
@@ -793,7 +795,7 @@ impl Simulation {
                 "grid_connection",
                 format!("connection-{number:06}"),
                 "ConnectionRequested",
-                object!({ "malo_id": malo, "grid_operator": grid.id, "capacity_kw": self.rng.random_range(5..60) }),
+                object!({ "malo_id": malo, "grid_operator": grid.id.as_str(), "capacity_kw": self.rng.random_range(5..60) }),
             )
         };
         let mut message = self.message(at, message_type, Some(stream_id), &supplier.id, payload);
@@ -889,9 +891,9 @@ impl Simulation {
         let when = at + Duration::days(self.rng.random_range(27..33));
         let sender = opened["new_supplier"].as_str().unwrap_or("").to_string();
         let payload = object!({
-            "malo_id": opened["malo_id"], "melo_id": opened["melo_id"],
-            "metering_operator": opened["metering_operator"],
-            "new_supplier": opened["new_supplier"], "grid_operator": opened["grid_operator"],
+            "malo_id": opened["malo_id"].clone(), "melo_id": opened["melo_id"].clone(),
+            "metering_operator": opened["metering_operator"].clone(),
+            "new_supplier": opened["new_supplier"].clone(), "grid_operator": opened["grid_operator"].clone(),
             "start_date": when.date().to_string(), "reading_reason": "periodic",
         });
         let mut message = self.message(
@@ -980,7 +982,7 @@ impl Simulation {
                     delivered.stream_id.clone(),
                     object!({
                         "malo_id": field("malo_id"), "melo_id": field("melo_id"),
-                        "metering_operator": sender, "new_supplier": field("new_supplier"),
+                        "metering_operator": sender.as_str(), "new_supplier": field("new_supplier"),
                         "grid_operator": field("grid_operator"),
                     }),
                 );
