@@ -1,7 +1,7 @@
 //! A second thread that writes part of a write transaction while the first
 //! goes on: the tables its events fill (the log, the id index, the stream,
-//! cause and correlation indexes), as the events come, and the dead letters
-//! with their indexes.
+//! cause and correlation indexes), as the events come; the dead letters
+//! with their indexes; and the dedup keys of the messages taken in.
 //!
 //! Nothing that runs inside a transaction reads the event tables as often as
 //! it writes them (the engine keeps a stream's state in its record, not in
@@ -18,7 +18,10 @@
 //! Dead letters come here for the same reason: a bulk write makes many (the
 //! 100,000-process demo 26,000, each about a kilobyte and three inserts),
 //! and inserting them took 3 % of the engine thread, which reads them back
-//! only in operator actions.
+//! only in operator actions. So do the dedup keys (866,409 in that demo):
+//! the writer looks them up in memory and in the table only if the table
+//! held any when the transaction began; written at its end they took a
+//! thread of their own for a second while every other thread was busy too.
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -54,6 +57,7 @@ pub(super) struct ThreadTables<'txn> {
     pub dead_letters: Table<'txn, u128, &'static [u8]>,
     dead_letters_by_time: Table<'txn, (i64, u128), ()>,
     dead_letters_by_reason: Table<'txn, (&'static str, i64, u128), ()>,
+    pub inbox: Table<'txn, &'static str, u64>,
     /// What the dead letters written here change of the counters; the
     /// writer applies it with its own at the end of the transaction.
     pub counter_changes: CounterChanges,
@@ -98,6 +102,15 @@ impl ThreadTables<'_> {
         }
         batch.letters.clear();
         batch.letter_bytes.clear();
+        let mut start = 0;
+        for &(end, position) in &batch.dedup {
+            let key = std::str::from_utf8(&batch.dedup_keys[start..end])
+                .map_err(|_| StoreError::Corrupt("a dedup key is not UTF-8".into()))?;
+            self.inbox.insert(key, position)?;
+            start = end;
+        }
+        batch.dedup.clear();
+        batch.dedup_keys.clear();
         Ok(())
     }
 
@@ -151,11 +164,18 @@ struct Batch {
     letters: Vec<LetterRecord>,
     /// Each dead letter's reason followed by its record, one after another.
     letter_bytes: Vec<u8>,
+    /// (end of its key in `dedup_keys`, position) of each message taken in.
+    dedup: Vec<(usize, u64)>,
+    /// The dedup keys, one after another.
+    dedup_keys: Vec<u8>,
 }
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.indexes.is_empty() && self.letters.is_empty()
+        self.records.is_empty()
+            && self.indexes.is_empty()
+            && self.letters.is_empty()
+            && self.dedup.is_empty()
     }
 }
 
@@ -207,6 +227,7 @@ impl<'txn> TableThread<'txn> {
                 dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
                 dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
                 dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
+                inbox: transaction.open_table(schema::INBOX)?,
                 counter_changes: CounterChanges::default(),
             }),
             failure: Mutex::new(None),
@@ -271,6 +292,16 @@ impl<'txn> TableThread<'txn> {
             self.send_batch()?;
         }
         Ok(())
+    }
+
+    /// Adds the dedup key of a message taken in at `position` to the current batch.
+    pub fn record_inbox(&mut self, dedup_key: &str, position: u64) {
+        self.batch
+            .dedup_keys
+            .extend_from_slice(dedup_key.as_bytes());
+        self.batch
+            .dedup
+            .push((self.batch.dedup_keys.len(), position));
     }
 
     /// Adds the index entries of `event` to the current batch: for events

@@ -6,15 +6,15 @@
 //! stream records, the queue records it creates, its dedup keys and the index
 //! entries of its events. Every read through the writer sees those writes.
 //!
-//! The events, their ids and index entries are written by a second thread
-//! while this one goes on ([`super::table_thread`]); at the end of a
-//! transaction two helpers write the dedup keys and the stream index entries
-//! while this thread writes the stream records.
+//! The events, their ids and index entries, the dead letters and the dedup
+//! keys are written by a second thread while this one goes on
+//! ([`super::table_thread`]); at the end of a transaction a helper writes
+//! the stream index entries while this thread writes the stream records.
 
 use std::thread::Scope;
 
 use foldhash::HashMap;
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -77,9 +77,12 @@ pub struct StoreWriter<'txn> {
     pub(super) pending_indexes: PendingEventIndexes,
     outbox: DueQueue<'txn, OutboxMessage>,
     deadlines: DueQueue<'txn, Deadline>,
-    pub(super) inbox: Table<'txn, &'static str, u64>,
-    /// Dedup keys taken in during this transaction, written at its end in key order.
+    /// Dedup keys taken in during this transaction, to look up; the table
+    /// thread writes them.
     fresh_inbox: HashMap<String, u64>,
+    /// Whether the `inbox` table was empty when the transaction began: then
+    /// a dedup key not in `fresh_inbox` is in neither.
+    inbox_was_empty: bool,
     /// Stream records written in this transaction, by stream id: written to
     /// `streams` with their indexes and counters once, at its end. A stream
     /// takes several events in most transactions, and each rewrote its record.
@@ -111,13 +114,15 @@ impl<'txn> StoreWriter<'txn> {
             .map_or(1, |value| value.value());
         let audit = transaction.open_table(schema::AUDIT)?;
         let next_audit_seq = audit.last()?.map_or(1, |(key, _)| key.value() + 1);
+        let mut table_thread = TableThread::start(transaction, scope)?;
+        let inbox_was_empty = table_thread.settled()?.inbox.is_empty()?;
         Ok(StoreWriter {
             meta: transaction.open_table(schema::META)?,
             counters,
             streams_by_type: transaction.open_table(schema::STREAMS_BY_TYPE)?,
             streams_by_status: transaction.open_table(schema::STREAMS_BY_STATUS)?,
             variants: transaction.open_table(schema::VARIANTS)?,
-            table_thread: TableThread::start(transaction, scope)?,
+            table_thread,
             streams: transaction.open_table(schema::STREAMS)?,
             correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
             pending_indexes: PendingEventIndexes::default(),
@@ -129,8 +134,8 @@ impl<'txn> StoreWriter<'txn> {
                 transaction.open_table(schema::DEADLINES)?,
                 transaction.open_table(schema::DEADLINES_DUE)?,
             ),
-            inbox: transaction.open_table(schema::INBOX)?,
             fresh_inbox: HashMap::default(),
+            inbox_was_empty,
             dirty_streams: HashMap::default(),
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
             definitions: transaction.open_table(schema::DEFINITIONS)?,
@@ -243,16 +248,14 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
-    /// Writes what the transaction held back, on four threads at once: the
-    /// table thread its last events and index entries, a helper the dedup
-    /// keys, another the stream index entries once they are known, and this
-    /// thread the stream records it changed, in id order.
+    /// Writes what the transaction held back, on three threads at once: the
+    /// table thread its last events and index entries, a helper the stream
+    /// index entries once they are known, and this thread the stream records
+    /// it changed, in id order.
     fn flush_held_back(&mut self) -> Result<(), StoreError> {
         let indexes = std::mem::take(&mut self.pending_indexes);
         self.table_thread.send_last(indexes)?;
-        let fresh_inbox = std::mem::take(&mut self.fresh_inbox);
         let StoreWriter {
-            inbox,
             streams,
             streams_by_type,
             streams_by_status,
@@ -261,25 +264,21 @@ impl<'txn> StoreWriter<'txn> {
             scratch,
             ..
         } = self;
+        let mut dirty: Vec<Box<DirtyStream>> = dirty_streams.drain().map(|(_, d)| d).collect();
+        dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
+        let mut entries = StreamIndexEntries::default();
+        for stream in &dirty {
+            entries.add_change(stream.stored.as_ref(), &stream.current, changes);
+        }
         std::thread::scope(|scope| {
-            let inbox_writer = scope.spawn(move || write_inbox(inbox, fresh_inbox));
-            let mut dirty: Vec<Box<DirtyStream>> = dirty_streams.drain().map(|(_, d)| d).collect();
-            dirty.sort_unstable_by(|a, b| a.current.stream_id.cmp(&b.current.stream_id));
-            let mut entries = StreamIndexEntries::default();
+            let index_writer =
+                scope.spawn(move || entries.write(streams_by_type, streams_by_status));
             for stream in &dirty {
-                entries.add_change(stream.stored.as_ref(), &stream.current, changes);
+                scratch.clear();
+                write_stream(scratch, &stream.current)?;
+                streams.insert(stream.current.stream_id.as_str(), scratch.as_slice())?;
             }
-            std::thread::scope(|scope| {
-                let index_writer =
-                    scope.spawn(move || entries.write(streams_by_type, streams_by_status));
-                for stream in &dirty {
-                    scratch.clear();
-                    write_stream(scratch, &stream.current)?;
-                    streams.insert(stream.current.stream_id.as_str(), scratch.as_slice())?;
-                }
-                joined(index_writer)
-            })?;
-            joined(inbox_writer)
+            joined(index_writer)
         })
     }
 
@@ -519,16 +518,21 @@ impl<'txn> StoreWriter<'txn> {
     // ----- intake, definitions, checkpoints --------------------------------------------
 
     /// The position recorded for a dedup key, if a message with it was taken in before.
-    pub fn inbox(&self, dedup_key: &str) -> Result<Option<u64>, StoreError> {
+    pub fn inbox(&mut self, dedup_key: &str) -> Result<Option<u64>, StoreError> {
         if let Some(&position) = self.fresh_inbox.get(dedup_key) {
             return Ok(Some(position));
         }
-        Ok(self.inbox.get(dedup_key)?.map(|value| value.value()))
+        if self.inbox_was_empty {
+            return Ok(None);
+        }
+        let tables = self.table_thread.settled()?;
+        Ok(tables.inbox.get(dedup_key)?.map(|value| value.value()))
     }
 
     /// Records that a message with `dedup_key` was taken in.
     pub fn record_inbox(&mut self, dedup_key: &str, position: u64) {
         self.fresh_inbox.insert(dedup_key.to_string(), position);
+        self.table_thread.record_inbox(dedup_key, position);
     }
 
     /// The definition JSON of a process type.
@@ -756,19 +760,6 @@ fn joined<T>(helper: std::thread::ScopedJoinHandle<'_, T>) -> T {
     helper
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// Writes the dedup keys taken in during a transaction, in key order.
-fn write_inbox(
-    inbox: &mut Table<'_, &'static str, u64>,
-    fresh: HashMap<String, u64>,
-) -> Result<(), StoreError> {
-    let mut fresh: Vec<(String, u64)> = fresh.into_iter().collect();
-    fresh.sort_unstable();
-    for (dedup_key, position) in &fresh {
-        inbox.insert(dedup_key.as_str(), *position)?;
-    }
-    Ok(())
 }
 
 /// The entries of `streams_by_type` and `streams_by_status` that stream
