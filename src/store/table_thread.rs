@@ -191,7 +191,7 @@ struct LetterRecord {
 }
 
 enum Job {
-    Events(Batch),
+    Events(Box<Batch>),
     /// Answered once every job sent before it is done.
     Settle(SyncSender<()>),
 }
@@ -204,8 +204,8 @@ pub(super) struct TableThread<'txn> {
     /// Batches the thread has written and emptied, to fill again: a new
     /// batch's buffers were fresh memory that the kernel zeroed page by page
     /// (8 % of the engine thread's time in the 30,000-process demo).
-    emptied: Receiver<Batch>,
-    batch: Batch,
+    emptied: Receiver<Box<Batch>>,
+    batch: Box<Batch>,
 }
 
 impl<'txn> TableThread<'txn> {
@@ -243,7 +243,7 @@ impl<'txn> TableThread<'txn> {
             shared,
             jobs,
             emptied,
-            batch: Batch::default(),
+            batch: Box::default(),
         })
     }
 
@@ -354,7 +354,7 @@ impl<'txn> TableThread<'txn> {
 
 /// The thread: does each job as it comes, until the writer is dropped, and
 /// gives the emptied batches back.
-fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<Batch>) {
+fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<Box<Batch>>) {
     for job in jobs {
         let done = match job {
             Job::Settle(answer) => {
