@@ -26,7 +26,7 @@ use time::{Duration, OffsetDateTime};
 
 use queue::MessageQueue;
 
-use crate::engine::definition::{DeadlineSpec, Definition, Emit, Start, Transition};
+use crate::engine::definition::{DeadlineSpec, Definition, Emit, Start, Transition, payload_field};
 use crate::engine::{
     ActionError, DispatchOutcome, Engine, IdSource, InboundMessage, Operator, RetryPolicy,
     Transport,
@@ -811,7 +811,7 @@ impl Simulation {
             return;
         };
         let payload = &event.payload;
-        let field = |name: &str| payload.get(name).cloned().unwrap_or(Value::Null);
+        let field = |name: &str| payload_field(payload, name).cloned().unwrap_or(Value::Null);
         let supplier = field("new_supplier").as_str().unwrap_or("").to_string();
         match event.event_type.as_str() {
             "PaymentConfirmed" => self.next_billing_cycle(stream_id, event, at),
@@ -915,7 +915,7 @@ impl Simulation {
         let stream_id = Some(delivered.stream_id.clone());
         let sender = delivered.recipient.clone();
         let payload = &delivered.payload;
-        let field = |name: &str| payload.get(name).cloned().unwrap_or(Value::Null);
+        let field = |name: &str| payload_field(payload, name).cloned().unwrap_or(Value::Null);
         let delay_hours = match behaviour {
             Behaviour::Slow => self.rng.random_range(80..140),
             _ => self.rng.random_range(1..40),
