@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use foldhash::HashMap;
 
-use redb::{ReadableTable, Table};
+use redb::{ReadableTable, ReadableTableMetadata, Table};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -190,8 +190,12 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
             return Ok(Vec::new());
         }
         let mut stored = Vec::new();
-        for entry in self.due.range(..=(now, u128::MAX))?.take(limit) {
-            stored.push(entry?.0.value());
+        // A bulk write into a new store probes an empty table thousands of
+        // times, and each range allocates its bounds.
+        if !self.due.is_empty()? {
+            for entry in self.due.range(..=(now, u128::MAX))?.take(limit) {
+                stored.push(entry?.0.value());
+            }
         }
         let fresh = self.fresh_due.range(..=(now, u128::MAX)).take(limit);
         let mut keys: Vec<(i64, u128)> = stored.into_iter().chain(fresh.copied()).collect();

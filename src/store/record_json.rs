@@ -182,12 +182,12 @@ fn write_optional_uuid(out: &mut Vec<u8>, id: Option<&Uuid>) {
     }
 }
 
-/// A time as `time::serde::rfc3339` writes it. A whole second in UTC
-/// (every time the engine writes) is put together here; anything else is
-/// formatted by `time`.
+/// A time as `time::serde::rfc3339` writes it. A time in UTC (every time
+/// the engine writes) is put together here; anything else is formatted by
+/// `time`.
 fn write_time(out: &mut Vec<u8>, at: OffsetDateTime) -> Result<(), serde_json::Error> {
     out.push(b'"');
-    if at.offset().is_utc() && at.nanosecond() == 0 && (0..=9999).contains(&at.year()) {
+    if at.offset().is_utc() && (0..=9999).contains(&at.year()) {
         let year = at.year().unsigned_abs();
         let (hour, minute, second) = at.to_hms();
         write_two_digits(out, year / 100);
@@ -202,6 +202,7 @@ fn write_time(out: &mut Vec<u8>, at: OffsetDateTime) -> Result<(), serde_json::E
             out.push(separator);
             write_two_digits(out, u32::from(value));
         }
+        write_fraction(out, at.nanosecond());
         out.push(b'Z');
     } else {
         let text = at.format(&Rfc3339).map_err(serde::ser::Error::custom)?;
@@ -209,6 +210,26 @@ fn write_time(out: &mut Vec<u8>, at: OffsetDateTime) -> Result<(), serde_json::E
     }
     out.push(b'"');
     Ok(())
+}
+
+/// The fraction of a second as `time` writes it: nothing for none, else a
+/// point and nine digits without their trailing zeros.
+fn write_fraction(out: &mut Vec<u8>, nanos: u32) {
+    if nanos == 0 {
+        return;
+    }
+    let mut digits = [b'0'; 9];
+    let mut rest = nanos;
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    let significant = digits
+        .iter()
+        .rposition(|&digit| digit != b'0')
+        .map_or(0, |last| last + 1);
+    out.push(b'.');
+    out.extend_from_slice(&digits[..significant]);
 }
 
 /// `value` (below 100) with a leading zero.
@@ -307,6 +328,10 @@ mod tests {
             datetime!(0999-10-09 09:09:09 UTC),
             datetime!(9999-12-31 23:59:59 UTC),
             datetime!(2026-08-06 11:14:00.5 UTC),
+            datetime!(2026-08-03 06:55:31.8 UTC),
+            datetime!(2026-08-03 06:55:31.123456789 UTC),
+            datetime!(2026-08-03 06:55:31.12 UTC),
+            datetime!(2026-08-03 06:55:31.000100 UTC),
             datetime!(2026-08-06 11:14:00.000000001 UTC),
             datetime!(2026-08-06 11:14:00 +02:00),
             datetime!(2026-08-06 11:14:00.25 -05:30),

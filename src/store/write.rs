@@ -703,11 +703,22 @@ impl StreamInfo {
 
 /// The variant hash after appending an event of `event_type`.
 pub fn next_variant(previous: u128, event_type: &str) -> u128 {
-    let mut bytes = Vec::with_capacity(17 + event_type.len());
-    bytes.extend_from_slice(&previous.to_le_bytes());
-    bytes.push(0x1f);
-    bytes.extend_from_slice(event_type.as_bytes());
-    xxhash_rust::xxh3::xxh3_128(&bytes)
+    // Hashed from the stack unless the type is unusually long: every event
+    // moves its stream's variant on.
+    const ON_STACK: usize = 128;
+    let length = 17 + event_type.len();
+    let mut on_stack = [0u8; ON_STACK];
+    let mut on_heap = Vec::new();
+    let bytes = if length <= ON_STACK {
+        &mut on_stack[..length]
+    } else {
+        on_heap.resize(length, 0);
+        on_heap.as_mut_slice()
+    };
+    bytes[..16].copy_from_slice(&previous.to_le_bytes());
+    bytes[16] = 0x1f;
+    bytes[17..].copy_from_slice(event_type.as_bytes());
+    xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
 /// Unix nanoseconds of a time, as kept in due-time keys (saturating outside i64).
