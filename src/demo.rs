@@ -519,6 +519,9 @@ struct Simulation {
     behaviours: foldhash::HashMap<String, Behaviour>,
     /// Pending messages, earliest first.
     queue: MessageQueue,
+    /// The messages the partners took in a delivery run, kept between runs
+    /// so that it is not grown from nothing each time.
+    delivered: Vec<OutboxMessage>,
     /// The metering context of each meter reading ordered (by its stream), for
     /// the reading of the next billing period.
     open_periods: foldhash::HashMap<String, Value>,
@@ -571,6 +574,7 @@ impl Simulation {
             outage,
             behaviours,
             queue: MessageQueue::default(),
+            delivered: Vec::new(),
             open_periods: foldhash::HashMap::default(),
             references: foldhash::HashMap::default(),
             started: 0,
@@ -672,14 +676,15 @@ impl Simulation {
                 down: &self.down,
                 outage: &self.outage,
                 rng: &mut self.rng,
-                delivered: Vec::new(),
+                delivered: std::mem::take(&mut self.delivered),
             };
             let report = engine.deliver_due_in(writer, &mut transport, at, 1024)?;
-            let delivered = std::mem::take(&mut transport.delivered);
+            let mut delivered = std::mem::take(&mut transport.delivered);
             let fired = engine.fire_due_in(writer, at, 1024)?;
-            for message in delivered {
+            for message in delivered.drain(..) {
                 self.reply_to(&message, at);
             }
+            self.delivered = delivered;
             if report.delivered + report.retried + report.dead_lettered + fired == 0 {
                 return Ok(());
             }
