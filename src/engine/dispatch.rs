@@ -372,20 +372,7 @@ pub(super) fn checkpoint_if_due(writer: &mut StoreWriter, event: &Event) -> Resu
 /// A stream has at most one pending deadline (the response time of its current
 /// step); its id is derived from the stream id so it can be found without a scan.
 pub fn deadline_id_of(stream_id: &str) -> Uuid {
-    const PREFIX: &[u8] = b"deadline\x1f";
-    // Hashed in one go from the stack (every event asks for its stream's
-    // deadline id); the streaming hasher sets up half a kilobyte of state.
-    // Both give the same hash of the same bytes.
-    const ON_STACK: usize = 128;
-    let length = PREFIX.len() + stream_id.len();
-    let hash = if length <= ON_STACK {
-        let mut bytes = [0u8; ON_STACK];
-        bytes[..PREFIX.len()].copy_from_slice(PREFIX);
-        bytes[PREFIX.len()..length].copy_from_slice(stream_id.as_bytes());
-        xxhash_rust::xxh3::xxh3_128(&bytes[..length])
-    } else {
-        xxhash_rust::xxh3::xxh3_128(&[PREFIX, stream_id.as_bytes()].concat())
-    };
+    let hash = crate::store::xxh3_128_of(&[b"deadline\x1f", stream_id.as_bytes()]);
     uuid::Builder::from_custom_bytes(hash.to_be_bytes()).into_uuid()
 }
 

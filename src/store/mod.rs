@@ -28,6 +28,7 @@ pub use records::*;
 pub use summary::Summary;
 pub use write::{
     EncodedEvent, NewEvent, StoreWriter, StreamBefore, format_time, nanos, next_variant,
+    xxh3_128_of,
 };
 
 /// Durability of a write transaction.

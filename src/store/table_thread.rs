@@ -11,9 +11,9 @@
 //! a read that needs those tables ([`TableThread::settled`]) first waits
 //! until every batch sent before it is in. At the end of a transaction the
 //! index entries the writer held back to write them in key order are written
-//! here, while the writer and its helpers write the stream records, their
-//! indexes and the dedup keys. redb lets the tables of one transaction be
-//! written from different threads at once (`Table` is `Send`).
+//! here, while the writer and a helper write the stream records and their
+//! indexes. redb lets the tables of one transaction be written from
+//! different threads at once (`Table` is `Send`).
 //!
 //! Dead letters come here for the same reason: a bulk write makes many (the
 //! 100,000-process demo 26,000, each about a kilobyte and three inserts),
@@ -151,7 +151,7 @@ impl ThreadTables<'_> {
     }
 }
 
-/// Events and dead letters on their way to the tables.
+/// Events, dead letters and dedup keys on their way to the tables.
 #[derive(Default)]
 struct Batch {
     /// (position, event id, end of its record in `json`), in position order.
@@ -191,7 +191,7 @@ struct LetterRecord {
 }
 
 enum Job {
-    Events(Box<Batch>),
+    Write(Box<Batch>),
     /// Answered once every job sent before it is done.
     Settle(SyncSender<()>),
 }
@@ -344,7 +344,7 @@ impl<'txn> TableThread<'txn> {
         }
         let next = self.emptied.try_recv().unwrap_or_default();
         let batch = std::mem::replace(&mut self.batch, next);
-        self.send(Job::Events(batch))
+        self.send(Job::Write(batch))
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {
@@ -363,7 +363,7 @@ fn run(shared: &Shared, jobs: Receiver<Job>, give_back: SyncSender<Box<Batch>>) 
                 continue;
             }
             _ if lock(&shared.failure).is_some() => continue,
-            Job::Events(mut batch) => {
+            Job::Write(mut batch) => {
                 let written = lock(&shared.tables).write(&mut batch);
                 if written.is_ok() {
                     // The writer takes it back when it needs a new batch; if

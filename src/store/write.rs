@@ -3,7 +3,7 @@
 //!
 //! What a transaction rewrites or scatters over the trees is kept in memory
 //! and written once, in key order, when it ends ([`StoreWriter::finish`]):
-//! stream records, the queue records it creates, its dedup keys and the index
+//! stream records, the queue records it creates and the `stream_events`
 //! entries of its events. Every read through the writer sees those writes.
 //!
 //! The events, their ids and index entries, the dead letters and the dedup
@@ -703,22 +703,26 @@ impl StreamInfo {
 
 /// The variant hash after appending an event of `event_type`.
 pub fn next_variant(previous: u128, event_type: &str) -> u128 {
-    // Hashed from the stack unless the type is unusually long: every event
-    // moves its stream's variant on.
+    xxh3_128_of(&[&previous.to_le_bytes(), &[0x1f], event_type.as_bytes()])
+}
+
+/// The 128-bit xxh3 hash of `parts` one after another. Joined on the stack
+/// unless they are unusually long: every event hashes its stream's variant
+/// and deadline id, and a heap buffer (or xxh3's streaming state, half a
+/// kilobyte) cost more than the hash.
+pub fn xxh3_128_of(parts: &[&[u8]]) -> u128 {
     const ON_STACK: usize = 128;
-    let length = 17 + event_type.len();
-    let mut on_stack = [0u8; ON_STACK];
-    let mut on_heap = Vec::new();
-    let bytes = if length <= ON_STACK {
-        &mut on_stack[..length]
-    } else {
-        on_heap.resize(length, 0);
-        on_heap.as_mut_slice()
-    };
-    bytes[..16].copy_from_slice(&previous.to_le_bytes());
-    bytes[16] = 0x1f;
-    bytes[17..].copy_from_slice(event_type.as_bytes());
-    xxhash_rust::xxh3::xxh3_128(bytes)
+    let length: usize = parts.iter().map(|part| part.len()).sum();
+    if length > ON_STACK {
+        return xxhash_rust::xxh3::xxh3_128(&parts.concat());
+    }
+    let mut joined = [0u8; ON_STACK];
+    let mut end = 0;
+    for part in parts {
+        joined[end..end + part.len()].copy_from_slice(part);
+        end += part.len();
+    }
+    xxhash_rust::xxh3::xxh3_128(&joined[..end])
 }
 
 /// Unix nanoseconds of a time, as kept in due-time keys (saturating outside i64).
