@@ -9,6 +9,8 @@
 //! are; other strings are checked for a byte that needs escaping in one pass
 //! and copied whole, and only a string that has one goes through serde_json.
 
+use std::io::Write;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -77,10 +79,7 @@ pub fn write_stream(out: &mut Vec<u8>, info: &StreamInfo) -> Result<(), serde_js
     out.extend_from_slice(b",\"status\":\"");
     out.extend_from_slice(info.status.as_str().as_bytes());
     out.extend_from_slice(b"\",\"process_state\":");
-    match &info.process_state {
-        Some(state) => write_str(out, state)?,
-        None => out.extend_from_slice(b"null"),
-    }
+    write_optional_str(out, info.process_state.as_deref())?;
     out.extend_from_slice(b",\"version\":");
     write_u64(out, info.version);
     out.extend_from_slice(b",\"created_at\":");
@@ -88,21 +87,12 @@ pub fn write_stream(out: &mut Vec<u8>, info: &StreamInfo) -> Result<(), serde_js
     out.extend_from_slice(b",\"updated_at\":");
     write_time(out, info.updated_at)?;
     out.extend_from_slice(b",\"last_error\":");
-    match &info.last_error {
-        Some(error) => write_str(out, error)?,
-        None => out.extend_from_slice(b"null"),
-    }
+    write_optional_str(out, info.last_error.as_deref())?;
     out.extend_from_slice(b",\"correlation_id\":");
     write_optional_uuid(out, info.correlation_id.as_ref());
-    // `hex_u128`: 32 lower-case hex digits.
-    out.extend_from_slice(b",\"variant\":\"");
-    let mut digits = [0u8; 32];
-    for (index, digit) in digits.iter_mut().enumerate() {
-        let nibble = (info.variant >> (4 * (31 - index))) & 0xf;
-        *digit = b"0123456789abcdef"[nibble as usize];
-    }
-    out.extend_from_slice(&digits);
-    out.extend_from_slice(b"\",\"metadata\":");
+    // As `hex_u128` writes it.
+    write!(out, ",\"variant\":\"{:032x}\"", info.variant).map_err(serde_json::Error::io)?;
+    out.extend_from_slice(b",\"metadata\":");
     write_value(out, &info.metadata)?;
     out.push(b'}');
     Ok(())
@@ -173,6 +163,16 @@ fn write_uuid(out: &mut Vec<u8>, id: &Uuid) {
     out.push(b'"');
     out.extend_from_slice(id.hyphenated().encode_lower(&mut text).as_bytes());
     out.push(b'"');
+}
+
+fn write_optional_str(out: &mut Vec<u8>, text: Option<&str>) -> Result<(), serde_json::Error> {
+    match text {
+        Some(text) => write_str(out, text),
+        None => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
 }
 
 fn write_optional_uuid(out: &mut Vec<u8>, id: Option<&Uuid>) {
@@ -246,13 +246,21 @@ mod tests {
     use super::*;
     use crate::store::{StreamStatus, StreamVersion};
 
-    fn serde_and_ours(event: &Event) -> (String, String) {
+    /// What serde_json writes for `record`, and what `write` does.
+    fn serde_and<T: serde::Serialize>(
+        record: &T,
+        write: fn(&mut Vec<u8>, &T) -> Result<(), serde_json::Error>,
+    ) -> (String, String) {
         let mut ours = Vec::new();
-        write_event(&mut ours, event).unwrap();
+        write(&mut ours, record).unwrap();
         (
-            serde_json::to_string(event).unwrap(),
+            serde_json::to_string(record).unwrap(),
             String::from_utf8(ours).unwrap(),
         )
+    }
+
+    fn serde_and_ours(event: &Event) -> (String, String) {
+        serde_and(event, write_event)
     }
 
     fn event(payload: Value) -> Event {
@@ -360,12 +368,8 @@ mod tests {
             metadata: Value::Null,
         };
         let check = |info: &StreamInfo| {
-            let mut ours = Vec::new();
-            write_stream(&mut ours, info).unwrap();
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                serde_json::to_string(info).unwrap()
-            );
+            let (serde, ours) = serde_and(info, write_stream);
+            assert_eq!(ours, serde);
         };
         check(&info);
         info.status = StreamStatus::Failed;

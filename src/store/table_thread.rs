@@ -27,7 +27,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::Scope;
 
-use redb::{Table, WriteTransaction};
+use redb::{ReadableTableMetadata, Table, WriteTransaction};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -206,6 +206,8 @@ pub(super) struct TableThread<'txn> {
     /// (8 % of the engine thread's time in the 30,000-process demo).
     emptied: Receiver<Box<Batch>>,
     batch: Box<Batch>,
+    /// Whether `inbox` was empty when the transaction began.
+    inbox_was_empty: bool,
 }
 
 impl<'txn> TableThread<'txn> {
@@ -217,6 +219,8 @@ impl<'txn> TableThread<'txn> {
     where
         'txn: 'scope,
     {
+        let inbox = transaction.open_table(schema::INBOX)?;
+        let inbox_was_empty = inbox.is_empty()?;
         let shared = Arc::new(Shared {
             tables: Mutex::new(ThreadTables {
                 events: transaction.open_table(schema::EVENTS)?,
@@ -227,7 +231,7 @@ impl<'txn> TableThread<'txn> {
                 dead_letters: transaction.open_table(schema::DEAD_LETTERS)?,
                 dead_letters_by_time: transaction.open_table(schema::DEAD_LETTERS_BY_TIME)?,
                 dead_letters_by_reason: transaction.open_table(schema::DEAD_LETTERS_BY_REASON)?,
-                inbox: transaction.open_table(schema::INBOX)?,
+                inbox,
                 counter_changes: CounterChanges::default(),
             }),
             failure: Mutex::new(None),
@@ -244,7 +248,14 @@ impl<'txn> TableThread<'txn> {
             jobs,
             emptied,
             batch: Box::default(),
+            inbox_was_empty,
         })
+    }
+
+    /// Whether the `inbox` table held no dedup key when the transaction
+    /// began: then a key taken in by none of its messages is not there.
+    pub fn inbox_was_empty(&self) -> bool {
+        self.inbox_was_empty
     }
 
     /// Adds `letter` (new, or a new version of one in the store) to the

@@ -14,7 +14,7 @@
 use std::thread::Scope;
 
 use foldhash::HashMap;
-use redb::{ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
+use redb::{ReadableTable, Table, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -80,9 +80,6 @@ pub struct StoreWriter<'txn> {
     /// Dedup keys taken in during this transaction, to look up; the table
     /// thread writes them.
     fresh_inbox: HashMap<String, u64>,
-    /// Whether the `inbox` table was empty when the transaction began: then
-    /// a dedup key not in `fresh_inbox` is in neither.
-    inbox_was_empty: bool,
     /// Stream records written in this transaction, by stream id: written to
     /// `streams` with their indexes and counters once, at its end. A stream
     /// takes several events in most transactions, and each rewrote its record.
@@ -114,15 +111,13 @@ impl<'txn> StoreWriter<'txn> {
             .map_or(1, |value| value.value());
         let audit = transaction.open_table(schema::AUDIT)?;
         let next_audit_seq = audit.last()?.map_or(1, |(key, _)| key.value() + 1);
-        let mut table_thread = TableThread::start(transaction, scope)?;
-        let inbox_was_empty = table_thread.settled()?.inbox.is_empty()?;
         Ok(StoreWriter {
             meta: transaction.open_table(schema::META)?,
             counters,
             streams_by_type: transaction.open_table(schema::STREAMS_BY_TYPE)?,
             streams_by_status: transaction.open_table(schema::STREAMS_BY_STATUS)?,
             variants: transaction.open_table(schema::VARIANTS)?,
-            table_thread,
+            table_thread: TableThread::start(transaction, scope)?,
             streams: transaction.open_table(schema::STREAMS)?,
             correlation_keys: transaction.open_table(schema::CORRELATION_KEYS)?,
             pending_indexes: PendingEventIndexes::default(),
@@ -135,7 +130,6 @@ impl<'txn> StoreWriter<'txn> {
                 transaction.open_table(schema::DEADLINES_DUE)?,
             ),
             fresh_inbox: HashMap::default(),
-            inbox_was_empty,
             dirty_streams: HashMap::default(),
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
             definitions: transaction.open_table(schema::DEFINITIONS)?,
@@ -522,7 +516,7 @@ impl<'txn> StoreWriter<'txn> {
         if let Some(&position) = self.fresh_inbox.get(dedup_key) {
             return Ok(Some(position));
         }
-        if self.inbox_was_empty {
+        if self.table_thread.inbox_was_empty() {
             return Ok(None);
         }
         let tables = self.table_thread.settled()?;
