@@ -5,15 +5,19 @@
 //!    (events, indexes, stream records, queues, dead letters, checkpoints;
 //!    about 6.8 per event) with the same keys and values, in key order, one
 //!    transaction; (b) of the event records alone (their JSON bytes, one
-//!    table, batches of 4,096);
+//!    table, batches of 4,096). The three take turns, `ROUNDS` times
+//!    (default 3), and the ratio is that of the median times: on this
+//!    machine either side of a single pair moved by 15 % from one minute to
+//!    the next.
 //! 2. opening a store and reading `inspect`'s summary on a 1,000-process store
 //!    and on the large one.
 //!
-//! Run: `cargo run --release --example bench_core [-- PROCESSES]`
+//! Run: `cargo run --release --example bench_core [-- PROCESSES [ROUNDS]]`
 
 #[path = "support/plain_copy.rs"]
 mod plain_copy;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use process_workbench::demo::{self, DEMO_NOW, DemoOptions};
@@ -26,74 +30,92 @@ const BATCH: usize = 4096;
 /// that both see the same state of the machine.
 const INSPECT_RUNS: usize = 201;
 
+/// The times of one round.
+struct Round {
+    demo: Duration,
+    plain_all: Duration,
+    plain_events: Duration,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     process_workbench::allocator::configure();
-    let processes: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
+    let processes = args.next().transpose()?.unwrap_or(100_000);
+    let rounds = args.next().transpose()?.unwrap_or(3).max(1);
     let dir = tempfile::tempdir()?;
 
+    // The first demo store stays for the rows, the events and `inspect`;
+    // the demo is deterministic, so every round writes the same records.
     let large = dir.path().join("large.redb");
-    let started = Instant::now();
-    demo::generate(
-        &large,
-        DemoOptions {
-            processes,
-            seed: 42,
-        },
-        |_, _| true,
-    )?;
-    let demo_time = started.elapsed();
+    let first_demo = timed_demo(&large, processes)?;
     let events = plain_copy::event_records(&large)?;
     let bytes: usize = events.iter().map(|(_, json)| json.len()).sum();
-
     let rows = plain_copy::StoreRows::read(&large)?;
-    let plain_all_time = rows.insert_into(&dir.path().join("plain-all.redb"), BULK_CACHE_BYTES)?;
-    let rows = rows.len();
 
-    let plain_path = dir.path().join("plain.redb");
-    let plain_time = plain_copy::insert_event_records(&events, &plain_path, Some(BATCH))?;
-    let per_record = |time: Duration| time.as_secs_f64() * 1e6 / events.len() as f64;
+    let mut times = Vec::new();
+    for round in 0..rounds {
+        let demo = if round == 0 {
+            first_demo
+        } else {
+            let path = dir.path().join("again.redb");
+            let time = timed_demo(&path, processes)?;
+            std::fs::remove_file(path)?;
+            time
+        };
+        let path = dir.path().join("plain-all.redb");
+        let plain_all = rows.insert_into(&path, BULK_CACHE_BYTES)?;
+        std::fs::remove_file(&path)?;
+        let path = dir.path().join("plain.redb");
+        let plain_events = plain_copy::insert_event_records(&events, &path, Some(BATCH))?;
+        std::fs::remove_file(&path)?;
+        times.push(Round {
+            demo,
+            plain_all,
+            plain_events,
+        });
+    }
 
     let small = dir.path().join("small.redb");
-    demo::generate(
-        &small,
-        DemoOptions {
-            processes: 1000,
-            seed: 42,
-        },
-        |_, _| true,
-    )?;
+    timed_demo(&small, 1000)?;
     let (inspect_small, inspect_large) = median_inspects(&small, &large)?;
 
+    let per_event = |time: Duration| time.as_secs_f64() * 1e6 / events.len() as f64;
+    let secs = |time: Duration| time.as_secs_f64();
     println!(
-        "demo --processes {processes}: {} events ({:.0} MB of event JSON)",
+        "demo --processes {processes}: {} events ({:.0} MB of event JSON); \
+         (a) is the plain insert of the same {} records ({:.1} per event), \
+         (b) of the event records alone",
         events.len(),
-        bytes as f64 / 1e6
+        bytes as f64 / 1e6,
+        rows.len(),
+        rows.len() as f64 / events.len() as f64
+    );
+    println!("  round     demo      (a)      (b)   (a)/demo");
+    for (index, round) in times.iter().enumerate() {
+        println!(
+            "  {:>5} {:>7.2} s {:>6.2} s {:>6.2} s {:>8.2}",
+            index + 1,
+            secs(round.demo),
+            secs(round.plain_all),
+            secs(round.plain_events),
+            secs(round.plain_all) / secs(round.demo)
+        );
+    }
+    let demo = median(times.iter().map(|round| round.demo));
+    let plain_all = median(times.iter().map(|round| round.plain_all));
+    let plain_events = median(times.iter().map(|round| round.plain_events));
+    println!(
+        "  median{:>7.2} s {:>6.2} s {:>6.2} s",
+        secs(demo),
+        secs(plain_all),
+        secs(plain_events)
     );
     println!(
-        "  demo:                               {:>8.2} s  {:>6.2} µs/event",
-        demo_time.as_secs_f64(),
-        per_record(demo_time)
-    );
-    println!(
-        "  (a) plain insert of the same {rows} records ({:.1} per event): {:.2} s",
-        rows as f64 / events.len() as f64,
-        plain_all_time.as_secs_f64()
-    );
-    println!(
-        "      demo speed per record = {:.2} × the plain insert (target >= 0.5)",
-        plain_all_time.as_secs_f64() / demo_time.as_secs_f64()
-    );
-    println!(
-        "  (b) plain insert of the event records alone: {:.2} s  {:>6.2} µs/event",
-        plain_time.as_secs_f64(),
-        per_record(plain_time)
-    );
-    println!(
-        "      demo speed per event = {:.2} × that insert",
-        plain_time.as_secs_f64() / demo_time.as_secs_f64()
+        "  demo: {:.2} µs/event; speed per record = {:.2} × the plain insert (a) (target >= 0.5), \
+         {:.2} × (b)",
+        per_event(demo),
+        secs(plain_all) / secs(demo),
+        secs(plain_events) / secs(demo)
     );
     println!("inspect (open + summary, median of {INSPECT_RUNS}, taking turns):");
     println!(
@@ -108,10 +130,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Makes a demo store of `processes` at `path`; returns the time it took.
+fn timed_demo(path: &Path, processes: u64) -> Result<Duration, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    demo::generate(
+        path,
+        DemoOptions {
+            processes,
+            seed: 42,
+        },
+        |_, _| true,
+    )?;
+    Ok(started.elapsed())
+}
+
+/// The median of `times` (the mean of the middle two of an even count).
+fn median(times: impl Iterator<Item = Duration>) -> Duration {
+    let mut times: Vec<Duration> = times.collect();
+    times.sort();
+    let middle = times.len() / 2;
+    if times.len() % 2 == 0 {
+        (times[middle - 1] + times[middle]) / 2
+    } else {
+        times[middle]
+    }
+}
+
 /// The median times of opening `small` and `large` and reading their summaries.
 fn median_inspects(
-    small: &std::path::Path,
-    large: &std::path::Path,
+    small: &Path,
+    large: &Path,
 ) -> Result<(Duration, Duration), Box<dyn std::error::Error>> {
     let mut times = [Vec::new(), Vec::new()];
     for _ in 0..INSPECT_RUNS {
@@ -123,9 +171,6 @@ fn median_inspects(
             times.push(started.elapsed());
         }
     }
-    let [small, large] = times.map(|mut times| {
-        times.sort();
-        times[times.len() / 2]
-    });
+    let [small, large] = times.map(|times| median(times.into_iter()));
     Ok((small, large))
 }

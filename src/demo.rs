@@ -748,13 +748,12 @@ impl Simulation {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let number = self.started + 1;
-        // Indexes first, one partner cloned each (not the partner lists).
-        let supplier = self.suppliers[self.rng.random_range(0..self.suppliers.len())].clone();
-        let old_supplier = self.suppliers[self.rng.random_range(0..self.suppliers.len())].clone();
-        let grid = self.grid_operators[self.rng.random_range(0..self.grid_operators.len())].clone();
-        let metering = self.metering_operators
-            [self.rng.random_range(0..self.metering_operators.len())]
-        .clone();
+        // Borrowed field by field, so that the random source stays free to use.
+        let supplier = &self.suppliers[self.rng.random_range(0..self.suppliers.len())];
+        let old_supplier = &self.suppliers[self.rng.random_range(0..self.suppliers.len())];
+        let grid = &self.grid_operators[self.rng.random_range(0..self.grid_operators.len())];
+        let metering =
+            &self.metering_operators[self.rng.random_range(0..self.metering_operators.len())];
         let malo = market_location_id(&mut self.rng);
         let melo = metering_location_id(&mut self.rng, &grid.id);
         let start_date = (at + Duration::days(self.rng.random_range(14..42))).date();
@@ -803,7 +802,8 @@ impl Simulation {
                 object!({ "malo_id": malo, "grid_operator": grid.id.as_str(), "capacity_kw": self.rng.random_range(5..60) }),
             )
         };
-        let mut message = self.message(at, message_type, Some(stream_id), &supplier.id, payload);
+        let sender = supplier.id.clone();
+        let mut message = self.message(at, message_type, Some(stream_id), &sender, payload);
         message.process_type = Some(process_type.to_string());
         let outcome = engine.dispatch_in(writer, message, at)?;
         self.react_to(&outcome, at);
@@ -875,7 +875,10 @@ impl Simulation {
         let Some(opened) = self.open_periods.remove(&format!("reading-{suffix}")) else {
             return;
         };
-        let known = |name: &str| opened.get(name).is_some_and(|value| !value.is_null());
+        // By scan, as everywhere in the simulation: indexing the map hashes
+        // the name with SipHash, and this ran ten lookups a payment.
+        let field = |name: &str| payload_field(&opened, name).cloned().unwrap_or(Value::Null);
+        let known = |name: &str| payload_field(&opened, name).is_some_and(|value| !value.is_null());
         if ![
             "malo_id",
             "melo_id",
@@ -894,11 +897,12 @@ impl Simulation {
         };
         let next_stream = format!("reading-{base}-p{}", period + 1);
         let when = at + Duration::days(self.rng.random_range(27..33));
-        let sender = opened["new_supplier"].as_str().unwrap_or("").to_string();
+        let new_supplier = field("new_supplier");
+        let sender = new_supplier.as_str().unwrap_or("").to_string();
         let payload = object!({
-            "malo_id": opened["malo_id"].clone(), "melo_id": opened["melo_id"].clone(),
-            "metering_operator": opened["metering_operator"].clone(),
-            "new_supplier": opened["new_supplier"].clone(), "grid_operator": opened["grid_operator"].clone(),
+            "malo_id": field("malo_id"), "melo_id": field("melo_id"),
+            "metering_operator": field("metering_operator"),
+            "new_supplier": new_supplier, "grid_operator": field("grid_operator"),
             "start_date": when.date().to_string(), "reading_reason": "periodic",
         });
         let mut message = self.message(

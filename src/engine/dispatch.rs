@@ -239,11 +239,7 @@ impl Engine {
             payload: std::mem::take(&mut message.payload),
             metadata: Value::Object(metadata),
         };
-        let stored =
-            writer.append_after(&mut stream, before, expected_version, vec![event], now)?;
-        let Some(event) = stored.into_iter().next() else {
-            return Err(StoreError::Corrupt("append stored no event".to_string()));
-        };
+        let event = writer.append_one_after(&mut stream, before, expected_version, event, now)?;
         checkpoint_if_due(writer, &event)?;
         if let Some(key) = &message.correlation_key
             && expected_version == 0

@@ -320,20 +320,27 @@ impl<'txn> StoreWriter<'txn> {
         events: Vec<NewEvent>,
         recorded_at: OffsetDateTime,
     ) -> Result<Vec<Event>, StoreError> {
-        let (actual, record_before) =
-            before.map_or((0, None), |before| (before.version, before.stored));
-        if actual != expected_version {
-            return Err(StoreError::VersionConflict {
-                stream_id: stream.stream_id.clone(),
-                expected: expected_version,
-                actual,
-            });
-        }
-        stream.version = actual;
+        let record_before = expect_version(stream, before, expected_version)?;
         let mut stored = Vec::with_capacity(events.len());
         for event in events {
             stored.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
         }
+        self.put_stream_after(stream, record_before);
+        Ok(stored)
+    }
+
+    /// [`StoreWriter::append_after`] of one event, without the vectors in
+    /// and out (the engine appends one event per message).
+    pub fn append_one_after(
+        &mut self,
+        stream: &mut StreamInfo,
+        before: Option<StreamBefore>,
+        expected_version: u64,
+        event: NewEvent,
+        recorded_at: OffsetDateTime,
+    ) -> Result<Event, StoreError> {
+        let record_before = expect_version(stream, before, expected_version)?;
+        let stored = self.insert_event(event, std::slice::from_mut(stream), recorded_at)?;
         self.put_stream_after(stream, record_before);
         Ok(stored)
     }
@@ -762,6 +769,27 @@ pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Resul
 struct DirtyStream {
     stored: Option<StoredStream>,
     current: StreamInfo,
+}
+
+/// Checks that `stream` is at `expected_version` (`before` is what was read
+/// of it; `None` if it does not exist yet) and sets its version to that; the
+/// stored record's index keys come back.
+fn expect_version(
+    stream: &mut StreamInfo,
+    before: Option<StreamBefore>,
+    expected_version: u64,
+) -> Result<Option<StoredStream>, StoreError> {
+    let (actual, record_before) =
+        before.map_or((0, None), |before| (before.version, before.stored));
+    if actual != expected_version {
+        return Err(StoreError::VersionConflict {
+            stream_id: stream.stream_id.clone(),
+            expected: expected_version,
+            actual,
+        });
+    }
+    stream.version = actual;
+    Ok(record_before)
 }
 
 /// What a scoped helper thread returned; its panic goes on in this thread.
