@@ -682,7 +682,7 @@ impl Simulation {
             let mut delivered = std::mem::take(&mut transport.delivered);
             let fired = engine.fire_due_in(writer, at, 1024)?;
             for message in delivered.drain(..) {
-                self.reply_to(&message, at);
+                self.reply_to(message, at);
             }
             self.delivered = delivered;
             if report.delivered + report.retried + report.dead_lettered + fired == 0 {
@@ -817,16 +817,18 @@ impl Simulation {
         };
         let payload = &event.payload;
         let field = |name: &str| payload_field(payload, name).cloned().unwrap_or(Value::Null);
-        let supplier = field("new_supplier").as_str().unwrap_or("").to_string();
         match event.event_type.as_str() {
             "PaymentConfirmed" => self.next_billing_cycle(stream_id, event, at),
             "GridConfirmation" => {
+                let supplier = payload_field(payload, "new_supplier")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
                 let when = at + Duration::days(self.rng.random_range(3..15));
                 let message = self.message(
                     when,
                     "SupplyStarted",
                     Some(stream_id.clone()),
-                    &supplier,
+                    supplier,
                     object!({ "malo_id": field("malo_id"), "start_date": field("start_date") }),
                 );
                 self.schedule(when, message);
@@ -919,11 +921,17 @@ impl Simulation {
     }
 
     /// A partner's answer to a message delivered to it.
-    fn reply_to(&mut self, delivered: &OutboxMessage, at: OffsetDateTime) {
-        let behaviour = self.behaviour_of(&delivered.recipient);
-        let stream_id = Some(delivered.stream_id.clone());
-        let sender = delivered.recipient.clone();
-        let payload = &delivered.payload;
+    fn reply_to(&mut self, delivered: OutboxMessage, at: OffsetDateTime) {
+        let OutboxMessage {
+            stream_id,
+            recipient: sender,
+            message_type,
+            payload,
+            ..
+        } = delivered;
+        let behaviour = self.behaviour_of(&sender);
+        let stream_id = Some(stream_id);
+        let payload = &payload;
         let field = |name: &str| payload_field(payload, name).cloned().unwrap_or(Value::Null);
         let delay_hours = match behaviour {
             Behaviour::Slow => self.rng.random_range(80..140),
@@ -932,7 +940,7 @@ impl Simulation {
         let when =
             at + Duration::hours(delay_hours) + Duration::minutes(self.rng.random_range(0..60));
         let roll: f64 = self.rng.random();
-        match delivered.message_type.as_str() {
+        match message_type.as_str() {
             "UTILMD_E01_Registration" => {
                 let mut body = object!({
                     "malo_id": field("malo_id"), "start_date": field("start_date"),
@@ -988,7 +996,7 @@ impl Simulation {
             }
             "ORDERS_Z10_ReadingOrder" => {
                 self.open_periods.insert(
-                    delivered.stream_id.clone(),
+                    stream_id.clone().unwrap_or_default(),
                     object!({
                         "malo_id": field("malo_id"), "melo_id": field("melo_id"),
                         "metering_operator": sender.as_str(), "new_supplier": field("new_supplier"),

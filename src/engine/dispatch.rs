@@ -1,6 +1,8 @@
 //! Dispatch of one inbound message: route, validate against the definition,
 //! append events, enqueue outbox messages, set deadlines — or dead-letter it.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -147,8 +149,8 @@ impl Engine {
         };
         let process_type = existing
             .as_ref()
-            .map(|s| s.process_type.clone())
-            .or_else(|| message.process_type.clone());
+            .map(|s| s.process_type.as_str())
+            .or(message.process_type.as_deref());
         let refuse = |rejection: Rejection, stream: Option<StreamInfo>, message: InboundMessage| {
             Ok(Err(Refused {
                 rejection,
@@ -163,9 +165,11 @@ impl Engine {
                 message,
             );
         };
-        let Some(definition) = self.definitions.get(&process_type).cloned() else {
-            return refuse(Rejection::UnknownProcess(process_type), existing, message);
+        let Some((process_type, definition)) = self.definitions.get_key_value(process_type) else {
+            let rejection = Rejection::UnknownProcess(process_type.to_string());
+            return refuse(rejection, existing, message);
         };
+        let definition = Arc::clone(definition);
         let state = existing
             .as_ref()
             .and_then(|s| s.process_state.clone())
