@@ -328,7 +328,7 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
             retried.attempts = 1;
             w.put_outbox(retried)?;
 
-            w.record_inbox("dedup-1", 7);
+            w.record_inbox("dedup-1".to_string(), 7);
             assert_eq!(w.inbox("dedup-1")?, Some(7));
             Ok::<_, StoreError>(())
         })

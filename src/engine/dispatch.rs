@@ -243,14 +243,14 @@ impl Engine {
             payload: std::mem::take(&mut message.payload),
             metadata: Value::Object(metadata),
         };
-        let event = writer.append_one_after(&mut stream, before, expected_version, event, now)?;
+        let event = writer.append_one_after(stream, before, expected_version, event, now)?;
         checkpoint_if_due(writer, &event)?;
         if let Some(key) = &message.correlation_key
             && expected_version == 0
         {
             writer.set_stream_key(key, &stream_id)?;
         }
-        if let Some(key) = &message.dedup_key {
+        if let Some(key) = message.dedup_key.take() {
             writer.record_inbox(key, event.position);
         }
         self.schedule_effects(writer, &definition, transition, &event, now, depth)?;

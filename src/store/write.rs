@@ -232,14 +232,16 @@ impl<'txn> StoreWriter<'txn> {
     fn put_stream_after(&mut self, info: &StreamInfo, stored: Option<StoredStream>) {
         match self.dirty_streams.get_mut(&info.stream_id) {
             Some(dirty) => dirty.current.clone_from(info),
-            None => {
-                let dirty = Box::new(DirtyStream {
-                    stored,
-                    current: info.clone(),
-                });
-                self.dirty_streams.insert(info.stream_id.clone(), dirty);
-            }
+            None => self.add_dirty(info.clone(), stored),
         }
+    }
+
+    /// Notes `current`, a stream record this transaction has not changed
+    /// before, over `stored` (what the table holds of it, if anything).
+    fn add_dirty(&mut self, current: StreamInfo, stored: Option<StoredStream>) {
+        let stream_id = current.stream_id.clone();
+        self.dirty_streams
+            .insert(stream_id, Box::new(DirtyStream { stored, current }));
     }
 
     /// Writes what the transaction held back, on three threads at once: the
@@ -330,18 +332,22 @@ impl<'txn> StoreWriter<'txn> {
     }
 
     /// [`StoreWriter::append_after`] of one event, without the vectors in
-    /// and out (the engine appends one event per message).
+    /// and out (the engine appends one event per message), keeping `stream`
+    /// as the record this transaction wrote instead of a copy of it.
     pub fn append_one_after(
         &mut self,
-        stream: &mut StreamInfo,
+        mut stream: StreamInfo,
         before: Option<StreamBefore>,
         expected_version: u64,
         event: NewEvent,
         recorded_at: OffsetDateTime,
     ) -> Result<Event, StoreError> {
-        let record_before = expect_version(stream, before, expected_version)?;
-        let stored = self.insert_event(event, std::slice::from_mut(stream), recorded_at)?;
-        self.put_stream_after(stream, record_before);
+        let record_before = expect_version(&mut stream, before, expected_version)?;
+        let stored = self.insert_event(event, std::slice::from_mut(&mut stream), recorded_at)?;
+        match self.dirty_streams.get_mut(&stream.stream_id) {
+            Some(dirty) => dirty.current = stream,
+            None => self.add_dirty(stream, record_before),
+        }
         Ok(stored)
     }
 
@@ -531,9 +537,9 @@ impl<'txn> StoreWriter<'txn> {
     }
 
     /// Records that a message with `dedup_key` was taken in.
-    pub fn record_inbox(&mut self, dedup_key: &str, position: u64) {
-        self.fresh_inbox.insert(dedup_key.to_string(), position);
-        self.table_thread.record_inbox(dedup_key, position);
+    pub fn record_inbox(&mut self, dedup_key: String, position: u64) {
+        self.table_thread.record_inbox(&dedup_key, position);
+        self.fresh_inbox.insert(dedup_key, position);
     }
 
     /// The definition JSON of a process type.
