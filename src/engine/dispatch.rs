@@ -172,9 +172,9 @@ impl Engine {
         let definition = Arc::clone(definition);
         let state = existing
             .as_ref()
-            .and_then(|s| s.process_state.clone())
-            .unwrap_or_else(|| definition.initial.clone());
-        let transition = match definition.step(&state, &message.message_type, &message.payload) {
+            .and_then(|s| s.process_state.as_deref())
+            .unwrap_or(&definition.initial);
+        let transition = match definition.step(state, &message.message_type, &message.payload) {
             Ok(transition) => transition,
             Err(rejection) => return refuse(rejection, existing, message),
         };
@@ -211,7 +211,11 @@ impl Engine {
                 id
             }
         };
-        stream.process_state = Some(transition.to.clone());
+        // The state the event leaves goes into its metadata.
+        let from_state = stream
+            .process_state
+            .replace(transition.to.clone())
+            .unwrap_or_else(|| definition.initial.clone());
         stream.status = definition.status_of(&transition.to);
         stream.last_error = (stream.status == StreamStatus::Failed).then(|| {
             format!(
@@ -228,7 +232,7 @@ impl Engine {
         };
         let mut metadata = Map::with_capacity(3 + extra.len());
         metadata.insert("message_id".to_string(), json!(message.message_id));
-        metadata.insert("from_state".to_string(), Value::String(state));
+        metadata.insert("from_state".to_string(), Value::String(from_state));
         if let Some(sender) = message.sender.take() {
             metadata.insert("sender".to_string(), Value::String(sender));
         }
