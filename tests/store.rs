@@ -429,6 +429,43 @@ fn a_transaction_reads_its_own_events_and_a_repeated_event_id_fails_it_whole() {
 }
 
 #[test]
+fn events_appended_one_at_a_time_and_in_batches_to_one_stream_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    store
+        .write(|w| {
+            let mut info = stream("s-1", "order");
+            w.append(&mut info, 0, vec![event("Placed", None, None)], T0)?;
+            let before = w.before_change(&info);
+            w.append_one_after(info, Some(before), 1, event("Paid", None, None), T0)?;
+            let mut info = w.stream("s-1")?.unwrap();
+            let more = vec![event("Packed", None, None), event("Shipped", None, None)];
+            w.append(&mut info, 2, more, T0)?;
+            let info = w.stream("s-1")?.unwrap();
+            let before = w.before_change(&info);
+            w.append_one_after(info, Some(before), 4, event("Delivered", None, None), T0)?;
+            assert_eq!(w.last_event("s-1")?.unwrap().event_type, "Delivered");
+            let mut versions = Vec::new();
+            w.visit_stream_event_bytes::<StoreError>("s-1", 1, 10, |version, _| {
+                versions.push(version);
+                Ok(())
+            })?;
+            assert_eq!(versions, [1, 2, 3, 4, 5]);
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let reader = store.read().unwrap();
+    let types: Vec<String> = reader
+        .stream_events("s-1", 1, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(types, ["Placed", "Paid", "Packed", "Shipped", "Delivered"]);
+    assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
+}
+
+#[test]
 fn streams_page_through_filters_in_id_order() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(dir.path().join("s.redb")).unwrap();

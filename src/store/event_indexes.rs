@@ -20,6 +20,8 @@ use super::records::Event;
 pub(super) struct PendingEventIndexes {
     /// (version, position) per stream, in version order.
     stream_events: HashMap<String, Vec<(u64, u64)>>,
+    /// More of them, in stream order (a stream may be in both).
+    sorted_streams: Vec<(String, Vec<(u64, u64)>)>,
     /// (cause id, event id).
     caused_by: Vec<(u128, u128)>,
     /// (correlation id, position).
@@ -58,9 +60,15 @@ impl PendingEventIndexes {
         }
     }
 
-    /// Makes room for the entries of about `streams` streams.
-    pub fn reserve_streams(&mut self, streams: usize) {
-        self.stream_events.reserve(streams);
+    /// Adds the `stream_events` entries of `streams`, given in stream order
+    /// with their (version, position) in version order.
+    pub fn add_sorted_streams(&mut self, mut streams: Vec<(String, Vec<(u64, u64)>)>) {
+        if self.sorted_streams.is_empty() {
+            self.sorted_streams = streams;
+        } else {
+            self.sorted_streams.append(&mut streams);
+            self.sorted_streams.sort_by(|a, b| a.0.cmp(&b.0));
+        }
     }
 
     /// Moves the entries of `later` in after these (their events came after).
@@ -78,13 +86,17 @@ impl PendingEventIndexes {
                     .extend(versions);
             }
         }
+        self.add_sorted_streams(later.sorted_streams);
         self.caused_by.extend(later.caused_by);
         self.correlated.extend(later.correlated);
     }
 
     /// Whether no entry is held.
     pub fn is_empty(&self) -> bool {
-        self.stream_events.is_empty() && self.caused_by.is_empty() && self.correlated.is_empty()
+        self.stream_events.is_empty()
+            && self.sorted_streams.is_empty()
+            && self.caused_by.is_empty()
+            && self.correlated.is_empty()
     }
 
     /// The (version, position) of the events appended to `stream_id` in this
@@ -103,10 +115,25 @@ impl PendingEventIndexes {
         correlated: &mut Table<'_, (u128, u64), ()>,
     ) -> Result<(), StoreError> {
         let mut streams: Vec<(String, Vec<(u64, u64)>)> = self.stream_events.drain().collect();
+        streams.append(&mut self.sorted_streams);
         streams.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (stream_id, versions) in &streams {
+        // A stream held back in both the map and the sorted list is in two
+        // neighbouring entries, whose versions are merged.
+        for group in streams.chunk_by(|a, b| a.0 == b.0) {
+            let stream_id = group[0].0.as_str();
+            let mut merged;
+            let versions = if let [(_, versions)] = group {
+                versions.as_slice()
+            } else {
+                merged = group
+                    .iter()
+                    .flat_map(|(_, v)| v.iter().copied())
+                    .collect::<Vec<_>>();
+                merged.sort_unstable();
+                merged.as_slice()
+            };
             for &(version, position) in versions {
-                stream_events.insert((stream_id.as_str(), version), position)?;
+                stream_events.insert((stream_id, version), position)?;
             }
         }
         self.caused_by.sort_unstable();

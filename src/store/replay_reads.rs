@@ -126,6 +126,7 @@ impl<'txn> StoreWriter<'txn> {
         to: u64,
         mut visit: impl FnMut(u64, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
+        let held_back = self.held_back_versions(stream_id);
         let tables = self.table_thread.settled()?;
         visit_range(
             &tables.stream_events,
@@ -136,7 +137,7 @@ impl<'txn> StoreWriter<'txn> {
             &mut visit,
         )?;
         // Events appended in this transaction come after every stored version.
-        for &(version, position) in self.pending_indexes.stream_versions(stream_id) {
+        for (version, position) in held_back {
             if (from..=to).contains(&version) {
                 visit(
                     version,
