@@ -1,6 +1,7 @@
 //! Dispatch of one inbound message: route, validate against the definition,
 //! append events, enqueue outbox messages, set deadlines — or dead-letter it.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -144,17 +145,17 @@ impl Engine {
             (None, None) => None,
         };
         let existing = match &routed_id {
-            Some(stream_id) => writer.stream(stream_id)?,
+            Some(stream_id) => writer.stream_view(stream_id)?,
             None => None,
         };
         let process_type = existing
             .as_ref()
             .map(|s| s.process_type.as_str())
             .or(message.process_type.as_deref());
-        let refuse = |rejection: Rejection, stream: Option<StreamInfo>, message: InboundMessage| {
+        let refuse = |rejection: Rejection, stream: Option<Cow<StreamInfo>>, message| {
             Ok(Err(Refused {
                 rejection,
-                stream,
+                stream: stream.map(Cow::into_owned),
                 message,
             }))
         };
@@ -187,6 +188,13 @@ impl Engine {
                 definition.stream_prefix(),
                 self.ids.next(now).simple()
             ),
+        };
+        // A record the transaction changed already is moved out of the writer
+        // and back, not copied; nothing reads the stream in between.
+        let existing = match existing {
+            Some(Cow::Borrowed(_)) => writer.take_changed_stream(&stream_id),
+            Some(Cow::Owned(stream)) => Some(stream),
+            None => None,
         };
         let expected_version = existing.as_ref().map_or(0, |s| s.version);
         let before = existing.as_ref().map(|s| writer.before_change(s));
