@@ -368,6 +368,63 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
     assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
 }
 
+/// A transaction's new queue records wait in memory with their due times;
+/// rescheduled, removed and taken ones must come due once, at their last
+/// time, merged with the stored ones, however the takes are cut by `limit`.
+#[test]
+fn queue_records_rescheduled_and_taken_in_small_bites_come_due_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    store
+        .write(|w| {
+            w.put_outbox(outbox_message(1, "s-1", 10))?;
+            w.put_outbox(outbox_message(3, "s-1", 30))
+        })
+        .unwrap();
+    let ids = |messages: Vec<OutboxMessage>| -> Vec<u128> {
+        messages.iter().map(|m| m.id.as_u128()).collect()
+    };
+    let later = T0 + time::Duration::hours(1);
+    store
+        .write(|w| {
+            w.put_outbox(outbox_message(2, "s-1", 20))?;
+            w.put_outbox(outbox_message(4, "s-1", 5))?;
+            // Rescheduled away and back: one entry, at its last time.
+            w.put_outbox(outbox_message(5, "s-1", 12))?;
+            w.put_outbox(outbox_message(5, "s-1", 35))?;
+            w.put_outbox(outbox_message(5, "s-1", 12))?;
+            // Removed and added again later.
+            w.remove_outbox(Uuid::from_u128(4))?;
+            w.put_outbox(outbox_message(4, "s-1", 25))?;
+            // Removed for good.
+            w.put_outbox(outbox_message(6, "s-1", 1))?;
+            w.remove_outbox(Uuid::from_u128(6))?;
+
+            assert_eq!(ids(w.due_outbox(later, 10)?), [1, 5, 2, 4, 3]);
+            assert_eq!(
+                ids(w.due_outbox(later, 10)?),
+                [1, 5, 2, 4, 3],
+                "a look takes nothing"
+            );
+            assert_eq!(
+                ids(w.due_outbox(T0 + time::Duration::minutes(12), 10)?),
+                [1, 5]
+            );
+            // The stored 1 comes before the new 5, which stays for the next take.
+            assert_eq!(ids(w.take_due_outbox(later, 1)?), [1]);
+            assert_eq!(ids(w.take_due_outbox(later, 2)?), [5, 2]);
+            assert_eq!(ids(w.take_due_outbox(later, 2)?), [4, 3]);
+            assert_eq!(ids(w.take_due_outbox(later, 2)?), Vec::<u128>::new());
+            w.put_outbox(outbox_message(7, "s-1", 50))?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let reader = store.read().unwrap();
+    assert_eq!(ids(reader.outbox(None, 10).unwrap().items), [7]);
+    assert_eq!(Summary::read(&reader, T0).unwrap().outbox.pending, 1);
+    assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
+}
+
 /// Events are written by a second thread while the transaction goes on
 /// (more than one batch here): reads inside the transaction still see each of
 /// them, and an error on that thread fails the whole transaction.

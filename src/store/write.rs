@@ -125,11 +125,11 @@ impl<'txn> StoreWriter<'txn> {
             outbox: DueQueue::new(
                 transaction.open_table(schema::OUTBOX)?,
                 transaction.open_table(schema::OUTBOX_DUE)?,
-            ),
+            )?,
             deadlines: DueQueue::new(
                 transaction.open_table(schema::DEADLINES)?,
                 transaction.open_table(schema::DEADLINES_DUE)?,
-            ),
+            )?,
             fresh_inbox: HashMap::default(),
             dirty_streams: HashMap::default(),
             checkpoints: transaction.open_table(schema::CHECKPOINTS)?,
