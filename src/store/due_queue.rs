@@ -67,9 +67,9 @@ pub(super) struct DueQueue<'txn, T> {
     fresh_due: RefCell<BinaryHeap<Reverse<FreshDue>>>,
     /// The number of the next entry in `fresh_due`.
     next_entry: u64,
-    /// Whether `records` held nothing when the transaction began and has
-    /// been given nothing since: a new store's bulk write then looks up
-    /// nothing there.
+    /// Whether `records` (and so `due`, kept in step with it) held nothing
+    /// when the transaction began and has been given nothing since: a new
+    /// store's bulk write then looks up nothing there.
     stored_none: bool,
     /// No due key is at or before this time (nanos) in this transaction, as far
     /// as known: lets the delivery loop skip its probe when nothing can be due.
@@ -129,11 +129,13 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
     /// Inserts or replaces `record`.
     pub fn put(&mut self, record: T) -> Result<(), StoreError> {
         let key = record.id().as_u128();
-        if self.fresh.contains_key(&key) {
-            self.put_fresh(record);
+        if self.stored_none || self.fresh.contains_key(&key) {
+            if !self.put_fresh(record) {
+                self.count_change += 1;
+            }
             return Ok(());
         }
-        if self.stored_none || self.records.get(key)?.is_none() {
+        if self.records.get(key)?.is_none() {
             self.put_fresh(record);
             self.count_change += 1;
             return Ok(());
@@ -219,7 +221,7 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         let mut stored = Vec::new();
         // A bulk write into a new store probes an empty table thousands of
         // times, and each range allocates its bounds.
-        if !self.due.is_empty()? {
+        if !self.stored_none {
             for entry in self.due.range(..=(now, u128::MAX))?.take(limit) {
                 stored.push(entry?.0.value());
             }
@@ -293,17 +295,19 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
         Ok(std::mem::take(&mut self.count_change))
     }
 
-    /// Keeps `record` in memory, replacing an earlier version made in this transaction.
-    fn put_fresh(&mut self, record: T) {
+    /// Keeps `record` in memory, replacing an earlier version made in this
+    /// transaction; says whether there was one.
+    fn put_fresh(&mut self, record: T) -> bool {
         let key = record.id().as_u128();
         let due = nanos(record.due_at());
         let entry = self.next_entry;
         self.next_entry += 1;
-        self.fresh.insert(key, (record, entry));
+        let replaced = self.fresh.insert(key, (record, entry)).is_some();
         self.narrow_clear_span(due);
         self.fresh_due
             .get_mut()
             .push(Reverse(FreshDue { due, key, entry }));
+        replaced
     }
 
     fn remove_fresh(&mut self, key: u128) -> Option<T> {
