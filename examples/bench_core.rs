@@ -6,7 +6,7 @@
 //!    about 6.8 per event) with the same keys and values, in key order, one
 //!    transaction; (b) of the event records alone (their JSON bytes, one
 //!    table, batches of 4,096). The three take turns, `ROUNDS` times
-//!    (default 3), and the ratio is that of the median times: on this
+//!    (default 5), and the ratio is that of the median times: on this
 //!    machine either side of a single pair moved by 15 % from one minute to
 //!    the next.
 //! 2. opening a store and reading `inspect`'s summary on a 1,000-process store
@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     process_workbench::allocator::configure();
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
     let processes = args.next().transpose()?.unwrap_or(100_000);
-    let rounds = args.next().transpose()?.unwrap_or(3).max(1);
+    let rounds = args.next().transpose()?.unwrap_or(5).max(1);
     let dir = tempfile::tempdir()?;
 
     // The first demo store stays for the rows, the events and `inspect`;
