@@ -1,6 +1,7 @@
 //! Image snapshots of stable screens at a fixed size with a fixed clock
 //! (`tests/snapshots/gui_*.png`; `UPDATE_SNAPSHOTS=1` rewrites them), and the
-//! README screenshots of the demo store (`screenshots/*.png`, written by every run).
+//! README screenshots of the demo store (`screenshots/*.png`, rewritten when
+//! the screen changed).
 //!
 //! The stores live at fixed paths so that the status bar, which shows the
 //! file's path, is the same on every run.
