@@ -17,6 +17,13 @@ use redb::ReadableTable;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+/// A new, empty store in a temporary directory (kept as long as the directory).
+fn new_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    (dir, store)
+}
+
 fn stream(id: &str, process_type: &str) -> StreamInfo {
     StreamInfo {
         stream_id: id.to_string(),
@@ -43,8 +50,7 @@ fn event(event_type: &str, cause: Option<Uuid>, correlation: Option<Uuid>) -> Ne
 
 #[test]
 fn append_indexes_every_event_and_keeps_versions_contiguous() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     let conversation = Uuid::now_v7();
     let mut a = stream("a-1", "alpha");
     let first = store
@@ -105,8 +111,7 @@ fn append_indexes_every_event_and_keeps_versions_contiguous() {
 
 #[test]
 fn append_with_a_stale_version_is_a_conflict_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     let mut a = stream("a-1", "alpha");
     store
         .write(|w| w.append(&mut a, 0, vec![event("Started", None, None)], T0))
@@ -165,8 +170,7 @@ fn prepared(stream_id: &str, first_position: u64, count: u64) -> (StreamInfo, Ve
 
 #[test]
 fn events_prepared_ahead_are_checked_before_they_are_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     let (info, events) = prepared("i-1", 1, 3);
     store.write(|w| w.append_encoded(&info, &events)).unwrap();
     let reader = store.read().unwrap();
@@ -284,8 +288,7 @@ fn outbox_message(id: u128, stream_id: &str, due_in_minutes: i64) -> OutboxMessa
 /// written, and what reaches the tables must be the net result.
 #[test]
 fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     store
         .write(|w| {
             let mut info = stream("s-1", "order");
@@ -373,8 +376,7 @@ fn a_transaction_sees_its_own_unwritten_changes_and_stores_the_net_result() {
 /// time, merged with the stored ones, however the takes are cut by `limit`.
 #[test]
 fn queue_records_rescheduled_and_taken_in_small_bites_come_due_once_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     store
         .write(|w| {
             w.put_outbox(outbox_message(1, "s-1", 10))?;
@@ -430,8 +432,7 @@ fn queue_records_rescheduled_and_taken_in_small_bites_come_due_once_in_order() {
 /// them, and an error on that thread fails the whole transaction.
 #[test]
 fn a_transaction_reads_its_own_events_and_a_repeated_event_id_fails_it_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     let conversation = Uuid::now_v7();
     let first_id = store
         .write(|w| {
@@ -487,8 +488,7 @@ fn a_transaction_reads_its_own_events_and_a_repeated_event_id_fails_it_whole() {
 
 #[test]
 fn events_appended_one_at_a_time_and_in_batches_to_one_stream_keep_their_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     store
         .write(|w| {
             let mut info = stream("s-1", "order");
@@ -524,8 +524,7 @@ fn events_appended_one_at_a_time_and_in_batches_to_one_stream_keep_their_order()
 
 #[test]
 fn streams_page_through_filters_in_id_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(dir.path().join("s.redb")).unwrap();
+    let (_dir, store) = new_store();
     store
         .write(|w| {
             for index in 0..50 {

@@ -129,15 +129,10 @@ impl<'txn, T: Queued> DueQueue<'txn, T> {
     /// Inserts or replaces `record`.
     pub fn put(&mut self, record: T) -> Result<(), StoreError> {
         let key = record.id().as_u128();
-        if self.stored_none || self.fresh.contains_key(&key) {
+        if self.stored_none || self.fresh.contains_key(&key) || self.records.get(key)?.is_none() {
             if !self.put_fresh(record) {
                 self.count_change += 1;
             }
-            return Ok(());
-        }
-        if self.records.get(key)?.is_none() {
-            self.put_fresh(record);
-            self.count_change += 1;
             return Ok(());
         }
         // A stored record is replaced in place; the insert hands back the old

@@ -198,10 +198,7 @@ impl<'txn> StoreWriter<'txn> {
 
     /// The stream's record as this transaction sees it.
     pub fn stream(&self, stream_id: &str) -> Result<Option<StreamInfo>, StoreError> {
-        if let Some(dirty) = self.dirty_streams.get(stream_id) {
-            return Ok(Some(dirty.current.clone()));
-        }
-        decode(self.streams.get(stream_id)?, "stream")
+        Ok(self.stream_view(stream_id)?.map(Cow::into_owned))
     }
 
     /// The stream's record as this transaction sees it, borrowed where the
