@@ -24,4 +24,4 @@ if ! command -v cargo >/dev/null; then
   echo "cargo is missing: install Rust 1.95 or newer (rustup), then run this again" >&2
   exit 2
 fi
-exec cargo test --locked "$@"
+exec cargo test --workspace --locked "$@"

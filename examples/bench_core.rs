@@ -14,14 +14,18 @@
 //!
 //! Run: `cargo run --release --example bench_core [-- PROCESSES [ROUNDS]]`
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/plain_copy.rs"]
 mod plain_copy;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use process_workbench::demo::{self, DEMO_NOW, DemoOptions};
-use process_workbench::store::{BULK_CACHE_BYTES, Store, Summary};
+use process_workbench_core::demo::{self, DEMO_NOW, DemoOptions};
+use process_workbench_core::store::{BULK_CACHE_BYTES, Store, Summary};
 
 const BATCH: usize = 4096;
 
@@ -38,7 +42,6 @@ struct Round {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
     let processes = args.next().transpose()?.unwrap_or(100_000);
     let rounds = args.next().transpose()?.unwrap_or(5).max(1);

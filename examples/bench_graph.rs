@@ -8,11 +8,15 @@
 //!
 //! `cargo run --release --example bench_graph [STREAMS] [EVENTS_PER_STREAM]`
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
-use process_workbench::graph::{self, ClosureOptions};
-use process_workbench::store::{Durability, NewEvent, Store, StreamInfo, StreamStatus};
 use process_workbench::views::graph::draw::{self, Camera, DrawStats, Scene};
+use process_workbench_core::graph::{self, ClosureOptions};
+use process_workbench_core::store::{Durability, NewEvent, Store, StreamInfo, StreamStatus};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -47,7 +51,6 @@ fn median(mut times: Vec<Duration>) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let mut args = std::env::args().skip(1);
     let streams: u64 = args.next().and_then(|t| t.parse().ok()).unwrap_or(100);
     let per_stream: u64 = args.next().and_then(|t| t.parse().ok()).unwrap_or(100);

@@ -12,13 +12,19 @@
 //!   while dragging through it (a far jump each frame);
 //! - jumping to a row: frames until the row is drawn, by row number and by stream id.
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{Event, MouseWheelSource, MouseWheelUnit, Pos2, RawInput, Rect, TouchPhase, vec2};
 use process_workbench::app::command::Command;
 use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::store::{Durability, NewEvent, Store, StoreError, StreamInfo, StreamStatus};
+use process_workbench_core::store::{
+    Durability, NewEvent, Store, StoreError, StreamInfo, StreamStatus,
+};
 use serde_json::json;
 use time::macros::datetime;
 
@@ -90,6 +96,7 @@ impl Headless {
         let app = WorkbenchApp::new(
             None,
             StartOptions {
+                user: None,
                 file: Some(file.to_path_buf()),
                 data_dir: data_dir.to_path_buf(),
                 clock: Clock::Fixed(datetime!(2024-06-01 0:00 UTC)),
@@ -180,7 +187,6 @@ impl Lcg {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let mut streams = 1_000_000u64;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {

@@ -12,6 +12,10 @@
 //!
 //! Run: `cargo run --release --example bench_import [EVENTS]`
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/plain_copy.rs"]
 mod plain_copy;
 
@@ -21,8 +25,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use process_workbench::import::{Format, import_file};
-use process_workbench::store::{BULK_CACHE_BYTES, Store};
+use process_workbench_core::import::{Format, import_file};
+use process_workbench_core::store::{BULK_CACHE_BYTES, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -159,7 +163,6 @@ fn pm4py_seconds(xes: &Path) -> Result<f64, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let wanted: u64 = match std::env::args().nth(1) {
         Some(text) => text.parse()?,
         None => 250_000,
@@ -177,7 +180,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (a) our import.
     let store_path = dir.path().join("imported.pwb");
     let started = Instant::now();
-    let report = import_file(&store_path, Format::Xes, &xes, &mut |_| true)?;
+    let report = import_file(
+        &store_path,
+        Format::Xes,
+        &xes,
+        &process_workbench_core::engine::Operator::current(),
+        &mut |_| true,
+    )?;
     let import_seconds = started.elapsed().as_secs_f64();
     let import_rate = report.events as f64 / import_seconds;
     println!(
@@ -229,12 +238,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(Store::create(&existing)?);
     let started = Instant::now();
     let mut checked_at = None;
-    import_file(&existing, Format::Xes, &xes, &mut |step| {
-        if !step.checking && checked_at.is_none() {
-            checked_at = Some(started.elapsed().as_secs_f64());
-        }
-        true
-    })?;
+    import_file(
+        &existing,
+        Format::Xes,
+        &xes,
+        &process_workbench_core::engine::Operator::current(),
+        &mut |step| {
+            if !step.checking && checked_at.is_none() {
+                checked_at = Some(started.elapsed().as_secs_f64());
+            }
+            true
+        },
+    )?;
     if let Some(parse_seconds) = checked_at {
         println!(
             "(c) parsing alone (the check pass): {:.2} s = {:.0} % of the import; a floor for any import with this parser",

@@ -10,6 +10,10 @@
 //!
 //! Run: `cargo run --release --example bench_mako [EVENTS]`
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -20,7 +24,7 @@ use mako_engine::ids::{ConversationId, CorrelationId, ProcessId, StreamId, Tenan
 use mako_engine::outbox::PendingOutbox;
 use mako_engine::store_slatedb::SlateDbStore;
 use mako_engine::version::WorkflowId;
-use process_workbench::import::{Format, import_file};
+use process_workbench_core::import::{Format, import_file};
 use serde_json::json;
 use time::macros::datetime;
 
@@ -32,7 +36,6 @@ const CONCURRENT: usize = 500;
 type Error = Box<dyn std::error::Error>;
 
 fn main() -> Result<(), Error> {
-    process_workbench::allocator::configure();
     let events: u64 = match std::env::args().nth(1) {
         Some(text) => text.parse()?,
         None => 100_000,
@@ -64,7 +67,13 @@ fn main() -> Result<(), Error> {
         let load = started.elapsed().as_secs_f64();
         let target = dir.path().join(format!("imported-{round}.pwb"));
         let started = Instant::now();
-        let report = import_file(&target, Format::Mako, &source, &mut |_| true)?;
+        let report = import_file(
+            &target,
+            Format::Mako,
+            &source,
+            &process_workbench_core::engine::Operator::current(),
+            &mut |_| true,
+        )?;
         let import = started.elapsed().as_secs_f64();
         assert_eq!(report.events, loaded, "the import must see every event");
         println!(

@@ -7,11 +7,15 @@
 //!
 //! `cargo run --release --example bench_queues [DEAD_LETTERS] [BULK]`
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
-use process_workbench::engine::{Definition, Engine, IdSource, InboundMessage, Operator};
-use process_workbench::queues::{BulkAction, DeadLetterFilter, run_bulk, triage};
-use process_workbench::store::{Durability, Store, StoreError};
+use process_workbench_core::engine::{Definition, Engine, IdSource, InboundMessage, Operator};
+use process_workbench_core::queues::{BulkAction, DeadLetterFilter, run_bulk, triage};
+use process_workbench_core::store::{Durability, Store, StoreError};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -94,7 +98,6 @@ fn seconds(duration: Duration) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let mut args = std::env::args().skip(1);
     let letters: u64 = args.next().map_or(Ok(100_000), |a| a.parse())?;
     let bulk: u64 = args.next().map_or(Ok(10_000), |a| a.parse())?;

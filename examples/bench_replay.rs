@@ -7,10 +7,16 @@
 //!
 //! `cargo run --release --example bench_replay [EVENTS]`
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
-use process_workbench::replay::{self, CHECKPOINT_INTERVAL};
-use process_workbench::store::{Durability, NewEvent, Store, StoreError, StreamInfo, StreamStatus};
+use process_workbench_core::replay::{self, CHECKPOINT_INTERVAL};
+use process_workbench_core::store::{
+    Durability, NewEvent, Store, StoreError, StreamInfo, StreamStatus,
+};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -88,7 +94,6 @@ fn ms(duration: Duration) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let events: u64 = std::env::args()
         .nth(1)
         .and_then(|text| text.parse().ok())

@@ -16,15 +16,19 @@
 //! and how many of the asked-for states arrived (latest request wins, so most
 //! far jumps are skipped while one fold runs).
 
+/// The allocator of the `process-workbench` binary, so that figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{Pos2, RawInput, Rect};
 use process_workbench::app::command::Command;
 use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::replay;
-use process_workbench::store::{Durability, NewEvent, Store, StreamInfo, StreamStatus};
 use process_workbench::views::View;
+use process_workbench_core::replay;
+use process_workbench_core::store::{Durability, NewEvent, Store, StreamInfo, StreamStatus};
 use serde_json::json;
 use time::macros::datetime;
 
@@ -188,7 +192,6 @@ fn scrub(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    process_workbench::allocator::configure();
     let events: u64 = std::env::args()
         .nth(1)
         .and_then(|text| text.parse().ok())
@@ -202,6 +205,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         app: WorkbenchApp::new(
             None,
             StartOptions {
+                user: None,
                 file: Some(path.clone()),
                 data_dir: dir.path().to_path_buf(),
                 clock: Clock::Fixed(datetime!(2026-11-20 12:00 UTC)),

@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use process_workbench::store::Store;
-use process_workbench::store::schema::*;
+use process_workbench_core::store::Store;
+use process_workbench_core::store::schema::*;
 use redb::{Key, ReadableDatabase, ReadableTableMetadata, TableDefinition, Value};
 
 type Rows = Vec<(Vec<u8>, Vec<u8>)>;

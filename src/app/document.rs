@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::demo::{self, DemoOptions};
-use crate::store::{OpenError, Store, StoreError, Summary};
+use process_workbench_core::demo::{self, DemoOptions};
+use process_workbench_core::engine::Operator;
+use process_workbench_core::store::{OpenError, Store, StoreError, Summary};
 
 use super::Clock;
 use super::jobs::{Job, Worker};
@@ -248,7 +249,12 @@ fn open_now(
             let needs_repair = request.mode == OpenMode::RepairCopy
                 || matches!(Store::open(&copy_path), Err(OpenError::NeedsRepair(_)));
             if needs_repair {
-                Store::repair(&copy_path).map_err(|e| fail(Problem::Open(e)))?;
+                Store::repair(
+                    &copy_path,
+                    &Operator::current().user,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .map_err(|e| fail(Problem::Open(e)))?;
             }
             let store = Store::open(&copy_path).map_err(|e| fail(Problem::Open(e)))?;
             (store, Some(directory))

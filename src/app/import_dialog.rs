@@ -1,7 +1,7 @@
 //! File > Import…: the dialog that chooses a process log (XES, OCEL, JSONL),
 //! its format and where it goes (a new store file, or the open store when
 //! writing is enabled), and the background job that imports it with progress
-//! and cancel. The import itself is the library's ([`crate::import`]), the
+//! and cancel. The import itself is the library's ([`process_workbench_core::import`]), the
 //! same code path as the CLI's `import`.
 
 use std::path::{Path, PathBuf};
@@ -11,9 +11,12 @@ use egui::{RichText, Ui};
 
 use super::command::{Command, Commands};
 use super::jobs::Job;
-use crate::import::{Format, ImportProgress, ImportReport, import_file, import_into};
-use crate::store::Store;
 use crate::widgets::progress::job_progress_ui;
+use process_workbench_core::engine::Operator;
+use process_workbench_core::import::{
+    Format, ImportProgress, ImportReport, import_file, import_into,
+};
+use process_workbench_core::store::Store;
 
 /// Where imported events go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,10 +314,12 @@ pub enum ImportEnd {
 }
 
 impl RunningImport {
-    /// Starts the import; `open_store` is the window's store when the request targets it.
+    /// Starts the import; `open_store` is the window's store when the request
+    /// targets it; `operator` is recorded in the import's audit entry.
     pub fn start(
         request: ImportRequest,
         open_store: Option<Arc<Store>>,
+        operator: Operator,
         repaint: Option<egui::Context>,
     ) -> RunningImport {
         let name = format!("Importing {}", request.input.display());
@@ -326,10 +331,10 @@ impl RunningImport {
             };
             let result = match (&work.target, open_store) {
                 (ImportTarget::File(file), _) => {
-                    import_file(file, work.format, &work.input, &mut progress)
+                    import_file(file, work.format, &work.input, &operator, &mut progress)
                 }
                 (ImportTarget::OpenStore, Some(store)) => {
-                    import_into(&store, work.format, &work.input, &mut progress)
+                    import_into(&store, work.format, &work.input, &operator, &mut progress)
                 }
                 (ImportTarget::OpenStore, None) => {
                     worker.send(Err("no store is open for writing".to_string()));

@@ -33,6 +33,7 @@ use crate::views::{EventRef, Selection, View, ViewContext, summary};
 use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
+use process_workbench_core::engine::Operator;
 
 use command::{Command, Commands, SidePanel, ThemeChoice};
 use document::{
@@ -89,6 +90,9 @@ pub struct StartOptions {
     /// Where the demo store lives (created on first start).
     pub data_dir: PathBuf,
     pub clock: Clock,
+    /// The user the audit trail records (`--user`); `None`: the setting, else
+    /// the logged-in user.
+    pub user: Option<String>,
 }
 
 /// A file being opened.
@@ -102,6 +106,8 @@ struct Opening {
 /// The whole window.
 pub struct WorkbenchApp {
     settings: Settings,
+    /// `--user`, over the setting.
+    user: Option<String>,
     clock: Clock,
     data_dir: PathBuf,
     repaint: Option<egui::Context>,
@@ -129,6 +135,17 @@ pub struct WorkbenchApp {
 }
 
 impl WorkbenchApp {
+    /// Who the audit trail records for this window's actions: `--user`, else
+    /// the setting, else the logged-in user.
+    pub fn operator(&self) -> Operator {
+        let named = self.user.as_deref().unwrap_or(&self.settings.user).trim();
+        if named.is_empty() {
+            Operator::current()
+        } else {
+            Operator::named(named)
+        }
+    }
+
     /// Creates the app. `cc` (absent in tests) gives the saved settings.
     pub fn new(cc: Option<&eframe::CreationContext<'_>>, options: StartOptions) -> WorkbenchApp {
         let settings = cc
@@ -146,6 +163,7 @@ impl WorkbenchApp {
         };
         WorkbenchApp {
             settings,
+            user: options.user,
             clock: options.clock,
             data_dir: options.data_dir,
             repaint: cc.map(|cc| cc.egui_ctx.clone()),
@@ -737,6 +755,7 @@ impl WorkbenchApp {
                 self.import_dialog = Some(ImportDialog::new(input.as_deref()));
             }
             Command::StartImport(request) => {
+                let operator = self.operator();
                 let open_store = match request.target {
                     ImportTarget::OpenStore => self
                         .store
@@ -749,6 +768,7 @@ impl WorkbenchApp {
                 self.importing = Some(RunningImport::start(
                     request,
                     open_store,
+                    operator,
                     self.repaint.clone(),
                 ));
             }
@@ -992,7 +1012,7 @@ const IMPORT_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMA
 
 /// Whether a dropped path is something to import rather than a store to open.
 fn is_importable(path: &Path) -> bool {
-    path.is_dir() || crate::import::Format::detect(path).is_some()
+    path.is_dir() || process_workbench_core::import::Format::detect(path).is_some()
 }
 
 /// "read-only", "writing enabled", or what kind of copy is open.
@@ -1072,7 +1092,7 @@ fn failure_ui(
 }
 
 /// Opens the window on `file`, or on the demo store when none is given.
-pub fn run(file: Option<PathBuf>) -> Result<(), String> {
+pub fn run(file: Option<PathBuf>, user: Option<String>) -> Result<(), String> {
     let data_dir = eframe::storage_dir(APP_ID)
         .ok_or_else(|| "no folder for the app's data could be found (is HOME set?)".to_string())?;
     let file = file.map(|path| std::path::absolute(&path).unwrap_or(path));
@@ -1080,6 +1100,7 @@ pub fn run(file: Option<PathBuf>) -> Result<(), String> {
         file,
         data_dir,
         clock: Clock::System,
+        user,
     };
     match std::env::var(RENDERER_VARIABLE).ok() {
         Some(name) => {

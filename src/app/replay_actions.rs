@@ -2,7 +2,7 @@
 //! goes through the engine's operator action, the same function as the CLI's
 //! `retry`, in one write transaction with an audit entry.
 
-use crate::engine::{Engine, Operator};
+use process_workbench_core::engine::{Engine, Operator};
 
 use super::WorkbenchApp;
 

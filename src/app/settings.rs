@@ -24,6 +24,9 @@ pub struct Settings {
     pub show_navigation: bool,
     pub show_detail: bool,
     pub view: View,
+    /// The user the audit trail records for this window's actions; empty:
+    /// the logged-in user.
+    pub user: String,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             show_navigation: true,
             show_detail: true,
             view: View::Streams,
+            user: String::new(),
         }
     }
 }

@@ -1,18 +1,16 @@
-//! Handlers of the store, engine and queue subcommands.
+//! Handlers of the subcommands that read: inspect, check, listings of the
+//! queues and the audit trail; and demo and repair.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use uuid::Uuid;
 
-use super::{CliError, DeadlineActionArg, OutboxActionArg};
-use crate::demo::{self, DemoOptions};
-use crate::engine::{ActionError, Engine, EngineError, Operator, ResubmitOutcome};
-use crate::queues::audit::{AuditFilter, audit_entries, audit_json};
-use crate::store::{
+use super::CliError;
+use process_workbench_core::demo::{self, DemoOptions};
+use process_workbench_core::queues::audit::{AuditFilter, audit_entries, audit_json};
+use process_workbench_core::store::{
     DeadLetter, DeadLetterStatus, Store, Summary, all_pages, check::check as integrity_check,
     format_time,
 };
@@ -20,36 +18,11 @@ use crate::store::{
 /// Page size for listing commands that walk a whole table.
 const PAGE: usize = 1024;
 
-impl From<EngineError> for CliError {
-    fn from(error: EngineError) -> Self {
-        CliError::input(error.to_string())
-    }
-}
-
-impl From<ActionError> for CliError {
-    fn from(error: ActionError) -> Self {
-        CliError::input(error.to_string())
-    }
-}
-
 fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     let text =
         serde_json::to_string_pretty(value).map_err(|error| CliError::input(error.to_string()))?;
     println!("{text}");
     Ok(())
-}
-
-fn parse_id(text: &str, what: &str) -> Result<Uuid, CliError> {
-    Uuid::parse_str(text.trim())
-        .map_err(|_| CliError::input(format!("{text:?} is not a valid {what} id (a UUID)")))
-}
-
-fn parse_time(text: &str) -> Result<OffsetDateTime, CliError> {
-    OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|error| {
-        CliError::input(format!(
-            "{text:?} is not an RFC 3339 time (e.g. 2026-11-24T08:00:00Z): {error}"
-        ))
-    })
 }
 
 /// `demo OUT [--processes N] [--seed S]`.
@@ -164,14 +137,15 @@ pub fn check(path: &Path) -> Result<(), CliError> {
     )))
 }
 
-/// `repair FILE`.
-pub fn repair(path: &Path) -> Result<(), CliError> {
-    Store::repair(path)?;
+/// `repair FILE`: repairs, then records the repair in the audit trail.
+pub fn repair(path: &Path, user: Option<&str>) -> Result<(), CliError> {
+    let operator = super::actions_cmd::operator(user);
+    Store::repair(path, &operator.user, OffsetDateTime::now_utc())?;
     println!("{}: repaired", path.display());
     Ok(())
 }
 
-/// The DESIGN.md shape of a dead letter in listings.
+/// The ARCHITECTURE.md shape of a dead letter in listings.
 fn dead_letter_json(letter: &DeadLetter) -> Value {
     json!({
         "id": letter.id,
@@ -231,71 +205,6 @@ pub fn dead_letters(path: &Path, status: Option<&str>, json: bool) -> Result<(),
     Ok(())
 }
 
-fn writable_engine(path: &Path) -> Result<(Store, Engine), CliError> {
-    let store = Store::open_writable(path)?;
-    let engine = Engine::load(&store)?;
-    Ok((store, engine))
-}
-
-/// `resubmit FILE --dead-letter ID [--payload JSONFILE] --reason TEXT`.
-pub fn resubmit(
-    path: &Path,
-    id: &str,
-    payload: Option<&Path>,
-    reason: &str,
-) -> Result<(), CliError> {
-    let id = parse_id(id, "dead letter")?;
-    let edited = match payload {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .map_err(|error| CliError::input(format!("{}: {error}", file.display())))?;
-            Some(serde_json::from_str::<Value>(&text).map_err(|error| {
-                CliError::input(format!(
-                    "{}: invalid JSON at line {}, column {}: {error}",
-                    file.display(),
-                    error.line(),
-                    error.column()
-                ))
-            })?)
-        }
-        None => None,
-    };
-    let (store, mut engine) = writable_engine(path)?;
-    let outcome = engine.resubmit_dead_letter(
-        &store,
-        id,
-        edited,
-        &Operator::current(),
-        reason,
-        OffsetDateTime::now_utc(),
-    )?;
-    match outcome {
-        ResubmitOutcome::Dispatched { event } => println!(
-            "resubmitted {id}: {} appended to {} at version {}",
-            event.event_type, event.stream_id, event.version
-        ),
-        ResubmitOutcome::Requeued { message_id } => {
-            println!("resubmitted {id}: back in the outbox as {message_id}")
-        }
-    }
-    Ok(())
-}
-
-/// `discard FILE --dead-letter ID --reason TEXT`.
-pub fn discard(path: &Path, id: &str, reason: &str) -> Result<(), CliError> {
-    let id = parse_id(id, "dead letter")?;
-    let (store, mut engine) = writable_engine(path)?;
-    engine.discard_dead_letter(
-        &store,
-        id,
-        &Operator::current(),
-        reason,
-        OffsetDateTime::now_utc(),
-    )?;
-    println!("discarded {id}");
-    Ok(())
-}
-
 /// `audit FILE [--json]`, oldest first.
 pub fn audit(path: &Path, json: bool) -> Result<(), CliError> {
     let store = Store::open(path)?;
@@ -347,34 +256,6 @@ pub fn outbox(path: &Path, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `outbox-action FILE --message ID <deliver-now|reschedule|cancel|dead-letter>`.
-pub fn outbox_action(path: &Path, id: &str, action: OutboxActionArg) -> Result<(), CliError> {
-    let id = parse_id(id, "outbox message")?;
-    let (store, mut engine) = writable_engine(path)?;
-    let operator = Operator::current();
-    let now = OffsetDateTime::now_utc();
-    match action {
-        OutboxActionArg::DeliverNow { reason } => {
-            engine.outbox_deliver_now(&store, id, &operator, &reason, now)?;
-            println!("{id} is due now");
-        }
-        OutboxActionArg::Reschedule { at, reason } => {
-            let at = parse_time(&at)?;
-            engine.outbox_reschedule(&store, id, at, &operator, &reason, now)?;
-            println!("{id} rescheduled to {}", format_time(at));
-        }
-        OutboxActionArg::Cancel { reason } => {
-            engine.outbox_cancel(&store, id, &operator, &reason, now)?;
-            println!("{id} cancelled");
-        }
-        OutboxActionArg::DeadLetter { reason } => {
-            let letter = engine.outbox_to_dead_letter(&store, id, &operator, &reason, now)?;
-            println!("{id} moved to dead letters as {letter}");
-        }
-    }
-    Ok(())
-}
-
 /// `deadlines FILE [--json]`: pending deadlines by due time.
 pub fn deadlines(path: &Path, json: bool) -> Result<(), CliError> {
     let store = Store::open(path)?;
@@ -397,30 +278,6 @@ pub fn deadlines(path: &Path, json: bool) -> Result<(), CliError> {
             deadline.stream_id,
             deadline.on_expiry
         );
-    }
-    Ok(())
-}
-
-/// `deadline-action FILE --deadline ID <fire|reschedule|cancel>`.
-pub fn deadline_action(path: &Path, id: &str, action: DeadlineActionArg) -> Result<(), CliError> {
-    let id = parse_id(id, "deadline")?;
-    let (store, mut engine) = writable_engine(path)?;
-    let operator = Operator::current();
-    let now = OffsetDateTime::now_utc();
-    match action {
-        DeadlineActionArg::Fire { reason } => {
-            let outcome = engine.deadline_fire_now(&store, id, &operator, &reason, now)?;
-            println!("{id} fired: {outcome:?}");
-        }
-        DeadlineActionArg::Reschedule { at, reason } => {
-            let at = parse_time(&at)?;
-            engine.deadline_reschedule(&store, id, at, &operator, &reason, now)?;
-            println!("{id} rescheduled to {}", format_time(at));
-        }
-        DeadlineActionArg::Cancel { reason } => {
-            engine.deadline_cancel(&store, id, &operator, &reason, now)?;
-            println!("{id} cancelled");
-        }
     }
     Ok(())
 }

@@ -1,13 +1,45 @@
-//! `graph FILE --event ID [--json] [--max-nodes N] [--correlation]`.
+//! `graph FILE --event ID [--json] [--max-nodes N] [--correlation] [--svg OUT] [--png OUT]`.
 
 use std::path::Path;
 
 use uuid::Uuid;
 
-use crate::graph::{self, CausalGraph, ClosureOptions, GraphError, Vertex};
-use crate::store::{Store, StoreError};
+use process_workbench_core::graph::{
+    self, CausalGraph, ClosureOptions, GraphError, GraphRequest, LayoutKind, Vertex,
+};
+use process_workbench_core::store::{Store, StoreError};
 
 use super::CliError;
+
+/// The graph an `ExportGraph` action lays out: the event, its options and layout.
+pub fn request(
+    event: &str,
+    max_nodes: usize,
+    correlation: bool,
+    layout: &str,
+) -> Result<GraphRequest, CliError> {
+    Ok(GraphRequest {
+        root: event_id(event)?,
+        options: ClosureOptions {
+            max_nodes,
+            include_correlation: correlation,
+            ..ClosureOptions::default()
+        },
+        kind: if layout == "lanes" {
+            LayoutKind::Lanes
+        } else {
+            LayoutKind::Layered
+        },
+    })
+}
+
+fn event_id(event: &str) -> Result<Uuid, CliError> {
+    Uuid::parse_str(event.trim()).map_err(|_| {
+        CliError::input(format!(
+            "{event:?} is not an event id (expected a UUID such as 0191e4b6-7c3a-7d2e-9f10-2b4c6d8e0a12)"
+        ))
+    })
+}
 
 /// Prints the causal closure of an event: nodes and edges, sorted.
 pub fn graph(
@@ -17,11 +49,7 @@ pub fn graph(
     max_nodes: usize,
     correlation: bool,
 ) -> Result<(), CliError> {
-    let Ok(event_id) = Uuid::parse_str(event.trim()) else {
-        return Err(CliError::input(format!(
-            "{event:?} is not an event id (expected a UUID such as 0191e4b6-7c3a-7d2e-9f10-2b4c6d8e0a12)"
-        )));
-    };
+    let event_id = event_id(event)?;
     let store = Store::open(path)?;
     let reader = store.read()?;
     let options = ClosureOptions {

@@ -5,12 +5,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::CliError;
-use crate::import::{Format, ImportProgress, export_jsonl, import_file};
-use crate::store::Store;
+use process_workbench_core::actions::{EventSelection, Unwatched, write_events};
+use process_workbench_core::import::{Format, ImportProgress, import_file};
+use process_workbench_core::store::Store;
 
 /// Imports a log into a store (created when it does not exist). Progress goes
 /// to stderr when it is a terminal; one summary line goes to stdout.
-pub fn import(path: &Path, format: &str, input: &Path) -> Result<(), CliError> {
+pub fn import(path: &Path, format: &str, input: &Path, user: Option<&str>) -> Result<(), CliError> {
+    let operator = super::actions_cmd::operator(user);
     let Some(format) = Format::parse(format) else {
         let known: Vec<&str> = Format::ALL.iter().map(|format| format.as_str()).collect();
         return Err(CliError::input(format!(
@@ -31,7 +33,7 @@ pub fn import(path: &Path, format: &str, input: &Path) -> Result<(), CliError> {
         }
         true
     };
-    let result = import_file(path, format, input, &mut progress);
+    let result = import_file(path, format, input, &operator, &mut progress);
     if show {
         eprintln!();
     }
@@ -46,31 +48,15 @@ pub fn import(path: &Path, format: &str, input: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Exports events as JSONL to `out` (`-` for stdout). A file is written under
-/// a temporary name and moved into place when complete.
-pub fn export(path: &Path, out: &Path, stream: Option<&str>) -> Result<(), CliError> {
+/// `export FILE --jsonl - [--stream ID]`: the events on standard output.
+/// (A file goes through the `ExportJsonl` action.)
+pub fn export_to_stdout(path: &Path, selection: &EventSelection) -> Result<(), CliError> {
     let store = Store::open(path)?;
     let reader = store.read()?;
-    let failed = |error: &dyn std::fmt::Display| CliError::input(format!("export: {error}"));
-    if out == Path::new("-") {
-        let stdout = std::io::stdout();
-        let mut lock = stdout.lock();
-        export_jsonl(&reader, &mut lock, stream).map_err(|e| failed(&e))?;
-        lock.flush().map_err(|e| failed(&e))?;
-        return Ok(());
-    }
-    let directory = match out.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".pw-export-")
-        .tempfile_in(directory)
-        .map_err(|e| CliError::input(format!("{}: {e}", directory.display())))?;
-    let count = export_jsonl(&reader, temporary.as_file_mut(), stream).map_err(|e| failed(&e))?;
-    temporary
-        .persist(out)
-        .map_err(|e| CliError::input(format!("{}: {}", out.display(), e.error)))?;
-    println!("exported {count} events to {}", out.display());
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    write_events(&reader, selection, &mut lock, &Unwatched)?;
+    lock.flush()
+        .map_err(|error| CliError::input(format!("export: {error}")))?;
     Ok(())
 }

@@ -1,10 +1,11 @@
-//! The command line (DESIGN.md's CLI contract). No subcommand starts the GUI;
+//! The command line (ARCHITECTURE.md's CLI contract). No subcommand starts the GUI;
 //! every other subcommand is headless and calls the same library functions as
 //! the GUI does.
 //!
 //! Exit status: 0 ok, 1 the check found problems, 2 bad input or a file that
 //! can't be opened (one clear line on stderr).
 
+mod actions_cmd;
 mod commands;
 mod graph_cmd;
 mod import_cmd;
@@ -15,7 +16,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::store::{OpenError, StoreError};
+use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::store::{OpenError, StoreError};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -27,6 +29,9 @@ use crate::store::{OpenError, StoreError};
 pub struct Cli {
     /// A store to open in the window (default: the demo store).
     pub file: Option<PathBuf>,
+    /// The user recorded in the audit trail (default: the logged-in user).
+    #[arg(long, global = true)]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -66,16 +71,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
         /// Events shown before the farthest are collapsed into "N more" groups.
-        #[arg(long, default_value_t = crate::graph::DEFAULT_MAX_NODES)]
+        #[arg(long, default_value_t = process_workbench_core::graph::DEFAULT_MAX_NODES)]
         max_nodes: usize,
         /// Also include every event of the event's correlation (conversation).
         #[arg(long)]
         correlation: bool,
+        /// Save the graph as SVG (laid out as the window draws it).
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// Save the graph as PNG.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// The layout of a saved picture.
+        #[arg(long, value_parser = ["layered", "lanes"], default_value = "layered")]
+        layout: String,
     },
     /// Import a log (JSONL, XES, OCEL) or an engine's store directory (mako, batpak) into a store.
     Import {
         file: PathBuf,
-        #[arg(long, value_parser = crate::import::Format::ALL.map(crate::import::Format::as_str))]
+        #[arg(long, value_parser = process_workbench_core::import::Format::ALL.map(process_workbench_core::import::Format::as_str))]
         from: String,
         input: PathBuf,
     },
@@ -86,6 +100,12 @@ pub enum Command {
         jsonl: PathBuf,
         #[arg(long)]
         stream: Option<String>,
+    },
+    /// Build replay checkpoints for every stream that lacks them (audited).
+    Checkpoints {
+        file: PathBuf,
+        #[arg(long, default_value = "build replay checkpoints")]
+        reason: String,
     },
     /// Integrity check: exit 1 when an invariant is broken.
     Check { file: PathBuf },
@@ -191,7 +211,7 @@ pub enum OutboxActionArg {
         #[arg(long)]
         reason: String,
     },
-    /// Set a new due time (RFC 3339).
+    /// Set a new due time (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
     Reschedule {
         #[arg(long)]
         at: String,
@@ -218,7 +238,7 @@ pub enum DeadlineActionArg {
         #[arg(long)]
         reason: String,
     },
-    /// Set a new due time (RFC 3339).
+    /// Set a new due time (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
     Reschedule {
         #[arg(long)]
         at: String,
@@ -269,8 +289,12 @@ impl From<StoreError> for CliError {
     }
 }
 
-/// Runs a headless subcommand, writing its output to stdout.
-pub fn run(command: Command) -> Result<(), CliError> {
+/// Runs a headless subcommand, writing its output to stdout. `user` is the
+/// user the audit trail records (`--user`).
+pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
+    let act = |file: &std::path::Path, action: Action, reason: &str| {
+        actions_cmd::run(file, action, reason, user)
+    };
     match command {
         Command::Demo {
             out,
@@ -290,15 +314,51 @@ pub fn run(command: Command) -> Result<(), CliError> {
             json,
             max_nodes,
             correlation,
-        } => graph_cmd::graph(&file, &event, json, max_nodes, correlation),
-        Command::Import { file, from, input } => import_cmd::import(&file, &from, &input),
+            svg,
+            png,
+            layout,
+        } => {
+            let pictures = [(svg, GraphFormat::Svg), (png, GraphFormat::Png)];
+            if pictures.iter().all(|(out, _)| out.is_none()) {
+                return graph_cmd::graph(&file, &event, json, max_nodes, correlation);
+            }
+            for (out, format) in pictures {
+                let Some(out) = out else { continue };
+                let request = graph_cmd::request(&event, max_nodes, correlation, &layout)?;
+                act(
+                    &file,
+                    Action::ExportGraph {
+                        request,
+                        format,
+                        out,
+                    },
+                    "",
+                )?;
+            }
+            Ok(())
+        }
+        Command::Import { file, from, input } => import_cmd::import(&file, &from, &input, user),
         Command::Export {
             file,
             jsonl,
             stream,
-        } => import_cmd::export(&file, &jsonl, stream.as_deref()),
+        } => {
+            let selection = stream.map_or(EventSelection::All, EventSelection::Stream);
+            if jsonl == std::path::Path::new("-") {
+                return import_cmd::export_to_stdout(&file, &selection);
+            }
+            act(
+                &file,
+                Action::ExportJsonl {
+                    selection,
+                    out: jsonl,
+                },
+                "",
+            )
+        }
+        Command::Checkpoints { file, reason } => act(&file, Action::BuildCheckpoints, &reason),
         Command::Check { file } => commands::check(&file),
-        Command::Repair { file } => commands::repair(&file),
+        Command::Repair { file } => commands::repair(&file, user),
         Command::DeadLetters { file, status, json } => {
             commands::dead_letters(&file, status.as_deref(), json)
         }
@@ -307,30 +367,50 @@ pub fn run(command: Command) -> Result<(), CliError> {
             dead_letter,
             payload,
             reason,
-        } => commands::resubmit(&file, &dead_letter, payload.as_deref(), &reason),
+        } => {
+            let dead_letter = actions_cmd::parse_id(&dead_letter, "dead letter")?;
+            let payload = payload.as_deref().map(actions_cmd::read_json).transpose()?;
+            act(
+                &file,
+                Action::Resubmit {
+                    dead_letter,
+                    payload,
+                },
+                &reason,
+            )
+        }
         Command::Discard {
             file,
             dead_letter,
             reason,
-        } => commands::discard(&file, &dead_letter, &reason),
+        } => {
+            let dead_letter = actions_cmd::parse_id(&dead_letter, "dead letter")?;
+            act(&file, Action::Discard { dead_letter }, &reason)
+        }
         Command::Audit { file, json } => commands::audit(&file, json),
         Command::Outbox { file, json } => commands::outbox(&file, json),
         Command::OutboxAction {
             file,
             message,
             action,
-        } => commands::outbox_action(&file, &message, action),
+        } => {
+            let (action, reason) = actions_cmd::outbox_action(&message, action)?;
+            act(&file, action, &reason)
+        }
         Command::Deadlines { file, json } => commands::deadlines(&file, json),
         Command::DeadlineAction {
             file,
             deadline,
             action,
-        } => commands::deadline_action(&file, &deadline, action),
+        } => {
+            let (action, reason) = actions_cmd::deadline_action(&deadline, action)?;
+            act(&file, action, &reason)
+        }
         Command::Retry {
             file,
             stream,
             reason,
-        } => replay_cmd::retry(&file, &stream, &reason),
+        } => act(&file, Action::RetryFailedStep { stream }, &reason),
         Command::Bulk {
             file,
             action,
@@ -339,16 +419,16 @@ pub fn run(command: Command) -> Result<(), CliError> {
             dead_letter,
             reason,
             dry_run,
-        } => queues_cmd::bulk(
-            &file,
-            &action,
-            &queues_cmd::BulkTarget {
+        } => {
+            let target = queues_cmd::BulkTarget {
                 reason_label: group_reason.as_deref(),
                 message_type: group_type.as_deref(),
                 ids: &dead_letter,
-            },
-            &reason,
-            dry_run,
-        ),
+            };
+            let Some(action) = queues_cmd::bulk_action(&file, &action, &target, dry_run)? else {
+                return Ok(());
+            };
+            act(&file, action, &reason)
+        }
     }
 }

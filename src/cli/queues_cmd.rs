@@ -1,15 +1,14 @@
 //! `bulk`: resubmit or discard many dead letters (a failure group, or listed
-//! ids) on the same code path as the dead letters view's bulk actions.
+//! ids) as one [`Action::Bulk`], the dead letters view's bulk action.
 
 use std::path::Path;
 
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::CliError;
-use crate::engine::{Engine, Operator};
-use crate::queues::{BulkAction, DeadLetterFilter, dry_run, run_bulk, triage};
-use crate::store::Store;
+use process_workbench_core::actions::Action;
+use process_workbench_core::queues::{BulkAction, DeadLetterFilter, dry_run, triage};
+use process_workbench_core::store::Store;
 
 /// What `bulk` acts on.
 pub struct BulkTarget<'a> {
@@ -18,24 +17,20 @@ pub struct BulkTarget<'a> {
     pub ids: &'a [String],
 }
 
-/// `bulk FILE --action resubmit|discard [--group-reason R] [--group-type T] [--dead-letter ID]... --reason TEXT [--dry-run]`.
-pub fn bulk(
+/// The bulk action `bulk FILE --action resubmit|discard [--group-reason R]
+/// [--group-type T] [--dead-letter ID]...` asks for, after printing the dry
+/// run's counts; `None` with `--dry-run`.
+pub fn bulk_action(
     path: &Path,
     action: &str,
     target: &BulkTarget<'_>,
-    reason: &str,
     dry: bool,
-) -> Result<(), CliError> {
+) -> Result<Option<Action>, CliError> {
     let action = match action {
         "resubmit" => BulkAction::Resubmit,
         "discard" => BulkAction::Discard,
         other => return Err(CliError::input(format!("unknown bulk action {other:?}"))),
     };
-    if reason.trim().is_empty() {
-        return Err(CliError::input(
-            "a reason is required for every operator action",
-        ));
-    }
     if target.ids.is_empty() && target.reason_label.is_none() && target.message_type.is_none() {
         return Err(CliError::input(
             "name the dead letters: --dead-letter ID (repeatable) or a group with --group-reason/--group-type",
@@ -47,13 +42,9 @@ pub fn bulk(
             CliError::input(format!("{text:?} is not a valid dead letter id (a UUID)"))
         })?);
     }
-    let store = if dry {
-        Store::open(path)?
-    } else {
-        Store::open_writable(path)?
-    };
+    let store = Store::open(path)?;
+    let reader = store.read()?;
     if target.reason_label.is_some() || target.message_type.is_some() {
-        let reader = store.read()?;
         let found = triage(&reader, &DeadLetterFilter::default(), &|| false)?;
         ids.extend(
             found
@@ -64,7 +55,7 @@ pub fn bulk(
                 .map(|row| row.id),
         );
     }
-    let counts = dry_run(&store.read()?, &ids)?;
+    let counts = dry_run(&reader, &ids)?;
     println!(
         "dry run: {} open dead letters would be {}, {} would be skipped",
         counts.would_act,
@@ -75,24 +66,8 @@ pub fn bulk(
         },
         counts.would_skip
     );
-    if dry {
-        return Ok(());
-    }
-    let mut engine = Engine::load(&store)?;
-    let summary = run_bulk(
-        &mut engine,
-        &store,
+    Ok((!dry).then_some(Action::Bulk {
         action,
-        &ids,
-        &Operator::current(),
-        reason,
-        OffsetDateTime::now_utc(),
-        &mut |_, _| {},
-        &|| false,
-    );
-    println!("{}", summary.line(action));
-    for (id, error) in &summary.errors {
-        eprintln!("{id}: {error}");
-    }
-    Ok(())
+        dead_letters: ids,
+    }))
 }

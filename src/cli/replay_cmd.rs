@@ -4,11 +4,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use time::OffsetDateTime;
-
-use crate::engine::{Engine, Operator};
-use crate::replay::{self, Replay, ReplayError, Step};
-use crate::store::{Store, StoreError};
+use process_workbench_core::replay::{self, Replay, ReplayError, Step};
+use process_workbench_core::store::{Store, StoreError};
 
 use super::CliError;
 
@@ -34,25 +31,6 @@ pub fn replay(path: &Path, stream: &str, to: Option<u64>, json: bool) -> Result<
     Ok(())
 }
 
-/// `retry FILE --stream ID --reason TEXT`: the engine's `retry_failed_step`,
-/// the same action as the replay view's "Retry failed step".
-pub fn retry(path: &Path, stream: &str, reason: &str) -> Result<(), CliError> {
-    let store = Store::open_writable(path)?;
-    let mut engine = Engine::load(&store)?;
-    let event = engine.retry_failed_step(
-        &store,
-        stream,
-        &Operator::current(),
-        reason,
-        OffsetDateTime::now_utc(),
-    )?;
-    println!(
-        "retried the failed step of {stream}: {} appended at version {}",
-        event.event_type, event.version
-    );
-    Ok(())
-}
-
 fn pretty(value: &Value) -> Result<String, CliError> {
     serde_json::to_string_pretty(value).map_err(|error| CliError::from(StoreError::from(error)))
 }
@@ -70,7 +48,7 @@ fn text(replay: &Replay) -> Result<String, CliError> {
             event.event_type,
             event.event_id,
             event.position,
-            crate::store::format_time(event.occurred_at)
+            process_workbench_core::store::format_time(event.occurred_at)
         );
     }
     match &replay.step {

@@ -14,11 +14,11 @@ use uuid::Uuid;
 use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
 use crate::app::loadable::Loadable;
-use crate::store::records::rfc3339;
-use crate::store::{Store, StreamInfo, StreamVersion};
 use crate::widgets::json_tree::{JsonTree, copy_text};
 use crate::widgets::raw_text::{RawText, text_of_bytes};
 use crate::widgets::time::{format_bytes, format_count, format_rfc3339, short_id};
+use process_workbench_core::store::records::rfc3339;
+use process_workbench_core::store::{Store, StreamInfo, StreamVersion};
 
 use super::streams::{failure_colour, status_text};
 use super::{EventRef, ViewContext};

@@ -18,9 +18,9 @@ use uuid::Uuid;
 
 use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
-use crate::store::{Event, Store, StoreReader};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, parse_time_input, short_id};
+use process_workbench_core::store::{Event, Store, StoreReader};
 
 use super::rows::{
     EventHeader, EventRow, LazyReader, PAGE_ROWS, PageCache, event_row, read_event_row,

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::store::records::rfc3339;
-use crate::store::{Store, StoreError, StoreReader, StreamFilter, StreamInfo};
+use process_workbench_core::store::records::rfc3339;
+use process_workbench_core::store::{Store, StoreError, StoreReader, StreamFilter, StreamInfo};
 
 /// Rows per page read from the store.
 pub const PAGE_ROWS: usize = 128;

@@ -8,8 +8,8 @@ use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::app::command::Command;
-use crate::store::StreamInfo;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, short_id};
+use process_workbench_core::store::StreamInfo;
 
 use super::rows::{EventRow, LazyReader, PAGE_ROWS, PageCache, read_stream_event_rows};
 use super::streams::{ROW_HEIGHT, failure_colour, status_text};

@@ -15,9 +15,9 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
-use crate::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_time};
+use process_workbench_core::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
 
 use super::ViewContext;
 use super::rows::{

@@ -4,8 +4,8 @@
 use egui::{RichText, Ui};
 
 use crate::app::command::Command;
-use crate::store::Summary;
 use crate::widgets::time::format_count;
+use process_workbench_core::store::Summary;
 
 use super::streams::failure_colour;
 use super::{View, ViewContext};

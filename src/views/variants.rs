@@ -9,8 +9,8 @@ use egui::{RichText, Ui};
 
 use crate::app::jobs::{Job, Worker};
 use crate::app::loadable::Loadable;
-use crate::import::{VariantInfo, variant_sequences};
 use crate::widgets::time::format_count;
+use process_workbench_core::import::{VariantInfo, variant_sequences};
 
 use super::ViewContext;
 

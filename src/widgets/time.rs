@@ -1,8 +1,11 @@
-//! Times and ids as the window shows them, and times as the user types them.
+//! Times, ids and figures as the window shows them. Times as the user types
+//! them are read by the core's [`parse_time_input`].
+
+pub use process_workbench_core::actions::parse_time_input;
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 /// A time in UTC as `2024-03-01 10:15:03` (second precision, sortable).
@@ -24,30 +27,6 @@ pub fn format_rfc3339(at: OffsetDateTime) -> String {
 pub fn short_id(id: Uuid) -> String {
     let text = id.simple().to_string();
     format!("\u{2026}{}", &text[text.len() - 8..])
-}
-
-/// Parses a time the user typed: RFC 3339, `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or
-/// `YYYY-MM-DD HH:MM:SS` (the last three in UTC).
-pub fn parse_time_input(text: &str) -> Result<OffsetDateTime, String> {
-    let text = text.trim();
-    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Ok(at);
-    }
-    let with_seconds = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    if let Ok(at) = PrimitiveDateTime::parse(text, &with_seconds) {
-        return Ok(at.assume_utc());
-    }
-    let with_minutes = format_description!("[year]-[month]-[day] [hour]:[minute]");
-    if let Ok(at) = PrimitiveDateTime::parse(text, &with_minutes) {
-        return Ok(at.assume_utc());
-    }
-    let day = format_description!("[year]-[month]-[day]");
-    if let Ok(date) = Date::parse(text, &day) {
-        return Ok(date.midnight().assume_utc());
-    }
-    Err(format!(
-        "{text:?} is not a time: use 2024-03-01, 2024-03-01 10:15 or RFC 3339"
-    ))
 }
 
 /// A byte count for people: `512 B`, `64 KB`, `5.2 MB`.
@@ -100,21 +79,6 @@ mod tests {
         assert_eq!(format_took(Duration::from_micros(400)), "under 1 ms");
         assert_eq!(format_took(Duration::from_micros(12_400)), "12 ms");
         assert_eq!(format_took(Duration::from_millis(1_440)), "1.4 s");
-    }
-
-    #[test]
-    fn times_the_user_types_are_read_in_utc() {
-        let expected = datetime!(2024-03-01 10:15 UTC);
-        assert_eq!(parse_time_input("2024-03-01 10:15"), Ok(expected));
-        assert_eq!(
-            parse_time_input(" 2024-03-01T11:15:00+01:00 "),
-            Ok(expected)
-        );
-        assert_eq!(
-            parse_time_input("2024-03-01"),
-            Ok(datetime!(2024-03-01 0:00 UTC))
-        );
-        assert!(parse_time_input("yesterday").is_err());
     }
 
     #[test]

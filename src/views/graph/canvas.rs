@@ -7,10 +7,10 @@ use egui::{Rect, RichText, Sense, Ui, Vec2};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::graph::{Relation, Vertex};
-use crate::store::Store;
-use crate::store::records::rfc3339;
 use crate::widgets::time::format_rfc3339;
+use process_workbench_core::graph::{Relation, Vertex};
+use process_workbench_core::store::Store;
+use process_workbench_core::store::records::rfc3339;
 
 use super::draw::{self, Camera, LABEL_ZOOM, Scene};
 use super::job::Computed;

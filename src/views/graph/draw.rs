@@ -9,8 +9,8 @@ use egui::{
     vec2,
 };
 
-use crate::graph::layout::{Layout, LayoutKind, MARGIN};
-use crate::graph::{CausalGraph, Vertex, process_color};
+use process_workbench_core::graph::layout::{Layout, LayoutKind, MARGIN};
+use process_workbench_core::graph::{CausalGraph, Vertex, process_color};
 
 /// Zoom from which labels are drawn (the label font is then at least ~6 px).
 pub const LABEL_ZOOM: f32 = 0.5;
@@ -55,7 +55,7 @@ impl Camera {
     }
 
     /// A layout box on screen.
-    pub fn rect(&self, rect: &crate::graph::Rect) -> Rect {
+    pub fn rect(&self, rect: &process_workbench_core::graph::Rect) -> Rect {
         Rect::from_min_size(
             self.to_screen([rect.x, rect.y]),
             vec2(rect.width, rect.height) * self.zoom,

@@ -9,8 +9,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::app::jobs::{Job, Worker};
-use crate::graph::{self, CausalGraph, ClosureOptions, GraphError, Layout, LayoutKind};
-use crate::store::Store;
+use process_workbench_core::graph::{
+    self, CausalGraph, ClosureOptions, GraphError, Layout, LayoutKind,
+};
+use process_workbench_core::store::Store;
 
 /// What the user chose for the graph (everything a new layout depends on).
 #[derive(Debug, Clone, PartialEq, Eq)]

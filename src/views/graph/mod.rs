@@ -18,10 +18,10 @@ use egui::{RichText, Ui};
 
 use crate::app::command::Command;
 use crate::app::jobs::Job;
-use crate::graph::{LayoutKind, Vertex, group_key};
-use crate::store::Store;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
+use process_workbench_core::graph::{LayoutKind, Vertex, group_key};
+use process_workbench_core::store::Store;
 
 use super::streams::failure_colour;
 use super::{EventRef, View, ViewContext};
@@ -535,7 +535,7 @@ impl GraphView {
 
 /// Per vertex: whether its event type or stream id contains `text`, or its
 /// event id starts with it (all lower case).
-pub fn search(graph: &crate::graph::CausalGraph, text: &str) -> Vec<bool> {
+pub fn search(graph: &process_workbench_core::graph::CausalGraph, text: &str) -> Vec<bool> {
     let text = text.to_lowercase();
     graph
         .vertices()

@@ -6,10 +6,10 @@ use egui_extras::{Column, TableBuilder};
 use serde_json::Value;
 
 use crate::app::command::Command;
-use crate::queues::{AuditFilter, audit_entries};
-use crate::store::AuditEntry;
 use crate::widgets::json_tree::JsonTree;
 use crate::widgets::time::{format_count, format_time, parse_time_input};
+use process_workbench_core::queues::{AuditFilter, audit_entries};
+use process_workbench_core::store::AuditEntry;
 
 use super::super::ViewContext;
 use super::QueueCommand;

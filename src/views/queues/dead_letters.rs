@@ -15,11 +15,13 @@ use uuid::Uuid;
 
 use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
-use crate::engine::{Engine, Preview, PreviewOutcome};
-use crate::queues::{BulkAction, DeadLetterFilter, DeadLetterRow, FailureGroup, Triage, triage};
-use crate::store::{DeadLetter, DeadLetterStatus, Store};
 use crate::widgets::json_tree::JsonTree;
 use crate::widgets::time::{format_count, format_time, parse_time_input, short_id};
+use process_workbench_core::engine::{Engine, Preview, PreviewOutcome};
+use process_workbench_core::queues::{
+    BulkAction, DeadLetterFilter, DeadLetterRow, FailureGroup, Triage, triage,
+};
+use process_workbench_core::store::{DeadLetter, DeadLetterStatus, Store};
 
 use super::super::ViewContext;
 use super::QueueAction;

@@ -6,8 +6,8 @@ use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
 use crate::app::command::Command;
-use crate::store::{Deadline, all_pages};
 use crate::widgets::time::{format_count, format_time};
+use process_workbench_core::store::{Deadline, all_pages};
 
 use super::super::ViewContext;
 use super::QueueAction;

@@ -17,12 +17,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::app::jobs::{Job, Worker};
-use crate::engine::{DispatchOutcome, Engine, Operator, ResubmitOutcome};
-use crate::queues::{
+use crate::widgets::progress::job_progress_ui;
+use process_workbench_core::engine::{DispatchOutcome, Engine, Operator, ResubmitOutcome};
+use process_workbench_core::queues::{
     AuditFilter, BulkAction, BulkSummary, audit_entries, export_audit_json, run_bulk,
 };
-use crate::store::Store;
-use crate::widgets::progress::job_progress_ui;
+use process_workbench_core::store::Store;
 
 use super::{View, ViewContext};
 

@@ -8,8 +8,8 @@ use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
 use crate::app::command::Command;
-use crate::store::{OutboxMessage, all_pages};
 use crate::widgets::time::{format_count, parse_time_input, short_id};
+use process_workbench_core::store::{OutboxMessage, all_pages};
 
 use super::super::ViewContext;
 use super::QueueAction;

@@ -10,9 +10,9 @@ use time::OffsetDateTime;
 use crate::app::command::Command;
 use crate::app::jobs::{Job, Worker};
 use crate::app::loadable::Loadable;
-use crate::store::Store;
 use crate::widgets::dialog;
 use crate::widgets::time::{format_time, parse_time_input};
+use process_workbench_core::store::Store;
 
 use super::super::ViewContext;
 use super::{QueueAction, QueueCommand};

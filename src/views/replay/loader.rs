@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::app::jobs::{Job, Worker};
-use crate::replay::{self, BuildReport, FailurePoint, Replay, Validation};
-use crate::store::Store;
 use crate::widgets::json_tree::JsonTree;
+use process_workbench_core::replay::{self, BuildReport, FailurePoint, Replay, Validation};
+use process_workbench_core::store::Store;
 
 /// Levels of the state tree open at first.
 const STATE_OPEN_LEVELS: usize = 2;

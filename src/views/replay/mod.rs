@@ -17,11 +17,11 @@ use egui::{Key, RichText, Ui};
 use crate::app::Clock;
 use crate::app::command::Command;
 use crate::app::jobs::Job;
-use crate::replay::BuildReport;
-use crate::store::{Store, StreamFilter, StreamInfo, StreamStatus};
 use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_took};
+use process_workbench_core::replay::BuildReport;
+use process_workbench_core::store::{Store, StreamFilter, StreamInfo, StreamStatus};
 
 use super::ViewContext;
 use super::streams::{failure_colour, status_text};

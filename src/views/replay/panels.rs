@@ -4,8 +4,8 @@
 use egui::{RichText, Ui};
 
 use crate::app::command::Command;
-use crate::replay::{FailureCause, FailurePoint, Step, Validation};
 use crate::widgets::time::{format_count, format_rfc3339, short_id};
+use process_workbench_core::replay::{FailureCause, FailurePoint, Step, Validation};
 
 use super::super::streams::failure_colour;
 use super::loader::{Comparison, Prepared};

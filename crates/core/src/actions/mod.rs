@@ -1,0 +1,440 @@
+//! The action layer: everything a user can do that writes — to the store or
+//! to a file — as one value type, [`Action`], run by one function,
+//! [`execute`].
+//!
+//! The CLI parses its arguments into an [`Action`]; the window builds the same
+//! value from a click and hands it to a background job. Both then call
+//! [`execute`], so an action does the same thing whichever way it was asked
+//! for. Store actions run in one write transaction with their audit entry
+//! (bulk actions: one transaction per item); file exports are written to a
+//! temporary file beside the target and renamed into place, so a failed
+//! export leaves no partial file.
+
+mod export;
+mod time_input;
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::engine::{DispatchOutcome, Engine, EngineError, ResubmitOutcome};
+use crate::graph::{GraphError, GraphRequest};
+use crate::queues::{AuditFilter, BulkAction, BulkSummary, run_bulk};
+use crate::replay::{self, ReplayError};
+use crate::store::{AuditEntry, Event, Store, StoreError};
+
+pub use crate::engine::Operator;
+pub use export::{EventSelection, GraphFormat, write_events};
+pub use time_input::parse_time_input;
+
+/// One thing a user asked to be done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Resubmit an open dead letter, as it is (`payload: None`) or edited.
+    Resubmit {
+        dead_letter: Uuid,
+        payload: Option<Value>,
+    },
+    /// Discard an open dead letter.
+    Discard { dead_letter: Uuid },
+    /// Resubmit or discard many dead letters, each in its own transaction.
+    Bulk {
+        action: BulkAction,
+        dead_letters: Vec<Uuid>,
+    },
+    /// Make an outbox message due now.
+    OutboxDeliverNow { message: Uuid },
+    /// Move an outbox message's next attempt to `at`.
+    OutboxReschedule { message: Uuid, at: OffsetDateTime },
+    /// Remove a message from the outbox without sending it.
+    OutboxCancel { message: Uuid },
+    /// Give up on an outbox message: it becomes a dead letter.
+    OutboxToDeadLetter { message: Uuid },
+    /// Fire a deadline now.
+    DeadlineFire { deadline: Uuid },
+    /// Move a deadline to `at`.
+    DeadlineReschedule { deadline: Uuid, at: OffsetDateTime },
+    /// Remove a deadline without firing it.
+    DeadlineCancel { deadline: Uuid },
+    /// Re-run the step a failed process failed in (at its failure point).
+    RetryFailedStep { stream: String },
+    /// Build replay checkpoints for every stream that lacks them.
+    BuildCheckpoints,
+    /// Write events as JSONL (one event per line) to `out`.
+    ExportJsonl {
+        selection: EventSelection,
+        out: PathBuf,
+    },
+    /// Write the causal graph of an event as JSON, SVG or PNG to `out`.
+    ExportGraph {
+        request: GraphRequest,
+        format: GraphFormat,
+        out: PathBuf,
+    },
+    /// Write the audit entries passing `filter` as a JSON array to `out`.
+    ExportAudit { filter: AuditFilter, out: PathBuf },
+}
+
+impl Action {
+    /// Whether the action writes to the store (and so needs a store open for
+    /// writing, a reason, and leaves an audit entry).
+    pub fn writes_store(&self) -> bool {
+        !matches!(
+            self,
+            Action::ExportJsonl { .. } | Action::ExportGraph { .. } | Action::ExportAudit { .. }
+        )
+    }
+
+    /// What the action does, for a progress line ("Resubmitting", …).
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Resubmit { .. } => "Resubmitting".to_string(),
+            Action::Discard { .. } => "Discarding".to_string(),
+            Action::Bulk {
+                action,
+                dead_letters,
+            } => format!(
+                "Bulk {}: {} dead letters",
+                action.verb(),
+                dead_letters.len()
+            ),
+            Action::OutboxDeliverNow { .. } => "Delivering now".to_string(),
+            Action::OutboxReschedule { .. } => "Rescheduling the message".to_string(),
+            Action::OutboxCancel { .. } => "Cancelling the message".to_string(),
+            Action::OutboxToDeadLetter { .. } => "Moving the message to dead letters".to_string(),
+            Action::DeadlineFire { .. } => "Firing the deadline".to_string(),
+            Action::DeadlineReschedule { .. } => "Rescheduling the deadline".to_string(),
+            Action::DeadlineCancel { .. } => "Cancelling the deadline".to_string(),
+            Action::RetryFailedStep { stream } => format!("Retrying the failed step of {stream}"),
+            Action::BuildCheckpoints => "Building checkpoints".to_string(),
+            Action::ExportJsonl { .. } => "Exporting events".to_string(),
+            Action::ExportGraph { .. } => "Exporting the graph".to_string(),
+            Action::ExportAudit { .. } => "Exporting the audit trail".to_string(),
+        }
+    }
+}
+
+/// An action with who asks for it, why, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub action: Action,
+    pub operator: Operator,
+    /// Why: required for every store action, recorded in its audit entry.
+    pub reason: String,
+    /// The time the action is taken at (the window's clock, or now).
+    pub now: OffsetDateTime,
+}
+
+impl Request {
+    /// A request by the current operator, now.
+    pub fn now(action: Action, reason: impl Into<String>) -> Request {
+        Request {
+            action,
+            operator: Operator::current(),
+            reason: reason.into(),
+            now: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+/// What a finished action did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// One line for the window's notice and the CLI's output.
+    pub line: String,
+    /// The event the action appended, if it appended one.
+    pub event: Option<Event>,
+    /// Per-item results of a bulk action.
+    pub bulk: Option<BulkSummary>,
+    /// Whether part of the action failed (a bulk item, a resubmission refused again).
+    pub partly_failed: bool,
+}
+
+impl Outcome {
+    fn line(line: impl Into<String>) -> Outcome {
+        Outcome {
+            line: line.into(),
+            event: None,
+            bulk: None,
+            partly_failed: false,
+        }
+    }
+}
+
+/// Reports progress of a long action and tells it to stop.
+pub trait Progress {
+    /// `done` of `total` units finished.
+    fn progress(&self, done: u64, total: u64);
+    /// Whether the user asked the action to stop.
+    fn is_cancelled(&self) -> bool;
+}
+
+/// Progress that nobody watches and that is never cancelled.
+pub struct Unwatched;
+
+impl Progress for Unwatched {
+    fn progress(&self, _: u64, _: u64) {}
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Why an action was refused or failed. Nothing was written, except where
+/// the message says so (a resubmission refused again records its attempt).
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("the store is open read-only; open it for writing to {0}")]
+    ReadOnly(String),
+    #[error("a reason is required for every operator action")]
+    MissingReason,
+    #[error(transparent)]
+    Refused(#[from] crate::engine::ActionError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    #[error("{0}")]
+    Export(String),
+    #[error("cancelled; nothing was written")]
+    Cancelled,
+}
+
+/// Checks an action before it runs: what can be refused without the store.
+pub fn validate(request: &Request) -> Result<(), ActionError> {
+    if request.action.writes_store() && request.reason.trim().is_empty() {
+        return Err(ActionError::MissingReason);
+    }
+    Ok(())
+}
+
+/// Validates and runs `request` on `store`: the one function behind every
+/// action of the window and the CLI.
+pub fn execute(
+    store: &Store,
+    request: &Request,
+    progress: &dyn Progress,
+) -> Result<Outcome, ActionError> {
+    validate(request)?;
+    if request.action.writes_store() && !store.is_writable() {
+        return Err(ActionError::ReadOnly(
+            request.action.describe().to_lowercase(),
+        ));
+    }
+    let Request {
+        action,
+        operator,
+        reason,
+        now,
+    } = request;
+    let now = *now;
+    match action {
+        Action::ExportJsonl { selection, out } => export::jsonl(store, selection, out, progress),
+        Action::ExportGraph {
+            request,
+            format,
+            out,
+        } => export::graph(store, request, *format, out, progress),
+        Action::ExportAudit { filter, out } => export::audit(store, filter, out),
+        Action::BuildCheckpoints => build_checkpoints(store, operator, reason, now, progress),
+        store_action => {
+            let mut engine = Engine::load(store)?;
+            run_on_engine(
+                &mut engine,
+                store,
+                store_action,
+                operator,
+                reason,
+                now,
+                progress,
+            )
+        }
+    }
+}
+
+/// `BuildCheckpoints`: checkpoints are derived data, written in batches of
+/// streams (a cancelled build keeps the streams finished before); the audit
+/// entry that records the build is written when it ends.
+fn build_checkpoints(
+    store: &Store,
+    operator: &Operator,
+    reason: &str,
+    now: OffsetDateTime,
+    progress: &dyn Progress,
+) -> Result<Outcome, ActionError> {
+    let report = replay::build_checkpoints(store, &mut |done, total| {
+        progress.progress(done, total);
+        !progress.is_cancelled()
+    })?;
+    let line = if report.cancelled {
+        format!(
+            "Checkpoint building was cancelled; {} streams were finished before.",
+            report.streams_rebuilt
+        )
+    } else {
+        format!(
+            "Checkpoints built: {} written for {} streams.",
+            report.checkpoints_written, report.streams_rebuilt
+        )
+    };
+    store.write(|writer| {
+        writer.append_audit(AuditEntry {
+            seq: 0,
+            at: now,
+            user: operator.user.clone(),
+            action: "store.build_checkpoints".to_string(),
+            target: "store".to_string(),
+            reason: reason.to_string(),
+            stream_id: None,
+            before: Value::Null,
+            after: serde_json::json!({
+                "streams_rebuilt": report.streams_rebuilt,
+                "checkpoints_written": report.checkpoints_written,
+                "skipped": report.skipped.len(),
+                "cancelled": report.cancelled,
+            }),
+        })
+    })?;
+    Ok(Outcome::line(line))
+}
+
+/// The actions that go through the engine's operator actions.
+fn run_on_engine(
+    engine: &mut Engine,
+    store: &Store,
+    action: &Action,
+    operator: &Operator,
+    reason: &str,
+    now: OffsetDateTime,
+    progress: &dyn Progress,
+) -> Result<Outcome, ActionError> {
+    let outcome = match action {
+        Action::Resubmit {
+            dead_letter,
+            payload,
+        } => {
+            match engine.resubmit_dead_letter(
+                store,
+                *dead_letter,
+                payload.clone(),
+                operator,
+                reason,
+                now,
+            )? {
+                ResubmitOutcome::Dispatched { event } => Outcome {
+                    line: format!(
+                        "Dead letter {dead_letter} resubmitted: {} appended to {} at version {}.",
+                        event.event_type, event.stream_id, event.version
+                    ),
+                    event: Some(*event),
+                    bulk: None,
+                    partly_failed: false,
+                },
+                ResubmitOutcome::Requeued { message_id } => Outcome::line(format!(
+                    "Dead letter {dead_letter} resubmitted: back in the outbox as {message_id}."
+                )),
+            }
+        }
+        Action::Discard { dead_letter } => {
+            engine.discard_dead_letter(store, *dead_letter, operator, reason, now)?;
+            Outcome::line(format!("Dead letter {dead_letter} discarded."))
+        }
+        Action::Bulk {
+            action,
+            dead_letters,
+        } => {
+            let summary = run_bulk(
+                engine,
+                store,
+                *action,
+                dead_letters,
+                operator,
+                reason,
+                now,
+                &mut |done, total| progress.progress(done, total),
+                &|| progress.is_cancelled(),
+            );
+            Outcome {
+                line: format!("Bulk {}: {}", action.verb(), summary.line(*action)),
+                event: None,
+                partly_failed: summary.failed_again > 0 || !summary.errors.is_empty(),
+                bulk: Some(summary),
+            }
+        }
+        Action::OutboxDeliverNow { message } => {
+            engine.outbox_deliver_now(store, *message, operator, reason, now)?;
+            Outcome::line(format!("Outbox message {message} is due now."))
+        }
+        Action::OutboxReschedule { message, at } => {
+            engine.outbox_reschedule(store, *message, *at, operator, reason, now)?;
+            Outcome::line(format!(
+                "Outbox message {message} rescheduled to {}.",
+                crate::store::format_time(*at)
+            ))
+        }
+        Action::OutboxCancel { message } => {
+            engine.outbox_cancel(store, *message, operator, reason, now)?;
+            Outcome::line(format!("Outbox message {message} cancelled."))
+        }
+        Action::OutboxToDeadLetter { message } => {
+            let letter = engine.outbox_to_dead_letter(store, *message, operator, reason, now)?;
+            Outcome::line(format!(
+                "Outbox message {message} moved to dead letters as {letter}."
+            ))
+        }
+        Action::DeadlineFire { deadline } => {
+            match engine.deadline_fire_now(store, *deadline, operator, reason, now)? {
+                DispatchOutcome::Applied { event, stream_id } => Outcome {
+                    line: format!(
+                        "Deadline {deadline} fired: {} appended to {stream_id}.",
+                        event.event_type
+                    ),
+                    event: Some(*event),
+                    bulk: None,
+                    partly_failed: false,
+                },
+                DispatchOutcome::DeadLettered { reason, .. } => Outcome::line(format!(
+                    "Deadline {deadline} fired; its expiry event became a dead letter ({reason})."
+                )),
+                DispatchOutcome::Duplicate { .. } => {
+                    Outcome::line(format!("Deadline {deadline} fired (duplicate)."))
+                }
+            }
+        }
+        Action::DeadlineReschedule { deadline, at } => {
+            engine.deadline_reschedule(store, *deadline, *at, operator, reason, now)?;
+            Outcome::line(format!(
+                "Deadline {deadline} rescheduled to {}.",
+                crate::store::format_time(*at)
+            ))
+        }
+        Action::DeadlineCancel { deadline } => {
+            engine.deadline_cancel(store, *deadline, operator, reason, now)?;
+            Outcome::line(format!("Deadline {deadline} cancelled."))
+        }
+        Action::RetryFailedStep { stream } => {
+            let event = engine.retry_failed_step(store, stream, operator, reason, now)?;
+            Outcome {
+                line: format!(
+                    "The failed step of {stream} was retried: {} appended at version {}.",
+                    event.event_type, event.version
+                ),
+                event: Some(event),
+                bulk: None,
+                partly_failed: false,
+            }
+        }
+        Action::BuildCheckpoints
+        | Action::ExportJsonl { .. }
+        | Action::ExportGraph { .. }
+        | Action::ExportAudit { .. } => {
+            unreachable!("execute runs these itself")
+        }
+    };
+    Ok(outcome)
+}

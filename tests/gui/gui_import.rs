@@ -1,0 +1,167 @@
+//! File > Import… driven by labels: a log imported into a new store file that
+//! then opens, a broken log refused with its position and nothing written, a
+//! dropped log filling in the dialog, and importing into the open store only
+//! once writing is enabled.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::gui_support::*;
+use egui_kittest::kittest::Queryable;
+
+const LOG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0">
+  <trace>
+    <string key="concept:name" value="case-1"/>
+    <event><string key="concept:name" value="register"/><date key="time:timestamp" value="2026-03-02T09:00:00+00:00"/></event>
+    <event><string key="concept:name" value="decide"/><date key="time:timestamp" value="2026-03-02T10:00:00+00:00"/></event>
+  </trace>
+  <trace>
+    <string key="concept:name" value="case-2"/>
+    <event><string key="concept:name" value="register"/><date key="time:timestamp" value="2026-03-03T09:00:00+00:00"/></event>
+  </trace>
+</log>
+"#;
+
+fn write_log(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("log written");
+    path
+}
+
+fn open_import_dialog(
+    harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,
+) {
+    harness.get_by_label("File").click();
+    settle(harness);
+    harness.get_by_label_contains("Import…").click();
+    settle(harness);
+    harness.get_by_label("Import a process log");
+}
+
+fn type_into(
+    harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,
+    label: &str,
+    text: &str,
+) {
+    harness.get_by_label(label).click();
+    settle(harness);
+    harness.get_by_label(label).type_text(text);
+    settle(harness);
+}
+
+#[test]
+fn a_log_imports_into_a_new_store_that_then_opens() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sample = dir.path().join("orders.redb");
+    sample_store(&sample);
+    let log = write_log(dir.path(), "claims.xes", LOG);
+    let target = dir.path().join("claims-store.redb");
+    let mut harness = harness(app(Some(sample), dir.path()));
+    settle(&mut harness);
+
+    open_import_dialog(&mut harness);
+    harness.get_by_label("Choose the log or folder to import.");
+    type_into(&mut harness, "Input file", &log.display().to_string());
+    type_into(&mut harness, "Store file", &target.display().to_string());
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+
+    harness.get_by_label_contains("Imported 3 events in 2 streams from");
+    let store = harness.state().store().expect("the imported store is open");
+    assert_eq!(store.file, target);
+    assert_eq!(store.summary.streams.total, 2);
+    assert_eq!(store.summary.events.total, 3);
+    harness.get_by_label("case-1");
+    harness.get_by_label("case-2");
+}
+
+#[test]
+fn a_broken_log_is_refused_with_its_position_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sample = dir.path().join("orders.redb");
+    sample_store(&sample);
+    let before = file_bytes(&sample);
+    let log = write_log(dir.path(), "broken.xes", "<log>\n<trace>\n</log>\n");
+    let target = dir.path().join("broken.redb");
+    let mut harness = harness(app(Some(sample.clone()), dir.path()));
+    settle(&mut harness);
+
+    open_import_dialog(&mut harness);
+    type_into(&mut harness, "Input file", &log.display().to_string());
+    type_into(&mut harness, "Store file", &target.display().to_string());
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+
+    harness.get_by_label_contains("failed, and nothing was changed: broken.xes: line 3");
+    assert!(!target.exists(), "no store file is left behind");
+    assert_eq!(harness.state().store().expect("still open").file, sample);
+    assert_eq!(file_bytes(&sample), before, "the open store is untouched");
+}
+
+#[test]
+fn a_dropped_log_fills_in_the_dialog() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sample = dir.path().join("orders.redb");
+    sample_store(&sample);
+    let log = write_log(dir.path(), "claims.xes", LOG);
+    let mut harness = harness(app(Some(sample.clone()), dir.path()));
+    settle(&mut harness);
+
+    #[derive(Debug)]
+    struct Dropped(PathBuf);
+    impl egui::DroppedFile for Dropped {
+        fn path(&self) -> &Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            std::fs::read(&self.0).map_err(|error| error.to_string())
+        }
+    }
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(log.clone())));
+    settle(&mut harness);
+
+    harness.get_by_label("Import a process log");
+    assert_eq!(
+        harness.state().store().expect("the store stays open").file,
+        sample
+    );
+    // The store file is proposed beside the log.
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+    let proposed = dir.path().join("claims.redb");
+    assert!(proposed.exists(), "imported into {}", proposed.display());
+    assert_eq!(harness.state().store().expect("open").file, proposed);
+}
+
+#[test]
+fn importing_into_the_open_store_needs_writing() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sample = dir.path().join("orders.redb");
+    let streams = sample_store(&sample).streams;
+    let log = write_log(dir.path(), "claims.xes", LOG);
+    let mut harness = harness(app(Some(sample.clone()), dir.path()));
+    settle(&mut harness);
+
+    harness.get_by_label("Enable writing").click();
+    settle(&mut harness);
+    harness.get_by_label("Yes, enable writing").click();
+    settle(&mut harness);
+    assert!(harness.state().store().expect("open").is_writable());
+
+    open_import_dialog(&mut harness);
+    type_into(&mut harness, "Input file", &log.display().to_string());
+    harness.get_by_label("The open store").click();
+    settle(&mut harness);
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("Imported 3 events in 2 streams");
+    // The summary is read again at once.
+    harness.run_steps(4);
+    let store = harness.state().store().expect("open");
+    assert_eq!(store.file, sample);
+    assert_eq!(store.summary.streams.total, streams + 2);
+}
