@@ -14,4 +14,5 @@ mod import_real_logs;
 mod queues_lib;
 mod replay_lib;
 mod replay_props;
+mod search;
 mod store;
