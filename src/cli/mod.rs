@@ -11,6 +11,7 @@ mod graph_cmd;
 mod import_cmd;
 mod queues_cmd;
 mod replay_cmd;
+mod search_cmd;
 
 use std::path::PathBuf;
 
@@ -53,13 +54,48 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// State of a stream at a version, and the diff from the version before.
+    /// State of a stream at a version, and the diff from the version before;
+    /// with --validate, whether a replay under the definition stored now agrees
+    /// with the stored state (exit 1 when not), and the failure point.
     Replay {
         file: PathBuf,
         #[arg(long)]
         stream: String,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "validate")]
         to: Option<u64>,
+        /// Replay the whole stream under the definition stored now and compare.
+        #[arg(long)]
+        validate: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Events matching a JSONPath and other filters, in log order.
+    Search {
+        file: PathBuf,
+        /// A JSONPath (RFC 9535) that must find a node, e.g. '$.malo_id' or "$..[?@.type == 'household']".
+        #[arg(long = "jsonpath")]
+        json_path: Option<String>,
+        /// Where the JSONPath looks.
+        #[arg(long = "in", value_parser = ["payload", "metadata", "both"], default_value = "both")]
+        scope: String,
+        /// An event type (repeatable: any of them).
+        #[arg(long = "type")]
+        event_type: Vec<String>,
+        /// Events of this stream.
+        #[arg(long)]
+        stream: Option<String>,
+        /// Events whose stream is of this process type.
+        #[arg(long)]
+        process_type: Option<String>,
+        /// Events of this conversation (correlation id).
+        #[arg(long)]
+        correlation: Option<String>,
+        /// Occurred at or after (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// Occurred at or before (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
+        #[arg(long)]
+        to: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -111,11 +147,14 @@ pub enum Command {
     Check { file: PathBuf },
     /// Repair a store that was not closed cleanly (rewrites the file).
     Repair { file: PathBuf },
-    /// List dead letters.
+    /// List dead letters, or their failure groups (reason × message type).
     DeadLetters {
         file: PathBuf,
         #[arg(long, value_parser = ["open", "resubmitted", "discarded"])]
         status: Option<String>,
+        /// Failure groups with their counts instead of the dead letters.
+        #[arg(long)]
+        groups: bool,
         #[arg(long)]
         json: bool,
     },
@@ -306,8 +345,38 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             file,
             stream,
             to,
+            validate,
             json,
-        } => replay_cmd::replay(&file, &stream, to, json),
+        } => {
+            if validate {
+                return replay_cmd::validate(&file, &stream, json);
+            }
+            replay_cmd::replay(&file, &stream, to, json)
+        }
+        Command::Search {
+            file,
+            json_path,
+            scope,
+            event_type,
+            stream,
+            process_type,
+            correlation,
+            from,
+            to,
+            json,
+        } => {
+            let args = search_cmd::SearchArgs {
+                json_path: json_path.as_deref(),
+                scope: &scope,
+                event_types: &event_type,
+                stream: stream.as_deref(),
+                process_type: process_type.as_deref(),
+                correlation: correlation.as_deref(),
+                from: from.as_deref(),
+                to: to.as_deref(),
+            };
+            search_cmd::search(&file, &args, json)
+        }
         Command::Graph {
             file,
             event,
@@ -359,7 +428,15 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
         Command::Checkpoints { file, reason } => act(&file, Action::BuildCheckpoints, &reason),
         Command::Check { file } => commands::check(&file),
         Command::Repair { file } => commands::repair(&file, user),
-        Command::DeadLetters { file, status, json } => {
+        Command::DeadLetters {
+            file,
+            status,
+            groups,
+            json,
+        } => {
+            if groups {
+                return queues_cmd::groups(&file, status.as_deref(), json);
+            }
             commands::dead_letters(&file, status.as_deref(), json)
         }
         Command::Resubmit {

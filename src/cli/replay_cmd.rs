@@ -1,10 +1,13 @@
-//! `replay FILE --stream ID [--to N] [--json]`.
+//! `replay FILE --stream ID [--to N] [--json]` and
+//! `replay FILE --stream ID --validate [--json]`.
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use process_workbench_core::replay::{self, Replay, ReplayError, Step};
+use process_workbench_core::replay::{
+    self, FailureCause, FailurePoint, Replay, ReplayError, Step, Validation,
+};
 use process_workbench_core::store::{Store, StoreError};
 
 use super::CliError;
@@ -29,6 +32,119 @@ pub fn replay(path: &Path, stream: &str, to: Option<u64>, json: bool) -> Result<
         print!("{}", text(&replay)?);
     }
     Ok(())
+}
+
+/// The validation replay of a stream: replays it under the definition stored
+/// now and prints whether that agrees with the stored state and status, the
+/// first event the definition refuses, and for a failed process its failure
+/// point (the version, the cause, and where a retry starts). Exit 1 (after
+/// the output) when the replay does not agree.
+pub fn validate(path: &Path, stream: &str, json: bool) -> Result<(), CliError> {
+    let store = Store::open(path)?;
+    let reader = store.read()?;
+    let failed = |error: ReplayError| CliError::input(format!("{}: {error}", path.display()));
+    let validation = replay::validate(&reader, stream).map_err(failed)?;
+    let failure = replay::failure_point(&reader, stream).map_err(failed)?;
+    if json {
+        let value = json!({
+            "validation": validation.to_json(),
+            "failure_point": failure.as_ref().map(FailurePoint::to_json),
+        });
+        println!("{}", pretty(&value)?);
+    } else {
+        print!("{}", validation_text(&validation, failure.as_ref()));
+    }
+    if validation.agrees() {
+        Ok(())
+    } else {
+        Err(CliError::problems(format!(
+            "stream {stream}: {}",
+            validation.summary()
+        )))
+    }
+}
+
+/// The validation as readable text.
+fn validation_text(validation: &Validation, failure: Option<&FailurePoint>) -> String {
+    let mut out = format!(
+        "stream {} ({}): {} events replayed under the {}\n",
+        validation.stream_id,
+        validation.process_type,
+        validation.events,
+        if validation.has_definition {
+            "definition stored now"
+        } else {
+            "payloads only (no definition stored)"
+        }
+    );
+    out += &format!(
+        "agrees: {}: {}\n",
+        if validation.agrees() { "yes" } else { "no" },
+        validation.summary()
+    );
+    out += &format!(
+        "stored: state {}, status {}\n",
+        validation.stored_state.as_deref().unwrap_or("(none)"),
+        validation.stored_status.as_str()
+    );
+    if validation.has_definition {
+        out += &format!(
+            "replayed: state {}, status {}\n",
+            validation.replayed_state.as_deref().unwrap_or("(none)"),
+            validation
+                .replayed_status
+                .map_or("(none)", |status| status.as_str())
+        );
+    }
+    match &validation.first_rejection {
+        Some(rejected) => {
+            out += &format!(
+                "first refused event: version {} {} ({}) in state {:?}: {} ({}); {} refused in all\n",
+                rejected.version,
+                rejected.event_type,
+                rejected.event_id,
+                rejected.state,
+                rejected.detail,
+                rejected.reason,
+                validation.rejections
+            );
+        }
+        None => out += "first refused event: none\n",
+    }
+    for disagreement in &validation.disagreements {
+        out += &format!("disagreement: {disagreement}\n");
+    }
+    match failure {
+        None => out += "failure point: none (the process is not failed)\n",
+        Some(point) => {
+            let cause = match &point.cause {
+                FailureCause::FailedState(state) => format!("moved into failed state {state:?}"),
+                FailureCause::Rejected(rejected) => format!(
+                    "refused by the definition in state {:?}: {} ({})",
+                    rejected.state, rejected.detail, rejected.reason
+                ),
+                FailureCause::AfterLastEvent => "failed after its last event".to_string(),
+            };
+            out += &format!(
+                "failure point: version {} {}: {cause}\n",
+                point.version,
+                point.event_type.as_deref().unwrap_or("(no event)")
+            );
+            if let Some(reason) = &point.reason {
+                out += &format!("last error: {reason}\n");
+            }
+            match (&point.retry_state, point.retry_step) {
+                (Some(state), Some(step)) => {
+                    out += &format!(
+                        "retry: back into state {state:?}, repeating the step of version {step}\n"
+                    );
+                }
+                (Some(state), None) => out += &format!("retry: back into state {state:?}\n"),
+                (None, _) => out += "retry: not possible without a definition\n",
+            }
+        }
+    }
+    out
 }
 
 fn pretty(value: &Value) -> Result<String, CliError> {

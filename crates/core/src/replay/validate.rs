@@ -159,6 +159,8 @@ impl FailurePoint {
             "event_type": self.event_type,
             "cause": cause,
             "reason": self.reason,
+            "retry_state": self.retry_state,
+            "retry_step": self.retry_step,
         })
     }
 }
