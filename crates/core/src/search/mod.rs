@@ -13,7 +13,7 @@
 //!   ([`stream_anchors`]).
 //!
 //! Dead-letter triage (its filter and failure groups) lives with the queues:
-//! [`crate::queues::triage`].
+//! [`crate::queues::triage()`] in [`crate::queues`].
 //!
 //! Scans are long: each takes a callback that is called once per page read
 //! with what the page added, and stops when it returns
