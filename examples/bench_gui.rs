@@ -20,8 +20,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{Event, MouseWheelSource, MouseWheelUnit, Pos2, RawInput, Rect, TouchPhase, vec2};
-use process_workbench::app::command::Command;
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
+use process_workbench::app::{StartOptions, WorkbenchApp};
+use process_workbench::state::Clock;
+use process_workbench::state::command::Command;
 use process_workbench_core::store::{
     Durability, NewEvent, Store, StoreError, StreamInfo, StreamStatus,
 };

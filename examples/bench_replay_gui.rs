@@ -24,9 +24,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::{Pos2, RawInput, Rect};
-use process_workbench::app::command::Command;
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
-use process_workbench::views::View;
+use process_workbench::app::{StartOptions, WorkbenchApp};
+use process_workbench::state::Clock;
+use process_workbench::state::View;
+use process_workbench::state::command::Command;
 use process_workbench_core::replay;
 use process_workbench_core::store::{Durability, NewEvent, Store, StreamInfo, StreamStatus};
 use serde_json::json;

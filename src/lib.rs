@@ -5,5 +5,6 @@
 
 pub mod app;
 pub mod cli;
+pub mod state;
 pub mod views;
 pub mod widgets;

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use process_workbench_core::demo::{self, DemoOptions};
 use process_workbench_core::engine::Operator;
-use process_workbench_core::store::{OpenError, Store, StoreError, Summary};
+use process_workbench_core::store::{OpenError, Store, Summary};
 
-use super::Clock;
-use super::jobs::{Job, Worker};
+use crate::state::jobs::{Job, Worker};
+use crate::state::{Clock, OpenMode, OpenStore};
 
 /// Processes in the demo store made on first start.
 pub const DEMO_PROCESSES: u64 = 200;
@@ -19,19 +19,6 @@ pub const DEMO_PROCESSES: u64 = 200;
 pub const DEMO_SEED: u64 = 42;
 /// File name of the demo store in the data directory.
 pub const DEMO_FILE_NAME: &str = "demo.redb";
-
-/// How a file is to be opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenMode {
-    /// Read-only (the default): the file is never modified.
-    ReadOnly,
-    /// For writing (after the user confirmed).
-    Writable,
-    /// A copy in a temporary place, read-only (for a file locked by another process).
-    Copy,
-    /// A copy in a temporary place, repaired, then read-only (for a file that needs repair).
-    RepairCopy,
-}
 
 /// What to open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,46 +30,6 @@ pub struct OpenRequest {
     /// Wait a moment for a lock to go away: the app itself just closed this
     /// file and a background job may still hold it.
     pub reopening: bool,
-}
-
-/// An open store and what the window shows of it.
-pub struct OpenStore {
-    pub store: Arc<Store>,
-    /// The file the user opened (the original, when a copy is open).
-    pub file: PathBuf,
-    pub mode: OpenMode,
-    pub is_demo: bool,
-    /// The write generation the summary was read at.
-    pub generation: u64,
-    pub summary: Summary,
-    /// Time from the request to the first summary.
-    pub opened_in: Duration,
-    /// Keeps a temporary copy alive as long as the store is open.
-    _copy: Option<tempfile::TempDir>,
-}
-
-impl OpenStore {
-    /// Whether the store accepts writes.
-    pub fn is_writable(&self) -> bool {
-        self.store.is_writable()
-    }
-
-    /// Whether this is a temporary copy of `file`.
-    pub fn is_copy(&self) -> bool {
-        matches!(self.mode, OpenMode::Copy | OpenMode::RepairCopy)
-    }
-
-    /// Reads the summary again if the store changed since it was read.
-    pub fn refresh(&mut self, now: time::OffsetDateTime) -> Result<bool, StoreError> {
-        let reader = self.store.read()?;
-        let generation = reader.generation()?;
-        if generation == self.generation {
-            return Ok(false);
-        }
-        self.summary = Summary::read(&reader, now)?;
-        self.generation = generation;
-        Ok(true)
-    }
 }
 
 /// Why a file could not be opened.

@@ -9,31 +9,14 @@ use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
-use super::command::{Command, Commands};
-use super::jobs::Job;
+use crate::state::command::{Command, Commands, ImportRequest, ImportTarget};
+use crate::state::jobs::Job;
 use crate::widgets::progress::job_progress_ui;
 use process_workbench_core::engine::Operator;
 use process_workbench_core::import::{
     Format, ImportProgress, ImportReport, import_file, import_into,
 };
 use process_workbench_core::store::Store;
-
-/// Where imported events go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportTarget {
-    /// A store file, created by the import (or extended, if it exists).
-    File(PathBuf),
-    /// The store open in the window (writing must be enabled).
-    OpenStore,
-}
-
-/// One import the user asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportRequest {
-    pub input: PathBuf,
-    pub format: Format,
-    pub target: ImportTarget,
-}
 
 /// The dialog's fields, kept while it is open.
 #[derive(Debug, Clone)]

@@ -6,12 +6,9 @@
 //! as a background [`jobs::Job`]. The app needs no eframe `CreationContext`:
 //! tests drive it through `egui_kittest` with a fixed clock and size.
 
-pub mod command;
+pub mod actions;
 pub mod document;
 pub mod import_dialog;
-pub mod jobs;
-pub mod loadable;
-mod replay_actions;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
@@ -19,29 +16,31 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::state::{Clock, EventRef, OpenMode, OpenStore, Selection, View};
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
 use crate::views::graph::GraphView;
 use crate::views::queues::QueuesView;
 use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
-use crate::views::streams::{StreamsView, failure_colour};
-use crate::views::{EventRef, Selection, View, ViewContext, summary};
+use crate::views::streams::StreamsView;
+use crate::widgets::style::failure_colour;
+use crate::views::{ViewContext, summary};
 use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
+use process_workbench_core::actions::{Action, Request};
 use process_workbench_core::engine::Operator;
 
-use command::{Command, Commands, SidePanel, ThemeChoice};
-use document::{
-    DEMO_FILE_NAME, FailureText, OpenFailure, OpenMode, OpenOutcome, OpenRequest, OpenStore,
-    start_open,
+use crate::state::command::{
+    Command, Commands, ExportRequest, ImportTarget, SidePanel, ThemeChoice,
 };
-use import_dialog::{ImportDialog, ImportEnd, ImportTarget, RunningImport};
-use jobs::Job;
+use crate::state::jobs::Job;
+use actions::{ActionRunner, Finished};
+use document::{DEMO_FILE_NAME, FailureText, OpenFailure, OpenOutcome, OpenRequest, start_open};
+use import_dialog::{ImportDialog, ImportEnd, RunningImport};
 use settings::Settings;
 
 /// The application's name in titles and folders.
@@ -55,32 +54,6 @@ pub const RENDERER_VARIABLE: &str = "PROCESS_WORKBENCH_RENDERER";
 
 /// How often the open store is checked for changes (its write generation).
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
-
-/// Where "now" comes from: the system, or a fixed time (tests, snapshots).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clock {
-    System,
-    Fixed(OffsetDateTime),
-}
-
-impl Clock {
-    /// The current time.
-    pub fn now(self) -> OffsetDateTime {
-        match self {
-            Clock::System => OffsetDateTime::now_utc(),
-            Clock::Fixed(at) => at,
-        }
-    }
-
-    /// How long something took, as measured; zero under a fixed clock, so that
-    /// what a test draws does not depend on how busy the machine was.
-    pub fn took(self, measured: std::time::Duration) -> std::time::Duration {
-        match self {
-            Clock::System => measured,
-            Clock::Fixed(_) => std::time::Duration::ZERO,
-        }
-    }
-}
 
 /// How the app starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +92,8 @@ pub struct WorkbenchApp {
     confirm_writing: bool,
     import_dialog: Option<ImportDialog>,
     importing: Option<RunningImport>,
+    /// The running action and the outcome of the last one.
+    actions: ActionRunner,
     notice: Option<String>,
     selection: Selection,
     commands: Commands,
@@ -174,6 +149,7 @@ impl WorkbenchApp {
             confirm_writing: false,
             import_dialog: None,
             importing: None,
+            actions: ActionRunner::default(),
             notice: None,
             selection: Selection::default(),
             commands: Commands::default(),
@@ -240,6 +216,7 @@ impl WorkbenchApp {
         self.initial.is_some()
             || self.opening.is_some()
             || self.importing.is_some()
+            || self.actions.is_running()
             || self.streams.is_busy()
             || self.event_log.is_busy()
             || self.detail.is_busy()
@@ -265,6 +242,7 @@ impl WorkbenchApp {
         self.apply_theme(ui.ctx());
         self.poll_opening();
         self.poll_import();
+        self.poll_action();
         self.graph.poll();
         self.streams.poll_job();
         self.refresh_store();
@@ -279,6 +257,7 @@ impl WorkbenchApp {
                 clock: self.clock,
                 selection: &self.selection,
                 commands: &mut self.commands,
+                action_running: self.actions.is_running(),
             };
             if self.settings.show_navigation {
                 egui::Panel::left("navigation_panel")
@@ -399,6 +378,52 @@ impl WorkbenchApp {
         let can_write = self.store.as_ref().is_some_and(OpenStore::is_writable);
         if !dialog.ui(ctx, can_write, &mut self.commands) {
             self.import_dialog = None;
+        }
+    }
+
+    /// Runs an export as if the user had chosen `out` in its save dialog.
+    pub fn export_to(&mut self, export: ExportRequest, out: PathBuf) {
+        self.run_action(export.into_action(out), String::new());
+    }
+
+    /// The last action that finished, until the user dismisses its line.
+    pub fn last_action(&self) -> Option<&Finished> {
+        self.actions.last()
+    }
+
+    /// Starts one of the core's actions on the open store, as the user named
+    /// in the audit trail.
+    fn run_action(&mut self, action: Action, reason: String) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let request = Request {
+            action,
+            operator: self.operator(),
+            reason,
+            now: self.clock.now(),
+        };
+        self.actions
+            .start(Arc::clone(&store.store), request, self.repaint.clone());
+    }
+
+    /// Takes in a finished action: reads the store again so that every view
+    /// shows what it wrote, and shows an event it appended in the replay.
+    fn poll_action(&mut self) {
+        let Some(finished) = self.actions.poll() else {
+            return;
+        };
+        let appended = finished
+            .result
+            .as_ref()
+            .ok()
+            .and_then(|outcome| outcome.event.as_ref())
+            .map(|event| (event.stream_id.clone(), event.version));
+        let retried = matches!(finished.action, Action::RetryFailedStep { .. });
+        self.last_refresh = None;
+        self.refresh_store();
+        if retried && let Some((stream_id, version)) = appended {
+            self.replay.show_version(&stream_id, version);
         }
     }
 
@@ -646,6 +671,10 @@ impl WorkbenchApp {
                 }
             });
         }
+        if self.actions.is_running() || self.actions.last().is_some() {
+            self.actions.status_ui(ui);
+            ui.separator();
+        }
         if let Some(importing) = &self.importing {
             importing.ui(ui);
             return;
@@ -670,6 +699,7 @@ impl WorkbenchApp {
             clock: self.clock,
             selection: &self.selection,
             commands: &mut self.commands,
+            action_running: self.actions.is_running(),
         };
         match self.settings.view {
             View::Streams => self.streams.ui(ui, &mut context),
@@ -828,30 +858,24 @@ impl WorkbenchApp {
                 self.event_log.show_conversation(correlation);
             }
             Command::JumpTo(text) => self.jump_to(&text),
-            Command::Queues(command) => {
-                if let Some(store) = &self.store {
-                    let now = self.clock.now();
-                    self.queues
-                        .apply(command, &store.store, now, self.repaint.clone());
+            Command::Run { action, reason } => self.run_action(action, reason),
+            Command::Export(export) => {
+                let (title, file_name, kind, extension) = export.save_dialog();
+                if let Some(out) = rfd::FileDialog::new()
+                    .set_title(title)
+                    .set_file_name(file_name)
+                    .add_filter(kind, &[extension])
+                    .save_file()
+                {
+                    self.export_to(export, out);
                 }
             }
+            Command::CancelAction => self.actions.cancel(),
             Command::ShowInReplay { stream_id, version } => {
                 self.settings.view = View::Replay;
                 self.apply(Command::SelectStream(stream_id.clone()));
                 self.replay.show_version(&stream_id, version);
             }
-            Command::RetryFailedStep { stream_id, reason } => {
-                self.retry_failed_step(&stream_id, &reason);
-            }
-            Command::BuildCheckpoints => match &self.store {
-                Some(store) if store.is_writable() => {
-                    self.replay
-                        .start_building(&store.store, self.repaint.clone());
-                }
-                _ => {
-                    self.notice = Some("Enable writing to build replay checkpoints.".to_string());
-                }
-            },
             Command::ShowInGraph(event_id) => self.show_in_graph(event_id),
         }
     }

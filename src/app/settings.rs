@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::command::ThemeChoice;
-use crate::views::View;
+use crate::state::View;
+use crate::state::command::ThemeChoice;
 
 /// The key under which the settings are kept in eframe's storage.
 pub const STORAGE_KEY: &str = "process-workbench/settings";

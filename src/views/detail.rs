@@ -11,17 +11,18 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::app::command::Command;
-use crate::app::jobs::{Job, Worker};
-use crate::app::loadable::Loadable;
+use crate::state::command::Command;
+use crate::state::jobs::{Job, Worker};
+use crate::state::loadable::Loadable;
 use crate::widgets::json_tree::{JsonTree, copy_text};
 use crate::widgets::raw_text::{RawText, text_of_bytes};
 use crate::widgets::time::{format_bytes, format_count, format_rfc3339, short_id};
 use process_workbench_core::store::records::rfc3339;
 use process_workbench_core::store::{Store, StreamInfo, StreamVersion};
 
-use super::streams::{failure_colour, status_text};
-use super::{EventRef, ViewContext};
+use super::ViewContext;
+use crate::widgets::style::{failure_colour, status_text};
+use crate::state::EventRef;
 
 /// Events larger than this are prepared in a background job.
 const PREPARE_IN_BACKGROUND: usize = 256 * 1024;

@@ -5,8 +5,6 @@
 //! says how far it got. The filtered events can be exported as JSONL.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use egui::{RichText, Sense, Ui};
@@ -16,17 +14,19 @@ use serde_json_path::JsonPath;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::app::command::Command;
-use crate::app::jobs::{Job, Worker};
+use crate::state::command::{Command, ExportRequest};
+use crate::state::jobs::{Job, Worker};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, parse_time_input, short_id};
-use process_workbench_core::store::{Event, Store, StoreReader};
+use process_workbench_core::actions::EventSelection;
+use process_workbench_core::store::{Store, StoreReader};
 
+use super::ViewContext;
 use super::rows::{
     EventHeader, EventRow, LazyReader, PAGE_ROWS, PageCache, event_row, read_event_row,
 };
-use super::streams::{ROW_HEIGHT, failure_colour};
-use super::{EventRef, ViewContext};
+use crate::widgets::style::{ROW_HEIGHT, failure_colour};
+use crate::state::EventRef;
 
 /// Events read per step of a scan.
 const SCAN_BATCH: usize = 1024;
@@ -60,17 +60,6 @@ enum ScanMessage {
     Failed(String),
 }
 
-/// What an export sends when done.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExportOutcome {
-    Written {
-        path: PathBuf,
-        events: u64,
-        skipped: u64,
-    },
-    Failed(String),
-}
-
 /// The rows the table shows.
 enum LogRows {
     /// Every position from 1 to `last`.
@@ -97,8 +86,6 @@ pub struct EventLogView {
     source: u64,
     pages: PageCache<EventRow>,
     scroll_to: Option<usize>,
-    export: Option<Job<ExportOutcome>>,
-    export_outcome: Option<ExportOutcome>,
 }
 
 impl Default for EventLogView {
@@ -119,8 +106,6 @@ impl Default for EventLogView {
             source: 0,
             pages: PageCache::new(CACHED_PAGES),
             scroll_to: None,
-            export: None,
-            export_outcome: None,
         }
     }
 }
@@ -148,9 +133,9 @@ impl EventLogView {
         &self.wanted
     }
 
-    /// Whether a scan or an export is running.
+    /// Whether a scan is running.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.export.is_some()
+        self.job.is_some()
     }
 
     /// Positions of the rows (all, or the matches so far) and whether they are final.
@@ -164,34 +149,13 @@ impl EventLogView {
         }
     }
 
-    /// The outcome of the last export.
-    pub fn export_outcome(&self) -> Option<&ExportOutcome> {
-        self.export_outcome.as_ref()
-    }
-
-    /// Exports the rows shown (all events, or the filter's matches) to `path` as JSONL.
-    pub fn export_to(&mut self, store: &Arc<Store>, path: PathBuf, repaint: Option<egui::Context>) {
-        let positions = match &self.rows {
-            LogRows::All { last } => Positions::Range(*last),
-            LogRows::Matches { positions, .. } => Positions::List(positions.clone()),
-        };
-        let store = Arc::clone(store);
-        self.export_outcome = None;
-        self.export = Some(Job::spawn(
-            "Exporting events",
-            repaint,
-            move |worker: &Worker<ExportOutcome>| {
-                let outcome = match export_jsonl(&store, &positions, &path, worker) {
-                    Ok((events, skipped)) => ExportOutcome::Written {
-                        path,
-                        events,
-                        skipped,
-                    },
-                    Err(error) => ExportOutcome::Failed(error),
-                };
-                worker.send(outcome);
-            },
-        ));
+    /// The export of the rows shown (all events, or the filter's matches),
+    /// as "Export JSONL…" asks for it.
+    pub fn export_request(&self) -> ExportRequest {
+        ExportRequest::Events(match &self.rows {
+            LogRows::All { .. } => EventSelection::All,
+            LogRows::Matches { positions, .. } => EventSelection::Positions(positions.clone()),
+        })
     }
 
     /// Reads the text inputs into the wanted filter, or says what is wrong with them.
@@ -295,19 +259,7 @@ impl EventLogView {
                 }
             }
         }
-        if let Some(job) = &mut self.export {
-            if let Some(outcome) = job.poll().pop() {
-                self.export_outcome = Some(outcome);
-            }
-            if job.is_finished() {
-                if self.export_outcome.is_none() {
-                    self.export_outcome = Some(ExportOutcome::Failed(
-                        "the export stopped unexpectedly".to_string(),
-                    ));
-                }
-                self.export = None;
-            }
-        }
+
     }
 
     /// Shows the view.
@@ -397,17 +349,12 @@ impl EventLogView {
                 self.correlation = None;
                 apply = true;
             }
-            let exporting = self.export.is_some();
             if ui
-                .add_enabled(!exporting, egui::Button::new("Export JSONL…"))
+                .button("Export JSONL…")
                 .on_hover_text("Write the events shown, one JSON event per line")
                 .clicked()
-                && let Some(path) = rfd::FileDialog::new()
-                    .add_filter("JSON Lines", &["jsonl"])
-                    .set_file_name("events.jsonl")
-                    .save_file()
             {
-                self.export_to(&ctx.store.store, path, Some(ui.ctx().clone()));
+                ctx.send(Command::Export(self.export_request()));
             }
         });
         if apply {
@@ -443,33 +390,6 @@ impl EventLogView {
                 ),
             };
             ui.label(text);
-        }
-        if let Some(job) = &self.export {
-            let (done, total) = job.progress();
-            if job_progress_ui(ui, "Exporting", done, total, "events") {
-                job.cancel();
-            }
-        }
-        match &self.export_outcome {
-            Some(ExportOutcome::Written {
-                path,
-                events,
-                skipped,
-            }) => {
-                let mut text = format!(
-                    "Exported {} events to {}",
-                    format_count(*events),
-                    path.display()
-                );
-                if *skipped > 0 {
-                    text.push_str(&format!(" ({skipped} damaged records left out)"));
-                }
-                ui.label(text);
-            }
-            Some(ExportOutcome::Failed(error)) => {
-                ui.colored_label(failure_colour(ui), format!("Export failed: {error}"));
-            }
-            None => {}
         }
         if let Some(error) = &self.error {
             ui.colored_label(
@@ -782,80 +702,3 @@ fn matches(
     true
 }
 
-/// Which positions an export writes.
-enum Positions {
-    /// 1 to n.
-    Range(u64),
-    List(Vec<u64>),
-}
-
-/// Writes the events at `positions` to `path`, one JSON event per line (the
-/// shape of `process-workbench export`). Damaged records are left out and counted.
-fn export_jsonl(
-    store: &Store,
-    positions: &Positions,
-    path: &Path,
-    worker: &Worker<ExportOutcome>,
-) -> Result<(u64, u64), String> {
-    let reader = store.read().map_err(|error| error.to_string())?;
-    let file =
-        std::fs::File::create(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let mut out = std::io::BufWriter::new(file);
-    let (mut written, mut skipped) = (0u64, 0u64);
-    let total = match positions {
-        Positions::Range(last) => *last,
-        Positions::List(list) => list.len() as u64,
-    };
-    let mut write_one = |bytes: &[u8]| -> Result<(), String> {
-        match serde_json::from_slice::<Event>(bytes) {
-            Ok(event) => {
-                serde_json::to_writer(&mut out, &event).map_err(|error| error.to_string())?;
-                out.write_all(b"\n")
-                    .map_err(|error| format!("{}: {error}", path.display()))?;
-                written += 1;
-            }
-            Err(_) => skipped += 1,
-        }
-        Ok(())
-    };
-    match positions {
-        Positions::Range(last) => {
-            let mut from = 1;
-            while from <= *last {
-                let batch = reader
-                    .log_raw(from, SCAN_BATCH)
-                    .map_err(|error| error.to_string())?;
-                let Some((end, _)) = batch.last() else {
-                    break;
-                };
-                from = end + 1;
-                for (_, bytes) in &batch {
-                    write_one(bytes)?;
-                }
-                worker.progress(from - 1, total);
-                if worker.is_cancelled() {
-                    return Err("cancelled".to_string());
-                }
-            }
-        }
-        Positions::List(list) => {
-            for (done, position) in list.iter().enumerate() {
-                if let Some(bytes) = reader
-                    .event_bytes(*position)
-                    .map_err(|error| error.to_string())?
-                {
-                    write_one(&bytes)?;
-                }
-                if done % SCAN_BATCH == 0 {
-                    worker.progress(done as u64, total);
-                    if worker.is_cancelled() {
-                        return Err("cancelled".to_string());
-                    }
-                }
-            }
-        }
-    }
-    out.flush()
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-    Ok((written, skipped))
-}

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::command::Command;
+use crate::state::command::Command;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, short_id};
 use process_workbench_core::store::StreamInfo;
 
+use super::ViewContext;
 use super::rows::{EventRow, LazyReader, PAGE_ROWS, PageCache, read_stream_event_rows};
-use super::streams::{ROW_HEIGHT, failure_colour, status_text};
-use super::{EventRef, ViewContext};
+use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
+use crate::state::EventRef;
 
 /// Pages of event rows kept.
 const CACHED_PAGES: usize = 16;

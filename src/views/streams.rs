@@ -13,9 +13,10 @@ use std::sync::Arc;
 use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::command::Command;
-use crate::app::jobs::{Job, Worker};
+use crate::state::command::Command;
+use crate::state::jobs::{Job, Worker};
 use crate::widgets::progress::job_progress_ui;
+use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
 use crate::widgets::time::{format_count, format_time};
 use process_workbench_core::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
 
@@ -30,29 +31,6 @@ use super::variants::VariantsPanel;
 const SCAN_CHUNK: usize = 4096;
 /// Pages of rows kept.
 const CACHED_PAGES: usize = 24;
-/// Height of a table row.
-pub const ROW_HEIGHT: f32 = 20.0;
-
-/// The colour of failure, readable on dark and light backgrounds.
-pub fn failure_colour(ui: &Ui) -> Color32 {
-    if ui.visuals().dark_mode {
-        Color32::from_rgb(255, 110, 100)
-    } else {
-        Color32::from_rgb(190, 20, 20)
-    }
-}
-
-/// How a stream's status is shown: failed ones stand out with colour and a mark.
-pub fn status_text(ui: &Ui, status: StreamStatus) -> RichText {
-    match status {
-        StreamStatus::Failed => RichText::new("\u{00D7} failed")
-            .color(failure_colour(ui))
-            .strong(),
-        StreamStatus::Running => RichText::new("running"),
-        StreamStatus::Completed => RichText::new("completed").weak(),
-    }
-}
-
 /// Columns the table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortColumn {

@@ -3,12 +3,13 @@
 
 use egui::{RichText, Ui};
 
-use crate::app::command::Command;
+use crate::state::command::Command;
 use crate::widgets::time::format_count;
 use process_workbench_core::store::Summary;
 
-use super::streams::failure_colour;
-use super::{View, ViewContext};
+use super::ViewContext;
+use crate::widgets::style::failure_colour;
+use crate::state::View;
 
 /// Shows navigation and summary; `current` is the view shown in the centre.
 pub fn navigation_ui(ui: &mut Ui, ctx: &mut ViewContext<'_>, current: View) {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
-use crate::app::jobs::{Job, Worker};
-use crate::app::loadable::Loadable;
+use crate::state::jobs::{Job, Worker};
+use crate::state::loadable::Loadable;
 use crate::widgets::time::format_count;
 use process_workbench_core::import::{VariantInfo, variant_sequences};
 
@@ -73,7 +73,7 @@ impl VariantsPanel {
             });
         }
         if let Some(error) = self.variants.error() {
-            ui.colored_label(super::streams::failure_colour(ui), error.to_string());
+            ui.colored_label(crate::widgets::style::failure_colour(ui), error.to_string());
         }
         let variants = self.variants.current()?;
         let listed: u64 = variants.iter().map(|variant| variant.streams).sum();

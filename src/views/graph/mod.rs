@@ -11,26 +11,24 @@ mod canvas;
 pub mod draw;
 pub mod job;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
 
-use crate::app::command::Command;
-use crate::app::jobs::Job;
+use crate::state::command::{Command, ExportRequest};
+use crate::state::jobs::Job;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::format_count;
+use process_workbench_core::actions::GraphFormat;
 use process_workbench_core::graph::{LayoutKind, Vertex, group_key};
 use process_workbench_core::store::Store;
 
-use super::streams::failure_colour;
-use super::{EventRef, View, ViewContext};
+use super::ViewContext;
+use crate::widgets::style::failure_colour;
+use crate::state::{EventRef, View};
 
 use canvas::CanvasState;
-use job::{
-    Computed, ExportFormat, ExportOutcome, GraphOptions, LayoutMessage, Request, spawn_export,
-    spawn_layout,
-};
+use job::{Computed, GraphOptions, LayoutMessage, Request, spawn_layout};
 
 /// What the view shows when no event is chosen.
 pub const PICK_AN_EVENT: &str = "Select an event to see its causal graph: pick one in Streams or \
@@ -55,14 +53,12 @@ pub struct GraphView {
     search: String,
     /// Search text and graph the matches were computed for, the matches and their count.
     matches: Option<(String, usize, Vec<bool>, usize)>,
-    export: Option<Job<ExportOutcome>>,
-    export_outcome: Option<ExportOutcome>,
 }
 
 impl GraphView {
     /// Whether a layout or an export is running.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.export.is_some()
+        self.job.is_some()
     }
 
     /// Makes the event at `position` the centre of the graph ("Show in graph").
@@ -78,11 +74,6 @@ impl GraphView {
     /// The graph shown (with its layout), if any.
     pub fn computed(&self) -> Option<&Computed> {
         self.computed.as_deref()
-    }
-
-    /// How the last export ended.
-    pub fn export_outcome(&self) -> Option<&ExportOutcome> {
-        self.export_outcome.as_ref()
     }
 
     /// Sets the search text (as typing in the search box does).
@@ -112,21 +103,14 @@ impl GraphView {
         self.options.kind = kind;
     }
 
-    /// Starts writing the shown graph to `path` in `format` (a background job).
-    pub fn export_to(
-        &mut self,
-        format: ExportFormat,
-        path: PathBuf,
-        repaint: Option<egui::Context>,
-    ) {
-        let Some(computed) = &self.computed else {
-            self.export_outcome = Some(ExportOutcome::Failed(
-                "there is no graph to export".to_string(),
-            ));
-            return;
-        };
-        self.export_outcome = None;
-        self.export = Some(spawn_export(Arc::clone(computed), format, path, repaint));
+    /// The export of the graph on screen in `format`, as the Export menu asks
+    /// for it; `None` while there is no graph.
+    pub fn export_request(&self, format: GraphFormat) -> Option<ExportRequest> {
+        let computed = self.computed.as_ref()?;
+        Some(ExportRequest::Graph {
+            request: computed.request.options.request(computed.graph.root),
+            format,
+        })
     }
 
     /// The whole view.
@@ -146,7 +130,7 @@ impl GraphView {
         self.start_if_needed(&ctx.store.store, request, ui.ctx());
 
         self.toolbar_ui(ui);
-        self.search_ui(ui);
+        self.search_ui(ui, ctx);
         self.status_ui(ui);
         ui.separator();
 
@@ -201,19 +185,6 @@ impl GraphView {
             }
             if finished {
                 self.job = None;
-            }
-        }
-        if let Some(job) = &mut self.export {
-            if let Some(outcome) = job.poll().pop() {
-                self.export_outcome = Some(outcome);
-            }
-            if job.is_finished() {
-                if self.export_outcome.is_none() {
-                    self.export_outcome = Some(ExportOutcome::Failed(
-                        "the export stopped unexpectedly".into(),
-                    ));
-                }
-                self.export = None;
             }
         }
     }
@@ -303,7 +274,7 @@ impl GraphView {
         });
     }
 
-    fn camera_export_ui(&mut self, ui: &mut Ui) {
+    fn camera_export_ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
         ui.separator();
         if ui
             .button("Fit")
@@ -320,24 +291,24 @@ impl GraphView {
             self.canvas.zoom_by(1.25);
         }
         ui.separator();
-        let enabled = self.computed.is_some() && self.export.is_none();
-        ui.add_enabled_ui(enabled, |ui| {
+        ui.add_enabled_ui(self.computed.is_some(), |ui| {
             ui.menu_button("Export", |ui| {
-                for format in ExportFormat::ALL {
-                    if ui.button(format.label()).clicked()
-                        && let Some(path) = rfd::FileDialog::new()
-                            .add_filter(format.extension().to_uppercase(), &[format.extension()])
-                            .set_file_name(format!("causal-graph.{}", format.extension()))
-                            .save_file()
+                for (format, label) in [
+                    (GraphFormat::Json, "JSON…"),
+                    (GraphFormat::Svg, "SVG…"),
+                    (GraphFormat::Png, "PNG…"),
+                ] {
+                    if ui.button(label).clicked()
+                        && let Some(export) = self.export_request(format)
                     {
-                        self.export_to(format, path, Some(ui.ctx().clone()));
+                        ctx.send(Command::Export(export));
                     }
                 }
             });
         });
     }
 
-    fn search_ui(&mut self, ui: &mut Ui) {
+    fn search_ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
         ui.horizontal(|ui| {
             let hint = "Search event type, stream or event id";
             ui.add(
@@ -354,7 +325,7 @@ impl GraphView {
                     self.search.clear();
                 }
             }
-            self.camera_export_ui(ui);
+            self.camera_export_ui(ui, ctx);
         });
     }
 
@@ -383,25 +354,6 @@ impl GraphView {
                 failure_colour(ui),
                 format!("The graph could not be built: {error}"),
             );
-        }
-        if let Some(job) = &self.export {
-            ui.horizontal(|ui| {
-                ui.add(egui::Spinner::new());
-                ui.label(format!("Exporting… {:.1} s", job.elapsed().as_secs_f32()));
-            });
-        }
-        match &self.export_outcome {
-            Some(ExportOutcome::Written { path, bytes }) => {
-                ui.label(format!(
-                    "Saved {} ({} bytes).",
-                    path.display(),
-                    format_count(*bytes as u64)
-                ));
-            }
-            Some(ExportOutcome::Failed(error)) => {
-                ui.colored_label(failure_colour(ui), format!("Export failed: {error}"));
-            }
-            None => {}
         }
         let Some(computed) = self.computed.clone() else {
             return;

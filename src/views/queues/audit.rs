@@ -5,14 +5,13 @@ use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use serde_json::Value;
 
-use crate::app::command::Command;
+use crate::state::command::{Command, ExportRequest};
 use crate::widgets::json_tree::JsonTree;
 use crate::widgets::time::{format_count, format_time, parse_time_input};
 use process_workbench_core::queues::{AuditFilter, audit_entries};
 use process_workbench_core::store::AuditEntry;
 
 use super::super::ViewContext;
-use super::QueueCommand;
 use super::shared::Loader;
 
 const ROW_HEIGHT: f32 = 22.0;
@@ -64,8 +63,8 @@ impl AuditView {
     }
 
     /// Shows the view.
-    pub fn ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>, writes: u64) {
-        self.entries.update(ui, context, writes, |store, _| {
+    pub fn ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>) {
+        self.entries.update(ui, context, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
             audit_entries(&reader, &AuditFilter::default()).map_err(|e| e.to_string())
         });
@@ -126,7 +125,7 @@ impl AuditView {
                 format_count(rows.len() as u64)
             ));
             if ui.button("Export JSON…").clicked() {
-                context.send(Command::Queues(QueueCommand::ExportAudit(filter.clone())));
+                context.send(Command::Export(ExportRequest::Audit(filter.clone())));
             }
         });
         ui.separator();

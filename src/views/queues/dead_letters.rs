@@ -13,8 +13,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::app::command::Command;
-use crate::app::jobs::{Job, Worker};
+use crate::state::command::Command;
+use crate::state::jobs::{Job, Worker};
 use crate::widgets::json_tree::JsonTree;
 use crate::widgets::time::{format_count, format_time, parse_time_input, short_id};
 use process_workbench_core::engine::{Engine, Preview, PreviewOutcome};
@@ -24,8 +24,8 @@ use process_workbench_core::queues::{
 use process_workbench_core::store::{DeadLetter, DeadLetterStatus, Store};
 
 use super::super::ViewContext;
-use super::QueueAction;
 use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, write_enabled};
+use process_workbench_core::actions::Action;
 
 const ROW_HEIGHT: f32 = 22.0;
 
@@ -71,8 +71,8 @@ pub fn parse_payload(text: &str) -> Result<Value, String> {
     })
 }
 
-/// The open item as read: (id, generation, writes) it was read at, the record, its tree.
-type ItemRecord = ((Uuid, u64, u64), Option<DeadLetter>, JsonTree);
+/// The open item as read: (id, generation) it was read at, the record, its tree.
+type ItemRecord = ((Uuid, u64), Option<DeadLetter>, JsonTree);
 
 /// The dead letters view.
 #[derive(Default)]
@@ -149,22 +149,15 @@ impl DeadLettersView {
     }
 
     /// Shows the view.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        context: &mut ViewContext<'_>,
-        writes: u64,
-        busy_writing: bool,
-    ) {
+    pub fn ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>) {
         let filter = self.applied.clone();
-        self.triage
-            .update(ui, context, writes, move |store, worker| {
-                let reader = store.read().map_err(|e| e.to_string())?;
-                triage(&reader, &filter, &|| worker.is_cancelled()).map_err(|e| e.to_string())
-            });
+        self.triage.update(ui, context, move |store, worker| {
+            let reader = store.read().map_err(|e| e.to_string())?;
+            triage(&reader, &filter, &|| worker.is_cancelled()).map_err(|e| e.to_string())
+        });
         self.poll_preview();
         ui.heading("Dead letters");
-        let can_write = write_enabled(ui, context, busy_writing);
+        let can_write = write_enabled(ui, context);
         self.filter_ui(ui);
         self.triage.status_ui(ui);
         if self.item.is_none() {
@@ -183,7 +176,7 @@ impl DeadLettersView {
                         egui::ScrollArea::vertical()
                             .id_salt("dead_letter_item_scroll")
                             .auto_shrink([false, false])
-                            .show(ui, |ui| self.item_ui(ui, context, writes, can_write));
+                            .show(ui, |ui| self.item_ui(ui, context, can_write));
                     });
                 });
         }
@@ -455,17 +448,11 @@ impl DeadLettersView {
         }
     }
 
-    fn item_ui(
-        &mut self,
-        ui: &mut Ui,
-        context: &mut ViewContext<'_>,
-        writes: u64,
-        can_write: bool,
-    ) {
+    fn item_ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>, can_write: bool) {
         let Some(id) = self.item else {
             return;
         };
-        let key = (id, context.store.generation, writes);
+        let key = (id, context.store.generation);
         if self.item_record.as_ref().is_none_or(|(k, ..)| *k != key) {
             let letter = context
                 .store
@@ -588,8 +575,8 @@ impl DeadLettersView {
             {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::Resubmit {
-                            id: letter.id,
+                        Action::Resubmit {
+                            dead_letter: letter.id,
                             payload: None,
                         },
                         format!("Resubmit dead letter {} as it is?", short_id(letter.id)),
@@ -620,7 +607,9 @@ impl DeadLettersView {
             {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::Discard(letter.id),
+                        Action::Discard {
+                            dead_letter: letter.id,
+                        },
                         format!("Discard dead letter {}?", short_id(letter.id)),
                         "Yes, discard",
                     )
@@ -725,7 +714,7 @@ impl DeadLettersView {
                     Some(Ok(Preview { outcome: PreviewOutcome::Rejected { .. }, .. }))
                 );
                 let mut pending = Confirm::new(
-                    QueueAction::Resubmit { id: editor.id, payload: Some(payload.clone()) },
+                    Action::Resubmit { dead_letter: editor.id, payload: Some(payload.clone()) },
                     format!("Resubmit dead letter {} with the edited payload?", short_id(editor.id)),
                     "Yes, resubmit edited",
                 )
@@ -912,7 +901,7 @@ fn bulk_confirm(action: BulkAction, rows: &[&DeadLetterRow], name: &str) -> Conf
     let ids = rows.iter().map(|row| row.id).collect();
     let verb = action.verb();
     Confirm::new(
-        QueueAction::Bulk { action, ids },
+        Action::Bulk { action, dead_letters: ids },
         format!("{} {open} dead letters of {name}?", capitalized(verb)),
         format!("Yes, {verb} {open}"),
     )

@@ -5,15 +5,15 @@ use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
-use crate::app::command::Command;
+use crate::state::command::Command;
 use crate::widgets::time::{format_count, format_time};
 use process_workbench_core::store::{Deadline, all_pages};
 
 use super::super::ViewContext;
-use super::QueueAction;
 use super::shared::{
     Confirm, Loader, READ_ONLY_EXPLANATION, RescheduleField, confirm_ui, due_text, write_enabled,
 };
+use process_workbench_core::actions::Action;
 
 /// Deadlines read per page; every page is read (no cap), off the UI thread.
 const PAGE_ROWS: usize = 10_000;
@@ -38,19 +38,13 @@ impl DeadlinesView {
     }
 
     /// Shows the view.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        context: &mut ViewContext<'_>,
-        writes: u64,
-        busy_writing: bool,
-    ) {
-        self.deadlines.update(ui, context, writes, |store, _| {
+    pub fn ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>) {
+        self.deadlines.update(ui, context, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
             all_pages(|after| reader.deadlines(after, PAGE_ROWS)).map_err(|e| e.to_string())
         });
         ui.heading("Deadlines");
-        let can_write = write_enabled(ui, context, busy_writing);
+        let can_write = write_enabled(ui, context);
         ui.horizontal(|ui| {
             ui.label("Filter:");
             ui.add(
@@ -169,7 +163,9 @@ impl DeadlinesView {
             if hint(ui.add_enabled(can_write, egui::Button::new("Fire now…"))).clicked() {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::DeadlineFire(deadline.id),
+                        Action::DeadlineFire {
+                            deadline: deadline.id,
+                        },
                         format!("Fire {what} now?"),
                         "Yes, fire now",
                     )
@@ -179,15 +175,21 @@ impl DeadlinesView {
                     )),
                 );
             }
-            if let Some(confirm) = self.reschedule.ui(ui, can_write, &what, |at| {
-                QueueAction::DeadlineReschedule(deadline.id, at)
-            }) {
+            if let Some(confirm) =
+                self.reschedule
+                    .ui(ui, can_write, &what, |at| Action::DeadlineReschedule {
+                        deadline: deadline.id,
+                        at,
+                    })
+            {
                 self.confirm = Some(confirm);
             }
             if hint(ui.add_enabled(can_write, egui::Button::new("Cancel deadline…"))).clicked() {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::DeadlineCancel(deadline.id),
+                        Action::DeadlineCancel {
+                            deadline: deadline.id,
+                        },
                         format!("Cancel {what}?"),
                         "Yes, cancel the deadline",
                     )

@@ -7,15 +7,15 @@ use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
-use crate::app::command::Command;
+use crate::state::command::Command;
 use crate::widgets::time::{format_count, parse_time_input, short_id};
 use process_workbench_core::store::{OutboxMessage, all_pages};
 
 use super::super::ViewContext;
-use super::QueueAction;
 use super::shared::{
     Confirm, Loader, READ_ONLY_EXPLANATION, RescheduleField, confirm_ui, due_text, write_enabled,
 };
+use process_workbench_core::actions::Action;
 
 /// Pending messages read at most (the outbox is a queue, not a log).
 /// Messages read per page; every page is read (no cap), off the UI thread.
@@ -125,19 +125,13 @@ impl OutboxView {
     }
 
     /// Shows the view.
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        context: &mut ViewContext<'_>,
-        writes: u64,
-        busy_writing: bool,
-    ) {
-        self.messages.update(ui, context, writes, |store, _| {
+    pub fn ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>) {
+        self.messages.update(ui, context, |store, _| {
             let reader = store.read().map_err(|e| e.to_string())?;
             all_pages(|after| reader.outbox(after, PAGE_ROWS)).map_err(|e| e.to_string())
         });
         ui.heading("Outbox");
-        let can_write = write_enabled(ui, context, busy_writing);
+        let can_write = write_enabled(ui, context);
         ui.horizontal_wrapped(|ui| {
             ui.label("Filter:");
             for (hint, text) in [
@@ -228,22 +222,30 @@ impl OutboxView {
             if hint(ui.add_enabled(can_write, egui::Button::new("Deliver now…"))).clicked() {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::OutboxDeliverNow(message.id),
+                        Action::OutboxDeliverNow {
+                            message: message.id,
+                        },
                         format!("Deliver {what} now?"),
                         "Yes, deliver now",
                     )
                     .line("The message becomes due now; the next delivery run sends it."),
                 );
             }
-            if let Some(confirm) = self.reschedule.ui(ui, can_write, &what, |at| {
-                QueueAction::OutboxReschedule(message.id, at)
-            }) {
+            if let Some(confirm) =
+                self.reschedule
+                    .ui(ui, can_write, &what, |at| Action::OutboxReschedule {
+                        message: message.id,
+                        at,
+                    })
+            {
                 self.confirm = Some(confirm);
             }
             if hint(ui.add_enabled(can_write, egui::Button::new("Cancel message…"))).clicked() {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::OutboxCancel(message.id),
+                        Action::OutboxCancel {
+                            message: message.id,
+                        },
                         format!("Cancel {what}?"),
                         "Yes, cancel the message",
                     )
@@ -254,7 +256,9 @@ impl OutboxView {
             {
                 self.confirm = Some(
                     Confirm::new(
-                        QueueAction::OutboxToDeadLetter(message.id),
+                        Action::OutboxToDeadLetter {
+                            message: message.id,
+                        },
                         format!("Move {what} to the dead letters?"),
                         "Yes, move it",
                     )

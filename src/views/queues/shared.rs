@@ -7,15 +7,15 @@ use std::sync::Arc;
 use egui::{Color32, RichText, Ui};
 use time::OffsetDateTime;
 
-use crate::app::command::Command;
-use crate::app::jobs::{Job, Worker};
-use crate::app::loadable::Loadable;
+use crate::state::command::Command;
+use crate::state::jobs::{Job, Worker};
+use crate::state::loadable::Loadable;
 use crate::widgets::dialog;
 use crate::widgets::time::{format_time, parse_time_input};
+use process_workbench_core::actions::Action;
 use process_workbench_core::store::Store;
 
 use super::super::ViewContext;
-use super::{QueueAction, QueueCommand};
 
 /// Shown on every disabled write action of a read-only store.
 pub const READ_ONLY_EXPLANATION: &str =
@@ -23,7 +23,7 @@ pub const READ_ONLY_EXPLANATION: &str =
 
 /// Whether write actions can be offered now; otherwise shows why not, with a
 /// way to enable writing.
-pub fn write_enabled(ui: &mut Ui, context: &mut ViewContext<'_>, busy_writing: bool) -> bool {
+pub fn write_enabled(ui: &mut Ui, context: &mut ViewContext<'_>) -> bool {
     if !context.store.is_writable() {
         ui.horizontal(|ui| {
             ui.label(RichText::new(READ_ONLY_EXPLANATION).color(ui.visuals().warn_fg_color));
@@ -33,7 +33,7 @@ pub fn write_enabled(ui: &mut Ui, context: &mut ViewContext<'_>, busy_writing: b
         });
         return false;
     }
-    !busy_writing
+    !context.action_running
 }
 
 /// The "New due time" field and "Reschedule…" button of the outbox and
@@ -52,7 +52,7 @@ impl RescheduleField {
         ui: &mut Ui,
         can_write: bool,
         what: &str,
-        action: impl FnOnce(OffsetDateTime) -> QueueAction,
+        action: impl FnOnce(OffsetDateTime) -> Action,
     ) -> Option<Confirm> {
         ui.add(
             egui::TextEdit::singleline(&mut self.text)
@@ -92,7 +92,7 @@ impl RescheduleField {
 /// An action waiting for the operator's confirmation and reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
-    pub action: QueueAction,
+    pub action: Action,
     /// What will happen, in words.
     pub title: String,
     pub lines: Vec<String>,
@@ -103,7 +103,7 @@ pub struct Confirm {
 
 impl Confirm {
     /// A confirmation for `action`.
-    pub fn new(action: QueueAction, title: impl Into<String>, button: impl Into<String>) -> Self {
+    pub fn new(action: Action, title: impl Into<String>, button: impl Into<String>) -> Self {
         Confirm {
             action,
             title: title.into(),
@@ -153,10 +153,10 @@ pub fn confirm_ui(ui: &mut Ui, confirm: &mut Option<Confirm>, context: &mut View
     match dialog::answer(&modal) {
         Some(true) => {
             if let Some(pending) = confirm.take() {
-                context.send(Command::Queues(QueueCommand::Run {
+                context.send(Command::Run {
                     action: pending.action,
                     reason: pending.reason.trim().to_string(),
-                }));
+                });
             }
         }
         Some(false) => *confirm = None,
@@ -188,7 +188,7 @@ pub fn overdue_colour(ui: &Ui) -> Color32 {
 pub struct Loader<T> {
     pub value: Loadable<T>,
     job: Option<Job<Result<T, String>>>,
-    key: Option<(u64, u64)>,
+    key: Option<u64>,
 }
 
 impl<T> Default for Loader<T> {
@@ -217,10 +217,9 @@ impl<T: Send + 'static> Loader<T> {
         &mut self,
         ui: &Ui,
         context: &ViewContext<'_>,
-        writes: u64,
         load: impl FnOnce(Arc<Store>, &Worker<Result<T, String>>) -> Result<T, String> + Send + 'static,
     ) {
-        let key = (context.store.generation, writes);
+        let key = context.store.generation;
         if self.key != Some(key) {
             self.key = Some(key);
             self.value.start_loading();

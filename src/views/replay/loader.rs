@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::app::jobs::{Job, Worker};
+use crate::state::jobs::{Job, Worker};
 use crate::widgets::json_tree::JsonTree;
-use process_workbench_core::replay::{self, BuildReport, FailurePoint, Replay, Validation};
+use process_workbench_core::replay::{self, FailurePoint, Replay, Validation};
 use process_workbench_core::store::Store;
 
 /// Levels of the state tree open at first.
@@ -252,27 +252,6 @@ pub fn start_compare(
                 b,
                 lines,
             });
-        },
-    )
-}
-
-/// Starts building the checkpoints the store lacks (the store must be writable).
-/// Progress counts events; cancelling keeps the streams finished so far.
-pub fn start_build_checkpoints(
-    store: &Arc<Store>,
-    repaint: Option<egui::Context>,
-) -> Job<Result<BuildReport, String>> {
-    let store = Arc::clone(store);
-    Job::spawn(
-        "Building replay checkpoints",
-        repaint,
-        move |worker: &Worker<Result<BuildReport, String>>| {
-            let result = replay::build_checkpoints(&store, &mut |done, total| {
-                worker.progress(done, total);
-                !worker.is_cancelled()
-            })
-            .map_err(|error| error.to_string());
-            worker.send(result);
         },
     )
 }

@@ -14,17 +14,16 @@ use std::time::Duration;
 
 use egui::{Key, RichText, Ui};
 
-use crate::app::Clock;
-use crate::app::command::Command;
-use crate::app::jobs::Job;
+use crate::state::Clock;
+use crate::state::command::Command;
+use crate::state::jobs::Job;
 use crate::widgets::dialog;
-use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_took};
-use process_workbench_core::replay::BuildReport;
+use process_workbench_core::actions::Action;
 use process_workbench_core::store::{Store, StreamFilter, StreamInfo, StreamStatus};
 
 use super::ViewContext;
-use super::streams::{failure_colour, status_text};
+use crate::widgets::style::{failure_colour, status_text};
 use loader::{Comparison, FoldRequest, Folds, Overview, Prepared};
 
 pub use loader::op_line;
@@ -62,8 +61,6 @@ pub struct ReplayView {
     playing: bool,
     play_rate: f64,
     play_anchor: Option<f64>,
-    build_job: Option<Job<Result<BuildReport, String>>>,
-    build_result: Option<Result<BuildReport, String>>,
     confirm_build: bool,
     /// The reason being typed in the retry confirmation, while it is open.
     retry_reason: Option<String>,
@@ -98,8 +95,6 @@ impl Default for ReplayView {
             playing: false,
             play_rate: PLAY_RATES[1],
             play_anchor: None,
-            build_job: None,
-            build_result: None,
             confirm_build: false,
             retry_reason: None,
             slider_id: None,
@@ -112,10 +107,7 @@ impl ReplayView {
     /// Whether a fold, a validation, a comparison or a checkpoint build is running
     /// (playing is not work: it only moves the scrubber).
     pub fn is_busy(&self) -> bool {
-        self.folds.is_busy()
-            || self.overview_job.is_some()
-            || self.compare_job.is_some()
-            || self.build_job.is_some()
+        self.folds.is_busy() || self.overview_job.is_some() || self.compare_job.is_some()
     }
 
     /// The version the scrubber is at.
@@ -142,14 +134,6 @@ impl ReplayView {
         self.version = version;
     }
 
-    /// Starts building the store's missing checkpoints (the app, after the user confirmed).
-    pub fn start_building(&mut self, store: &Arc<Store>, repaint: Option<egui::Context>) {
-        if self.build_job.is_none() {
-            self.build_result = None;
-            self.build_job = Some(loader::start_build_checkpoints(store, repaint));
-        }
-    }
-
     /// Shows the view.
     pub fn ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
         let repaint = Some(ui.ctx().clone());
@@ -158,7 +142,6 @@ impl ReplayView {
         if ctx.selection.stream != self.stream_id && ctx.selection.stream.is_some() {
             self.reset_stream(ctx.selection.stream.clone());
         }
-        self.poll_build();
         let Some(stream_id) = self.stream_id.clone() else {
             self.picker_ui(ui, ctx);
             return;
@@ -197,16 +180,12 @@ impl ReplayView {
     }
 
     fn reset_stream(&mut self, stream_id: Option<String>) {
-        let keep = (
-            self.build_job.take(),
-            self.build_result.take(),
-            self.play_rate,
-        );
+        let play_rate = self.play_rate;
         *self = ReplayView {
             stream_id,
+            play_rate,
             ..ReplayView::default()
         };
-        (self.build_job, self.build_result, self.play_rate) = keep;
         // Opens at the last version, or at the failure point once it is known.
         self.version = u64::MAX;
         self.await_failure_point = true;
@@ -309,22 +288,6 @@ impl ReplayView {
             self.compare_job = None;
         } else if finished {
             self.compare_job = None;
-        }
-    }
-
-    fn poll_build(&mut self) {
-        let Some(job) = &mut self.build_job else {
-            return;
-        };
-        let result = job.poll().pop();
-        if let Some(result) = result {
-            self.build_result = Some(result);
-            self.build_job = None;
-            // The checkpoints changed: ask again whether this stream needs them.
-            self.overview = None;
-        } else if job.is_finished() {
-            self.build_result = Some(Err("the job stopped unexpectedly".to_string()));
-            self.build_job = None;
         }
     }
 
@@ -610,37 +573,6 @@ impl ReplayView {
     }
 
     fn checkpoints_ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
-        if let Some(job) = &self.build_job {
-            let (done, total) = job.progress();
-            if job_progress_ui(ui, "Building replay checkpoints", done, total, "events") {
-                job.cancel();
-            }
-            return;
-        }
-        match &self.build_result {
-            Some(Ok(report)) => {
-                let text = if report.cancelled {
-                    format!(
-                        "Checkpoint building was cancelled; {} streams were finished before.",
-                        format_count(report.streams_rebuilt)
-                    )
-                } else {
-                    format!(
-                        "Checkpoints built: {} written for {} streams.",
-                        format_count(report.checkpoints_written),
-                        format_count(report.streams_rebuilt)
-                    )
-                };
-                ui.weak(text);
-            }
-            Some(Err(error)) => {
-                ui.colored_label(
-                    failure_colour(ui),
-                    format!("The checkpoints could not be built: {error}"),
-                );
-            }
-            None => {}
-        }
         if !self
             .overview
             .as_ref()
@@ -747,8 +679,10 @@ impl ReplayView {
             Some(true) => {
                 let reason = reason.trim().to_string();
                 self.retry_reason = None;
-                ctx.send(Command::RetryFailedStep {
-                    stream_id: stream_id.to_string(),
+                ctx.send(Command::Run {
+                    action: Action::RetryFailedStep {
+                        stream: stream_id.to_string(),
+                    },
                     reason,
                 });
             }
@@ -777,7 +711,10 @@ impl ReplayView {
         match dialog::answer(&modal) {
             Some(true) => {
                 self.confirm_build = false;
-                ctx.send(Command::BuildCheckpoints);
+                ctx.send(Command::Run {
+                    action: Action::BuildCheckpoints,
+                    reason: "build replay checkpoints".to_string(),
+                });
             }
             Some(false) => self.confirm_build = false,
             None => {}

@@ -3,11 +3,11 @@
 
 use egui::{RichText, Ui};
 
-use crate::app::command::Command;
+use crate::state::command::Command;
 use crate::widgets::time::{format_count, format_rfc3339, short_id};
 use process_workbench_core::replay::{FailureCause, FailurePoint, Step, Validation};
 
-use super::super::streams::failure_colour;
+use crate::widgets::style::failure_colour;
 use super::loader::{Comparison, Prepared};
 
 /// Height of the payload tree of the event at N.
@@ -171,7 +171,7 @@ pub fn event_ui(ui: &mut Ui, shown: &mut Prepared) -> Option<Command> {
                 .on_hover_text(format!("Select event {}", event.event_id))
                 .clicked()
             {
-                command = Some(Command::SelectEvent(crate::views::EventRef {
+                command = Some(Command::SelectEvent(crate::state::EventRef {
                     position: event.position,
                     stream_id: Some(shown.request.stream_id.clone()),
                     version: Some(shown.request.version),

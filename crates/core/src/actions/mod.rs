@@ -328,7 +328,7 @@ fn run_on_engine(
             )? {
                 ResubmitOutcome::Dispatched { event } => Outcome {
                     line: format!(
-                        "Dead letter {dead_letter} resubmitted: {} appended to {} at version {}.",
+                        "Dead letter resubmitted: {} appended to {} at version {}.",
                         event.event_type, event.stream_id, event.version
                     ),
                     event: Some(*event),
@@ -336,13 +336,13 @@ fn run_on_engine(
                     partly_failed: false,
                 },
                 ResubmitOutcome::Requeued { message_id } => Outcome::line(format!(
-                    "Dead letter {dead_letter} resubmitted: back in the outbox as {message_id}."
+                    "Dead letter resubmitted: back in the outbox as {message_id}."
                 )),
             }
         }
         Action::Discard { dead_letter } => {
             engine.discard_dead_letter(store, *dead_letter, operator, reason, now)?;
-            Outcome::line(format!("Dead letter {dead_letter} discarded."))
+            Outcome::line("Dead letter discarded.")
         }
         Action::Bulk {
             action,
@@ -368,30 +368,25 @@ fn run_on_engine(
         }
         Action::OutboxDeliverNow { message } => {
             engine.outbox_deliver_now(store, *message, operator, reason, now)?;
-            Outcome::line(format!("Outbox message {message} is due now."))
+            Outcome::line("The message is due now.")
         }
         Action::OutboxReschedule { message, at } => {
             engine.outbox_reschedule(store, *message, *at, operator, reason, now)?;
-            Outcome::line(format!(
-                "Outbox message {message} rescheduled to {}.",
-                crate::store::format_time(*at)
-            ))
+            Outcome::line("The message was rescheduled.")
         }
         Action::OutboxCancel { message } => {
             engine.outbox_cancel(store, *message, operator, reason, now)?;
-            Outcome::line(format!("Outbox message {message} cancelled."))
+            Outcome::line("The message was cancelled.")
         }
         Action::OutboxToDeadLetter { message } => {
             let letter = engine.outbox_to_dead_letter(store, *message, operator, reason, now)?;
-            Outcome::line(format!(
-                "Outbox message {message} moved to dead letters as {letter}."
-            ))
+            Outcome::line(format!("The message is now dead letter {letter}."))
         }
         Action::DeadlineFire { deadline } => {
             match engine.deadline_fire_now(store, *deadline, operator, reason, now)? {
                 DispatchOutcome::Applied { event, stream_id } => Outcome {
                     line: format!(
-                        "Deadline {deadline} fired: {} appended to {stream_id}.",
+                        "Deadline fired: {} appended to {stream_id}.",
                         event.event_type
                     ),
                     event: Some(*event),
@@ -399,23 +394,20 @@ fn run_on_engine(
                     partly_failed: false,
                 },
                 DispatchOutcome::DeadLettered { reason, .. } => Outcome::line(format!(
-                    "Deadline {deadline} fired; its expiry event became a dead letter ({reason})."
+                    "Deadline fired; its expiry event became a dead letter ({reason})."
                 )),
                 DispatchOutcome::Duplicate { .. } => {
-                    Outcome::line(format!("Deadline {deadline} fired (duplicate)."))
+                    Outcome::line("Deadline fired (duplicate).")
                 }
             }
         }
         Action::DeadlineReschedule { deadline, at } => {
             engine.deadline_reschedule(store, *deadline, *at, operator, reason, now)?;
-            Outcome::line(format!(
-                "Deadline {deadline} rescheduled to {}.",
-                crate::store::format_time(*at)
-            ))
+            Outcome::line("The deadline was rescheduled.")
         }
         Action::DeadlineCancel { deadline } => {
             engine.deadline_cancel(store, *deadline, operator, reason, now)?;
-            Outcome::line(format!("Deadline {deadline} cancelled."))
+            Outcome::line("The deadline was cancelled.")
         }
         Action::RetryFailedStep { stream } => {
             let event = engine.retry_failed_step(store, stream, operator, reason, now)?;

@@ -6,9 +6,12 @@ use std::path::PathBuf;
 
 use uuid::Uuid;
 
-use super::import_dialog::ImportRequest;
-use crate::views::queues::QueueCommand;
-use crate::views::{EventRef, View};
+use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::graph::GraphRequest;
+use process_workbench_core::import::Format;
+use process_workbench_core::queues::AuditFilter;
+
+use super::{EventRef, View};
 
 /// The app's colour scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -90,17 +93,81 @@ pub enum Command {
     ShowImportDialog(Option<PathBuf>),
     /// Run an import in the background (from the import dialog).
     StartImport(ImportRequest),
-    /// An operator action or export of the queue views (outbox, deadlines, dead letters, audit).
-    Queues(QueueCommand),
+    /// Run one of the core's actions (confirmed; `reason` goes into the audit
+    /// trail) as a background job: the same action the CLI runs.
+    Run { action: Action, reason: String },
+    /// Ask where to save an export, then run it.
+    Export(ExportRequest),
+    /// Stop the running action (a bulk run keeps the items done so far).
+    CancelAction,
     /// Show the replay view on a stream at a version.
     ShowInReplay { stream_id: String, version: u64 },
-    /// Re-run the step a failed process failed in (confirmed, with a reason):
-    /// the engine's operator action `retry_failed_step`, as the CLI's `retry`.
-    RetryFailedStep { stream_id: String, reason: String },
-    /// Build the replay checkpoints the store lacks, as a background job (confirmed).
-    BuildCheckpoints,
     /// Show the causal graph centred on an event.
     ShowInGraph(Uuid),
+}
+
+/// Where imported events go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportTarget {
+    /// A store file, created by the import (or extended, if it exists).
+    File(PathBuf),
+    /// The store open in the window (writing must be enabled).
+    OpenStore,
+}
+
+/// One import the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRequest {
+    pub input: PathBuf,
+    pub format: Format,
+    pub target: ImportTarget,
+}
+
+/// An export the user asked for, before the file to write is chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportRequest {
+    /// Events as JSONL.
+    Events(EventSelection),
+    /// The causal graph as the graph view shows it.
+    Graph {
+        request: GraphRequest,
+        format: GraphFormat,
+    },
+    /// The audit entries passing a filter, as JSON.
+    Audit(AuditFilter),
+}
+
+impl ExportRequest {
+    /// The action that writes the export to `out`.
+    pub fn into_action(self, out: PathBuf) -> Action {
+        match self {
+            ExportRequest::Events(selection) => Action::ExportJsonl { selection, out },
+            ExportRequest::Graph { request, format } => Action::ExportGraph {
+                request,
+                format,
+                out,
+            },
+            ExportRequest::Audit(filter) => Action::ExportAudit { filter, out },
+        }
+    }
+
+    /// (dialog title, suggested file name, file type name, extension).
+    pub fn save_dialog(&self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            ExportRequest::Events(_) => (
+                "Export events as JSONL",
+                "events.jsonl",
+                "JSON Lines",
+                "jsonl",
+            ),
+            ExportRequest::Graph { format, .. } => match format {
+                GraphFormat::Json => ("Export the graph", "graph.json", "JSON", "json"),
+                GraphFormat::Svg => ("Export the graph", "graph.svg", "SVG", "svg"),
+                GraphFormat::Png => ("Export the graph", "graph.png", "PNG", "png"),
+            },
+            ExportRequest::Audit(_) => ("Export the audit trail", "audit.json", "JSON", "json"),
+        }
+    }
 }
 
 /// Where views put their commands during a frame.

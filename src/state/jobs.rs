@@ -149,6 +149,17 @@ impl<M> Worker<M> {
     }
 }
 
+/// A worker follows a core action's progress and cancellation directly.
+impl<M> process_workbench_core::actions::Progress for Worker<M> {
+    fn progress(&self, done: u64, total: u64) {
+        Worker::progress(self, done, total);
+    }
+
+    fn is_cancelled(&self) -> bool {
+        Worker::is_cancelled(self)
+    }
+}
+
 impl<M> Drop for Worker<M> {
     fn drop(&mut self) {
         // The end of a job is news too: the window shows the final state.
