@@ -2,7 +2,8 @@
 # README's test command. Installs what the tests need on a fresh Debian
 # machine (only what is missing): a software Vulkan/GL renderer for
 # egui_kittest's wgpu snapshots, Xvfb for the real-window test, ImageMagick and
-# xdotool to look at that window. Then runs the whole test suite.
+# xdotool to look at that window. Then checks formatting and lints, and runs
+# the whole test suite; prints the tests that could not run (SKIPPED).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,38 @@ if ! command -v cargo >/dev/null; then
   echo "cargo is missing: install Rust 1.95 or newer (rustup), then run this again" >&2
   exit 2
 fi
-exec cargo test --workspace --locked "$@"
+
+# A reviewer's checks first: formatting and lints, warnings are errors.
+echo "== cargo fmt --all --check"
+cargo fmt --all --check
+echo "== cargo clippy --workspace --all-targets --locked -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The tests. A test that cannot run here (no shared data folder, no display
+# tools) prints "SKIPPED: <test>: <why>" instead of passing silently; they are
+# counted from cargo's output and listed at the end. With CI_REQUIRE_ALL=1
+# (set by .ci/run) a skip fails the run.
+echo "== cargo test --workspace --locked $*"
+log="$(mktemp -t process-workbench-test.XXXXXX)"
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+
+skipped="$(grep -o 'SKIPPED: .*' "$log" | sort -u || true)"
+count=0
+[ -n "$skipped" ] && count="$(printf '%s\n' "$skipped" | wc -l)"
+echo
+if [ "$status" -ne 0 ]; then
+  echo "== cargo test failed (status $status)"
+fi
+if [ "$count" -eq 0 ]; then
+  echo "== no test skipped"
+else
+  echo "== $count test(s) or parts of tests SKIPPED (they did not run):"
+  printf '%s\n' "$skipped"
+  if [ "${CI_REQUIRE_ALL:-}" = 1 ]; then
+    echo "== CI_REQUIRE_ALL=1: every test must run; failing"
+    [ "$status" -ne 0 ] || status=1
+  fi
+fi
+exit "$status"

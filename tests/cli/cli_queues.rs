@@ -2,11 +2,11 @@
 //! crash test: a child process doing a bulk resubmit is killed mid-way; on
 //! reopen `check` passes and each item is either fully done or untouched.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use crate::common::*;
+use crate::helper_process::bulk_resubmit;
 use process_workbench_core::engine::{Engine, Operator, deadline_id_of};
 use process_workbench_core::queues::{BulkAction, run_bulk};
 use process_workbench_core::store::{DeadLetterStatus, Store};
@@ -212,40 +212,6 @@ fn bulk_discard_of_a_group_on_the_command_line() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-const CHILD_VARIABLE: &str = "PW_BULK_CHILD";
-
-/// The child of the crash test: resubmits every dead letter of the store,
-/// printing a line after each. Does nothing unless run as the child.
-#[test]
-fn bulk_resubmit_child() {
-    let Ok(path) = std::env::var(CHILD_VARIABLE) else {
-        return;
-    };
-    let store = Store::open_writable(&path).expect("open");
-    let mut engine = Engine::load(&store).expect("engine");
-    let ids: Vec<Uuid> = store
-        .read()
-        .unwrap()
-        .dead_letters(None, 100_000)
-        .unwrap()
-        .items
-        .iter()
-        .map(|l| l.id)
-        .collect();
-    run_bulk(
-        &mut engine,
-        &store,
-        BulkAction::Resubmit,
-        &ids,
-        &Operator::named("child"),
-        "crash test",
-        T0,
-        &mut |done, _| println!("DONE {done}"),
-        &|| false,
-    );
-    println!("FINISHED");
-}
-
 #[test]
 fn a_bulk_resubmit_killed_mid_way_leaves_every_item_done_or_untouched() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,21 +239,10 @@ fn a_bulk_resubmit_killed_mid_way_leaves_every_item_done_or_untouched() {
             .install_definition(&store, order_definition())
             .unwrap();
     }
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "cli_queues::bulk_resubmit_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_VARIABLE, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let (mut child, mut lines) = bulk_resubmit(&path);
     let mut reached = 0;
-    for line in BufReader::new(stdout).lines() {
+    // Reads from the child until it is killed: a closed pipe would end it first.
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(done) = line.strip_prefix("DONE ") {
             reached = done.parse().unwrap();
@@ -302,6 +257,7 @@ fn a_bulk_resubmit_killed_mid_way_leaves_every_item_done_or_untouched() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    drop(lines);
     assert!(reached >= 50);
 
     // Reopen: repair if the kill left the file needing it, then the check passes.

@@ -5,11 +5,15 @@
 mod common;
 #[path = "../support/engines_common.rs"]
 mod engines_common;
+#[path = "../support/helper_process.rs"]
+mod helper_process;
 #[path = "../../crates/core/tests/core/import_common.rs"]
 mod import_common;
 
 mod cli;
+mod cli_pipe;
 mod cli_queues;
+mod cli_search;
 mod graph_cli;
 mod graph_export;
 mod import_batpak;

@@ -9,9 +9,12 @@ use process_workbench_core::actions::{EventSelection, Unwatched, write_events};
 use process_workbench_core::store::{Store, Summary};
 use time::OffsetDateTime;
 
-/// The folder of the shared real logs, `../shared/data` beside the checkout,
-/// whether it exists or not.
+/// The folder of the shared real logs, whether it exists or not:
+/// `PW_SHARED_DATA` when set, else `../shared/data` beside the checkout.
 pub fn shared_data_path() -> PathBuf {
+    if let Some(dir) = std::env::var_os("PW_SHARED_DATA") {
+        return PathBuf::from(dir);
+    }
     let checkout = Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .find(|dir| dir.join("Cargo.lock").is_file())
@@ -19,13 +22,20 @@ pub fn shared_data_path() -> PathBuf {
     checkout.join("../shared/data")
 }
 
-/// The shared real logs, or `None` (with a message) when the folder is absent.
-pub fn data_dir() -> Option<PathBuf> {
+/// The shared real logs, or `None` when the folder is absent, reported as a
+/// skip of `test` (see [`crate::common::report_skipped`]).
+pub fn data_dir(test: &str) -> Option<PathBuf> {
     let dir = shared_data_path();
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipping: the real logs folder {} is absent", dir.display());
+        crate::common::report_skipped(
+            test,
+            &format!(
+                "the real logs folder {} is absent (set PW_SHARED_DATA)",
+                dir.display()
+            ),
+        );
         None
     }
 }

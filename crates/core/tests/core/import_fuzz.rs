@@ -10,8 +10,10 @@ use process_workbench_core::import::{Format, import_into};
 use process_workbench_core::store::Store;
 use proptest::prelude::*;
 
-/// Seeds per format: the embedded samples, plus the small shared logs when present.
-fn seeds(format: Format) -> Vec<Vec<u8>> {
+/// Seeds per format: the embedded samples, plus a small shared real log;
+/// without the shared folder, the test runs on the samples alone and reports
+/// the real log's part as skipped.
+fn seeds(format: Format, test: &str) -> Vec<Vec<u8>> {
     let mut seeds = match format {
         Format::Xes => vec![SMALL_XES.as_bytes().to_vec(), gzip(SMALL_XES.as_bytes())],
         Format::Ocel => vec![SMALL_OCEL1.as_bytes().to_vec()],
@@ -19,13 +21,16 @@ fn seeds(format: Format) -> Vec<Vec<u8>> {
         // Engine data folders are not byte streams; tests/import_{mako,batpak}.rs damage them.
         _ => Vec::new(),
     };
-    let shared = crate::import_common::shared_data_path();
     let name = match format {
         Format::Xes => "running-example.xes",
         Format::Ocel => "ocel20_example.jsonocel",
-        _ => "",
+        _ => return seeds,
     };
-    if let Ok(bytes) = std::fs::read(shared.join(name)) {
+    let test = format!("import_fuzz::{test} (seeded with the real log {name})");
+    if let Some(shared) = data_dir(&test) {
+        let path = shared.join(name);
+        let bytes =
+            std::fs::read(&path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
         seeds.push(bytes);
     }
     seeds
@@ -102,7 +107,7 @@ struct Harness {
 }
 
 impl Harness {
-    fn new(format: Format) -> Self {
+    fn new(format: Format, test: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::create(dir.path().join("fuzz.pwb")).expect("store");
         Harness {
@@ -110,7 +115,7 @@ impl Harness {
             _dir: dir,
             store,
             format,
-            seeds: seeds(format),
+            seeds: seeds(format, test),
         }
     }
 
@@ -152,7 +157,7 @@ fn config() -> ProptestConfig {
 
 #[test]
 fn xes_importer_survives_mutations() {
-    let harness = Harness::new(Format::Xes);
+    let harness = Harness::new(Format::Xes, "xes_importer_survives_mutations");
     proptest!(config(), |(seed in any::<usize>(), mutations in mutation())| {
         harness.run(seed, &mutations);
     });
@@ -161,7 +166,7 @@ fn xes_importer_survives_mutations() {
 
 #[test]
 fn ocel_importer_survives_mutations() {
-    let harness = Harness::new(Format::Ocel);
+    let harness = Harness::new(Format::Ocel, "ocel_importer_survives_mutations");
     proptest!(config(), |(seed in any::<usize>(), mutations in mutation())| {
         harness.run(seed, &mutations);
     });
@@ -170,7 +175,7 @@ fn ocel_importer_survives_mutations() {
 
 #[test]
 fn jsonl_importer_survives_mutations() {
-    let harness = Harness::new(Format::Jsonl);
+    let harness = Harness::new(Format::Jsonl, "jsonl_importer_survives_mutations");
     proptest!(config(), |(seed in any::<usize>(), mutations in mutation())| {
         harness.run(seed, &mutations);
     });

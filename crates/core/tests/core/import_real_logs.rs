@@ -1,6 +1,8 @@
 //! Each shared real log imported into a new store: the figures of
 //! ../shared/data/README.md (as pm4py reads the logs), the integrity check,
-//! OCEL's shared events and multiple causes, variants, re-imports.
+//! OCEL's shared events and multiple causes, variants, re-imports. Without
+//! the folder (`PW_SHARED_DATA` names another), the tests that need it report
+//! `SKIPPED: …` instead of running.
 
 use crate::import_common::*;
 use process_workbench_core::import::{Format, import_file, variant_sequences};
@@ -16,7 +18,7 @@ const FIGURES: [(&str, u64, u64, usize, u64); 4] = [
 
 #[test]
 fn shared_xes_logs_match_the_readme_figures() {
-    let Some(data) = data_dir() else {
+    let Some(data) = data_dir("import_real_logs::shared_xes_logs_match_the_readme_figures") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -44,7 +46,8 @@ fn shared_xes_logs_match_the_readme_figures() {
 
 #[test]
 fn running_example_maps_traces_and_attributes() {
-    let Some(data) = data_dir() else {
+    let Some(data) = data_dir("import_real_logs::running_example_maps_traces_and_attributes")
+    else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -93,7 +96,9 @@ fn running_example_maps_traces_and_attributes() {
 
 #[test]
 fn imports_are_deterministic_and_reimports_get_new_streams() {
-    let Some(data) = data_dir() else {
+    let Some(data) =
+        data_dir("import_real_logs::imports_are_deterministic_and_reimports_get_new_streams")
+    else {
         return;
     };
     let input = data.join("running-example.xes");
@@ -143,7 +148,7 @@ fn imports_are_deterministic_and_reimports_get_new_streams() {
 
 #[test]
 fn ocel2_example_spans_objects() {
-    let Some(data) = data_dir() else {
+    let Some(data) = data_dir("import_real_logs::ocel2_example_spans_objects") else {
         return;
     };
     let input = data.join("ocel20_example.jsonocel");

@@ -600,11 +600,6 @@ fn read_only_open_shares_the_file_and_refuses_writes() {
 }
 
 #[test]
-fn lock_holder() {
-    lock_holder_child();
-}
-
-#[test]
 fn every_bad_file_gets_its_own_error_and_stays_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let good = demo_store(dir.path(), 20);
@@ -691,20 +686,32 @@ fn every_bad_file_gets_its_own_error_and_stays_unchanged() {
         Err(OpenError::Directory(_))
     ));
 
-    let holder = LockHolder::hold(&good, "store::lock_holder");
+    // Held for writing by another open file description: redb's lock (flock)
+    // belongs to the open file, so this process's second open finds it locked,
+    // as another process's would.
+    let holder = Store::open_writable(&good).unwrap();
     let before = bytes_of(&good);
     assert!(
         matches!(Store::open(&good), Err(OpenError::Locked(_))),
         "a store held for writing elsewhere is locked"
     );
+    assert!(
+        matches!(Store::open_writable(&good), Err(OpenError::Locked(_))),
+        "and cannot be opened for writing either"
+    );
     assert!(bytes_of(&good) == before, "the locked file was modified");
+    // Its bytes while held are what a writer that crashed leaves: the copy
+    // needs repair, which only an explicit repair does.
+    let crashed = dir.path().join("crashed.redb");
+    std::fs::copy(&good, &crashed).unwrap();
     drop(holder);
-    // The holder was killed while writable: the file needs repair, which only an explicit repair does.
-    if let Err(error) = Store::open(&good) {
-        assert!(matches!(error, OpenError::NeedsRepair(_)), "{error}");
-        Store::repair(&good, "test", time::OffsetDateTime::now_utc()).unwrap();
-    }
-    assert!(Store::open(&good).is_ok());
+    assert!(
+        matches!(Store::open(&crashed), Err(OpenError::NeedsRepair(_))),
+        "a store left open by a writer needs repair"
+    );
+    Store::repair(&crashed, "test", time::OffsetDateTime::now_utc()).unwrap();
+    assert!(Store::open(&crashed).is_ok());
+    assert!(Store::open(&good).is_ok(), "a store closed cleanly opens");
 }
 
 /// Opens the raw redb file and lets `damage` change one table behind the store's back.
