@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use crate::gui_support::*;
 use egui_kittest::kittest::{NodeT, Queryable};
-use process_workbench::app::command::Command;
-use process_workbench::views::View;
-use process_workbench::views::event_log::ExportOutcome;
+use process_workbench::state::View;
+use process_workbench::state::command::Command;
 use process_workbench::widgets::time::short_id;
 
 fn opened(sample_name: &str) -> (tempfile::TempDir, std::path::PathBuf, Sample) {
@@ -249,28 +248,15 @@ fn the_event_log_filters_by_json_path_and_exports_jsonl() {
         .set_json_path("$.readings[?@.value > 1100]");
     settle(&mut harness);
     let out = dir.path().join("readings.jsonl");
-    let store = Arc::clone(&harness.state().store().expect("open").store);
-    harness
-        .state_mut()
-        .event_log_mut()
-        .export_to(&store, out.clone(), None);
+    let export = harness.state_mut().event_log_mut().export_request();
+    harness.state_mut().export_to(export, out.clone());
     settle(&mut harness);
-    let outcome = harness
-        .state_mut()
-        .event_log_mut()
-        .export_outcome()
-        .cloned();
-    assert!(
-        matches!(
-            outcome,
-            Some(ExportOutcome::Written {
-                events: 4,
-                skipped: 0,
-                ..
-            })
-        ),
-        "{outcome:?}"
-    );
+    let line = harness
+        .state()
+        .last_action()
+        .map(|finished| finished.line());
+    assert_eq!(line, Some(format!("4 events saved to {}", out.display())));
+    harness.get_by_label(&format!("4 events saved to {}", out.display()));
     let text = std::fs::read_to_string(&out).expect("the export");
     let lines: Vec<serde_json::Value> = text
         .lines()
@@ -281,7 +267,6 @@ fn the_event_log_filters_by_json_path_and_exports_jsonl() {
         assert_eq!(line["event_type"], "MeterReadingReceived");
         assert!(line["event_id"].as_str().is_some_and(|id| id.len() == 36));
     }
-    harness.get_by_label_contains("Exported 4 events to");
 }
 
 #[test]
@@ -427,7 +412,7 @@ fn the_panels_and_theme_are_settings() {
     assert!(!settings.show_detail);
     assert_eq!(
         settings.theme,
-        process_workbench::app::command::ThemeChoice::Light
+        process_workbench::state::command::ThemeChoice::Light
     );
 }
 

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::gui_support::*;
 use egui_kittest::kittest::Queryable;
-use process_workbench::app::command::Command;
-use process_workbench::views::{EventRef, View};
+use process_workbench::state::command::Command;
+use process_workbench::state::{EventRef, View};
 
 fn select(
     harness: &mut egui_kittest::Harness<'_, process_workbench::app::WorkbenchApp>,

@@ -7,10 +7,10 @@ use crate::gui_support::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use process_workbench::app::WorkbenchApp;
-use process_workbench::app::command::{Command, ThemeChoice};
+use process_workbench::state::command::{Command, ThemeChoice};
+use process_workbench::state::{EventRef, View};
 use process_workbench::views::graph::PICK_AN_EVENT;
-use process_workbench::views::graph::job::{ExportFormat, ExportOutcome};
-use process_workbench::views::{EventRef, View};
+use process_workbench_core::actions::GraphFormat;
 use process_workbench_core::graph::{self, ClosureOptions};
 use process_workbench_core::store::Event;
 
@@ -228,35 +228,34 @@ fn more_boxes_expand_on_click_and_exports_are_written() {
     }
     harness.get_by_label("Nothing hidden.");
 
-    for format in ExportFormat::ALL {
+    for format in GraphFormat::ALL {
         let path = dir.path().join(format!("graph.{}", format.extension()));
-        harness
+        let export = harness
             .state_mut()
             .graph_mut()
-            .export_to(format, path.clone(), None);
+            .export_request(format)
+            .expect("a graph to export");
+        harness.state_mut().export_to(export, path.clone());
         settle(&mut harness);
-        let outcome = harness.state_mut().graph_mut().export_outcome().cloned();
-        assert!(
-            matches!(outcome, Some(ExportOutcome::Written { .. })),
-            "{outcome:?}"
-        );
+        let finished = harness.state().last_action().expect("the export ended");
+        assert!(finished.result.is_ok(), "{}", finished.line());
         let bytes = std::fs::read(&path).expect("the export is written");
         match format {
-            ExportFormat::Json => {
+            GraphFormat::Json => {
                 let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
                 assert_eq!(json["nodes"].as_array().map(Vec::len), Some(total as usize));
                 assert_eq!(json["hidden"], 0);
             }
-            ExportFormat::Svg => assert!(String::from_utf8_lossy(&bytes).starts_with("<svg")),
-            ExportFormat::Png => assert_eq!(&bytes[..4], b"\x89PNG"),
+            GraphFormat::Svg => assert!(String::from_utf8_lossy(&bytes).starts_with("<svg")),
+            GraphFormat::Png => assert_eq!(&bytes[..4], b"\x89PNG"),
         }
     }
-    harness.get_by_label_contains("Saved ");
+    harness.get_by_label_contains("The graph (");
 }
 
 /// Shows the graph of a demo billing event caused from another stream, with
-/// its whole conversation; returns the cause.
-fn show_billing_conversation(harness: &mut Harness<'_, WorkbenchApp>) -> Event {
+/// its whole conversation; returns the event and its cause.
+fn show_billing_conversation(harness: &mut Harness<'_, WorkbenchApp>) -> (Event, Event) {
     let (effect, cause) = cross_stream_billing_event(harness);
     harness
         .state_mut()
@@ -264,19 +263,47 @@ fn show_billing_conversation(harness: &mut Harness<'_, WorkbenchApp>) -> Event {
     settle(harness);
     harness.get_by_label("Include the conversation").click();
     settle(harness);
-    cause
+    (effect, cause)
 }
 
-/// The README screenshot: the graph of a demo billing event, dark theme.
+/// The README screenshot: the graph of a demo billing event with its
+/// conversation, the cause selected, dark theme. Checked by its labels, then
+/// compared with the committed image.
 #[test]
 fn readme_screenshot_of_the_graph() {
     let mut harness = demo_harness(&fixed_folder("graph"));
-    let cause = show_billing_conversation(&mut harness);
+    let (effect, cause) = show_billing_conversation(&mut harness);
     harness
         .state_mut()
         .send(Command::SelectEvent(event_ref(&cause)));
     settle(&mut harness);
-    save_screenshot(&mut harness, "graph");
+    assert_eq!(harness.state().view(), View::Graph);
+    // The graph of the event, its whole conversation, the nodes of the event and its cause.
+    let computed = harness
+        .state_mut()
+        .graph_mut()
+        .computed()
+        .expect("a graph is shown")
+        .graph
+        .clone();
+    assert_eq!(computed.root, effect.event_id);
+    assert_eq!(
+        harness
+            .get_by_label("Include the conversation")
+            .accesskit_node()
+            .toggled(),
+        Some(egui::accesskit::Toggled::True),
+        "the conversation is included"
+    );
+    assert_shows(&harness, &label(&effect));
+    assert_shows(&harness, &label(&cause));
+    assert_shows_containing(&harness, "in the closure.");
+    for control in ["Include the conversation", "Fit", "+", "Search the graph"] {
+        assert_shows(&harness, control);
+    }
+    // The cause is selected: its detail on the right.
+    assert_shows(&harness, &cause.event_id.to_string());
+    check_screenshot(&mut harness, "graph");
 }
 
 /// The zoom the graph's toolbar shows ("110 %").

@@ -2,13 +2,11 @@
 //! and the file is never modified. A file locked by another process offers to
 //! open a copy; a file that needs repair offers to repair a copy.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use crate::gui_support::*;
+use crate::helper_process::Holder;
 use egui_kittest::kittest::Queryable;
-use process_workbench_core::store::Store;
 
 /// Opens `path` in the app and checks the headline, that the message names the
 /// file, and that the file's bytes did not change.
@@ -118,59 +116,13 @@ fn a_truncated_store() {
     assert!(file_bytes(&path) == before);
 }
 
-/// Runs this test binary's `hold_store_for_writing` in a child process, which
-/// opens `path` for writing and keeps it open until its stdin closes.
-fn hold_for_writing(path: &Path) -> Child {
-    let mut child = Command::new(std::env::current_exe().expect("the test binary"))
-        .args([
-            "gui_open_errors::hold_store_for_writing",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("PW_HOLD_STORE", path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the child");
-    let stdout = child.stdout.take().expect("child stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("the child said it holds the store")
-            .expect("read the child's output");
-        if line.contains("holding the store") {
-            break;
-        }
-    }
-    child
-}
-
-/// The child side of [`hold_for_writing`]; does nothing in a normal test run.
-#[test]
-fn hold_store_for_writing() {
-    let Some(path) = std::env::var_os("PW_HOLD_STORE") else {
-        return;
-    };
-    let store = Store::open_writable(&path).expect("open for writing");
-    store
-        .write(|writer| writer.set_meta("held_by", "a test child"))
-        .expect("write");
-    println!("holding the store");
-    std::io::stdout().flush().expect("flush");
-    let mut line = String::new();
-    let _ = std::io::stdin().read_line(&mut line);
-    drop(store);
-}
-
 #[test]
 fn a_locked_store_offers_a_copy_and_the_copy_opens() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("locked.redb");
     let sample = sample_store(&path);
-    let mut child = hold_for_writing(&path);
+    // Held for writing by another process, as by an engine that is running.
+    let holder = Holder::hold(&path);
 
     let mut harness = shows_failure(&path, "The file is locked");
     harness.get_by_label("Open a copy").click();
@@ -185,8 +137,7 @@ fn a_locked_store_offers_a_copy_and_the_copy_opens() {
     harness.get_by_label("read-only copy");
     harness.get_by_label(&sample.failed_stream);
 
-    drop(child.stdin.take());
-    child.wait().expect("the child ends");
+    holder.release();
 }
 
 #[test]
@@ -194,9 +145,7 @@ fn a_store_left_open_by_a_crashed_writer_needs_repair_and_a_copy_is_repaired() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let path = dir.path().join("crashed.redb");
     let sample = sample_store(&path);
-    let mut child = hold_for_writing(&path);
-    child.kill().expect("kill the writer");
-    child.wait().expect("reap the writer");
+    Holder::hold(&path).kill();
 
     let before = file_bytes(&path);
     let data = tempfile::tempdir().expect("temporary folder");

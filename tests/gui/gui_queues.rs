@@ -12,8 +12,8 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use process_workbench::app::WorkbenchApp;
-use process_workbench::app::command::Command;
-use process_workbench::views::View;
+use process_workbench::state::View;
+use process_workbench::state::command::Command;
 use process_workbench::views::queues::READ_ONLY_EXPLANATION;
 use process_workbench_core::engine::{DispatchOutcome, Engine};
 use process_workbench_core::queues::{DeadLetterFilter, triage};
@@ -306,7 +306,8 @@ fn a_read_only_store_shows_disabled_actions_with_the_reason() {
     );
 }
 
-/// The README screenshot: the dead letters of the demo store, first group and item open.
+/// The README screenshot: the dead letters of the demo store, first group and
+/// item open; checked by its labels, then compared with the committed image.
 #[test]
 fn readme_screenshot_of_the_dead_letters() {
     let mut harness = demo_harness(&fixed_folder("dead-letters"));
@@ -320,7 +321,7 @@ fn readme_screenshot_of_the_dead_letters() {
         .is_some();
     assert!(first_row, "the demo store has dead letters");
     harness.state_mut().send(Command::TogglePanel(
-        process_workbench::app::command::SidePanel::Detail,
+        process_workbench::state::command::SidePanel::Detail,
     ));
     settle(&mut harness);
     // The largest failure group, and the stream of its oldest dead letter.
@@ -345,7 +346,19 @@ fn readme_screenshot_of_the_dead_letters() {
     settle(&mut harness);
     harness.get_all_by_label(&stream).next().unwrap().click();
     settle(&mut harness);
-    save_screenshot(&mut harness, "dead-letters");
+    // The failure groups, the group's dead letters, the detail of the one selected.
+    assert_shows_containing(&harness, "failure groups");
+    assert_shows(&harness, &reason);
+    assert_shows(&harness, &stream);
+    for label in [
+        "Failure groups",
+        "Original message",
+        "Resubmit as is…",
+        "Discard…",
+    ] {
+        assert_shows(&harness, label);
+    }
+    check_screenshot(&mut harness, "dead-letters");
 }
 
 #[test]

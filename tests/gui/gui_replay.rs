@@ -9,8 +9,8 @@ use crate::gui_support::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use process_workbench::app::WorkbenchApp;
-use process_workbench::app::command::Command;
-use process_workbench::views::View;
+use process_workbench::state::View;
+use process_workbench::state::command::Command;
 use process_workbench_core::replay;
 use process_workbench_core::store::{NewEvent, Store, StreamInfo, StreamStatus};
 use serde_json::json;
@@ -134,7 +134,7 @@ fn scrubbing_a_demo_process_changes_the_state_shown() {
     harness.state_mut().send(Command::ShowView(View::Streams));
     harness
         .state_mut()
-        .send(Command::SelectEvent(process_workbench::views::EventRef {
+        .send(Command::SelectEvent(process_workbench::state::EventRef {
             position: second.position,
             stream_id: Some(stream_id.clone()),
             version: Some(2),
@@ -185,7 +185,7 @@ fn a_failed_process_opens_at_its_failure_point_and_retry_needs_writing() {
         &harness,
         "The store is open read-only: enable writing (top right) to retry this step.",
     );
-    save_screenshot(&mut harness, "replay");
+    check_screenshot(&mut harness, "replay");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Image snapshots of stable screens at a fixed size with a fixed clock
 //! (`tests/snapshots/gui_*.png`; `UPDATE_SNAPSHOTS=1` rewrites them), and the
-//! README screenshots of the demo store (`screenshots/*.png`, rewritten when
-//! the screen changed).
+//! README screenshots of the demo store (`screenshots/*.png`, compared with
+//! what is drawn; `PW_UPDATE_SCREENSHOTS=1` rewrites them).
 //!
 //! The stores live at fixed paths so that the status bar, which shows the
 //! file's path, is the same on every run.
@@ -12,8 +12,8 @@ use crate::gui_support::*;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use process_workbench::app::WorkbenchApp;
-use process_workbench::app::command::Command;
-use process_workbench::views::EventRef;
+use process_workbench::state::EventRef;
+use process_workbench::state::command::Command;
 use process_workbench_core::store::StreamStatus;
 
 fn snapshot_harness(file: PathBuf, data_dir: &Path) -> Harness<'static, WorkbenchApp> {
@@ -22,22 +22,23 @@ fn snapshot_harness(file: PathBuf, data_dir: &Path) -> Harness<'static, Workbenc
 
 /// The README's screenshots show what a newcomer sees first: the demo store.
 /// The failed billing process with the longest history is selected, then the
-/// event that failed it.
+/// event that failed it. Each screen is checked by its labels, then compared
+/// with the committed image (`check_screenshot`).
 #[test]
 fn readme_screenshots_of_the_demo_store() {
     let folder = fixed_folder("demo");
     let mut harness = demo_harness(&folder);
 
-    let (stream_id, last) = {
+    let (failed, events, streams) = {
         let store = &harness
             .state()
             .store()
             .expect("the demo store is open")
             .store;
         let reader = store.read().expect("read the demo store");
-        let failed = reader
-            .all_stream_ids()
-            .expect("list the streams")
+        let ids = reader.all_stream_ids().expect("list the streams");
+        let streams = ids.len();
+        let failed = ids
             .into_iter()
             .filter_map(|id| reader.stream(&id).ok().flatten())
             .filter(|info| {
@@ -48,14 +49,37 @@ fn readme_screenshots_of_the_demo_store() {
         let events = reader
             .stream_events(&failed.stream_id, 1, 1000)
             .expect("read its events");
-        let last = events.last().expect("the stream has events").clone();
-        (failed.stream_id, last)
+        (failed, events, streams)
     };
+    let stream_id = failed.stream_id.clone();
+    let last = events.last().expect("the stream has events").clone();
     harness
         .state_mut()
         .send(Command::GoToStream(stream_id.clone()));
     settle(&mut harness);
-    save_screenshot(&mut harness, "main-window");
+    // The stream list, the stream selected with its events, its failure, the status bar.
+    assert_shows(&harness, &stream_id);
+    assert_shows_containing(&harness, &format!("{streams} streams"));
+    for event in &events {
+        assert_shows(&harness, &event.event_type);
+    }
+    let last_error = failed
+        .last_error
+        .as_deref()
+        .expect("a failed stream has an error");
+    harness.get_by_label(&format!("Last error: {last_error}"));
+    for view in [
+        "Streams",
+        "Event log",
+        "Graph",
+        "Replay",
+        "Outbox",
+        "Deadlines",
+        "Audit",
+    ] {
+        assert_shows(&harness, view);
+    }
+    check_screenshot(&mut harness, "main-window");
 
     harness.state_mut().send(Command::SelectEvent(EventRef {
         position: last.position,
@@ -63,7 +87,18 @@ fn readme_screenshots_of_the_demo_store() {
         version: Some(last.version),
     }));
     settle(&mut harness);
-    save_screenshot(&mut harness, "event-detail");
+    // The event's detail: its id, its buttons, its payload and metadata.
+    assert_shows(&harness, &last.event_id.to_string());
+    for label in [
+        "Show in graph",
+        "Show in replay",
+        "Copy event JSON",
+        "Payload",
+        "Metadata",
+    ] {
+        assert_shows(&harness, label);
+    }
+    check_screenshot(&mut harness, "event-detail");
 }
 
 #[test]

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use process_workbench::app::{Clock, StartOptions, WorkbenchApp};
+use process_workbench::app::{StartOptions, WorkbenchApp};
+use process_workbench::state::Clock;
 use process_workbench_core::store::{NewEvent, Store, StreamInfo, StreamStatus, schema};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -375,6 +376,14 @@ pub fn assert_shows(harness: &Harness<'_, WorkbenchApp>, label: &str) {
     );
 }
 
+/// Asserts that at least one node's label contains `part`.
+pub fn assert_shows_containing(harness: &Harness<'_, WorkbenchApp>, part: &str) {
+    assert!(
+        harness.query_all_by_label_contains(part).next().is_some(),
+        "no label contains {part:?}"
+    );
+}
+
 /// A fresh folder at a fixed path (the status bar of a screenshot shows it).
 pub fn fixed_folder(name: &str) -> PathBuf {
     let folder = std::env::temp_dir().join("pw-gui-snapshots").join(name);
@@ -385,8 +394,8 @@ pub fn fixed_folder(name: &str) -> PathBuf {
 
 /// A harness for snapshots and README screenshots: dark theme, no cursor, settled.
 pub fn screenshot_harness(mut app: WorkbenchApp) -> Harness<'static, WorkbenchApp> {
-    app.send(process_workbench::app::command::Command::SetTheme(
-        process_workbench::app::command::ThemeChoice::Dark,
+    app.send(process_workbench::state::command::Command::SetTheme(
+        process_workbench::state::command::ThemeChoice::Dark,
     ));
     let mut harness = Harness::builder()
         .with_size(SIZE)
@@ -410,42 +419,182 @@ pub fn demo_harness(data_dir: &Path) -> Harness<'static, WorkbenchApp> {
     ))
 }
 
-/// How far a pixel's channel may be from the stored screenshot's for the
-/// stored one to stay: the software renderer's rounding moves a pixel by a
-/// unit now and then from run to run, and a test run should leave the tree
-/// clean unless the screen really changed.
-const SAME_WITHIN: u8 = 4;
-
-/// Renders the window into `screenshots/NAME.png` (for the README), unless
-/// the stored one shows the same within [`SAME_WITHIN`]; returns its path.
-pub fn save_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) -> PathBuf {
-    let image = harness.render().expect("render the window");
-    let path = screenshot_path(name);
-    let unchanged = image::open(&path).is_ok_and(|stored| {
-        let stored = stored.to_rgba8();
-        stored.dimensions() == image.dimensions()
-            && stored
-                .as_raw()
-                .iter()
-                .zip(image.as_raw())
-                .all(|(a, b)| a.abs_diff(*b) <= SAME_WITHIN)
-    });
-    if !unchanged {
-        image.save(&path).expect("write the screenshot");
-    }
-    path
+/// How close a rendered screenshot must be to the committed one.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerance {
+    /// A pixel whose every channel is within this of the committed pixel's
+    /// is the same pixel: the software renderer's rounding moves a channel by
+    /// a unit or two now and then from run to run.
+    pub channel: u8,
+    /// How many pixels may differ by more (in millionths of the image): a
+    /// changed label, a moved column or another layout differs by far more.
+    pub pixels_per_million: u32,
 }
 
-/// As [`save_screenshot`], for a window whose content differs from run to run
-/// (what real engines wrote with their own clocks and random ids): renders it,
-/// but replaces `screenshots/NAME.png` only when it is missing or
-/// `PW_UPDATE_SCREENSHOTS` is set, so that a test run leaves the tree clean.
-pub fn save_varying_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
+/// A screen drawn from fixed data with a fixed clock: the software
+/// renderer's rounding, a few pixels at most (20 of 1,024,000).
+pub const STABLE: Tolerance = Tolerance {
+    channel: 4,
+    pixels_per_million: 20,
+};
+
+/// A part of a screenshot, in pixels; `None` in [`check_screenshot_parts`]
+/// is the whole image.
+#[derive(Debug, Clone, Copy)]
+pub struct Region {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Region {
+    fn contains(&self, x: u32, y: u32) -> bool {
+        (self.x..self.x + self.width).contains(&x) && (self.y..self.y + self.height).contains(&y)
+    }
+}
+
+/// A README screenshot `screenshots/NAME.png`, compared with the committed
+/// image within [`STABLE`]: the test fails on a larger difference and leaves
+/// the new image and a picture of the difference in the target folder. With
+/// `PW_UPDATE_SCREENSHOTS=1` it rewrites the committed image instead (when it
+/// differs beyond the renderer's rounding). The caller asserts what the
+/// screen shows (its labels) before.
+pub fn check_screenshot(harness: &mut Harness<'_, WorkbenchApp>, name: &str) {
+    check_screenshot_parts(harness, name, &[(None, STABLE)]);
+}
+
+/// As [`check_screenshot`], each part (a region, or the whole image) within
+/// its own tolerance: for a screen of which a known part differs from run to run.
+pub fn check_screenshot_parts(
+    harness: &mut Harness<'_, WorkbenchApp>,
+    name: &str,
+    parts: &[(Option<Region>, Tolerance)],
+) {
     let image = harness.render().expect("render the window");
     let path = screenshot_path(name);
-    if !path.exists() || std::env::var_os("PW_UPDATE_SCREENSHOTS").is_some() {
-        image.save(&path).expect("write the screenshot");
+    let update = std::env::var_os("PW_UPDATE_SCREENSHOTS").is_some_and(|value| value != "0");
+    let stored = image::open(&path).ok().map(|stored| stored.to_rgba8());
+    let new_path = failure_path(name, "new");
+    if update {
+        let unchanged = stored.as_ref().is_some_and(|stored| {
+            ScreenshotDifference::of(stored, &image, STABLE.channel, None).differing_pixels == 0
+        });
+        if !unchanged {
+            image.save(&path).expect("write the screenshot");
+        }
+        return;
     }
+    let Some(stored) = stored else {
+        image.save(&new_path).expect("write the new screenshot");
+        panic!(
+            "{} is missing; the screen is in {} (PW_UPDATE_SCREENSHOTS=1 writes it)",
+            path.display(),
+            new_path.display()
+        );
+    };
+    let failures: Vec<String> = parts
+        .iter()
+        .filter_map(|(region, tolerance)| {
+            let difference = ScreenshotDifference::of(&stored, &image, tolerance.channel, *region);
+            let allowed = difference.compared_pixels * u64::from(tolerance.pixels_per_million)
+                / 1_000_000;
+            (!difference.same_size || difference.differing_pixels > allowed).then(|| {
+                format!(
+                    "{}: {difference:?}, at most {allowed} pixels may differ by more than {} in a channel",
+                    region.map_or("the whole image".to_string(), |region| format!("{region:?}")),
+                    tolerance.channel
+                )
+            })
+        })
+        .collect();
+    if !failures.is_empty() {
+        image.save(&new_path).expect("write the new screenshot");
+        let diff_path = failure_path(name, "diff");
+        if stored.dimensions() == image.dimensions() {
+            difference_image(&stored, &image, STABLE.channel)
+                .save(&diff_path)
+                .expect("write the difference");
+        }
+        panic!(
+            "the screen differs from {}:\n{}\nNew: {}; difference (red): {}. If the new screen \
+             is right, rewrite it with PW_UPDATE_SCREENSHOTS=1 and look at it before committing.",
+            path.display(),
+            failures.join("\n"),
+            new_path.display(),
+            diff_path.display()
+        );
+    }
+}
+
+/// How a rendered image differs from the committed one.
+#[derive(Debug, Clone, Copy)]
+struct ScreenshotDifference {
+    same_size: bool,
+    compared_pixels: u64,
+    /// Pixels with a channel farther than the tolerance from the stored one.
+    differing_pixels: u64,
+    /// The largest difference of a channel.
+    largest: u8,
+}
+
+impl ScreenshotDifference {
+    fn of(
+        stored: &image::RgbaImage,
+        new: &image::RgbaImage,
+        channel: u8,
+        region: Option<Region>,
+    ) -> Self {
+        let mut difference = ScreenshotDifference {
+            same_size: stored.dimensions() == new.dimensions(),
+            compared_pixels: 0,
+            differing_pixels: 0,
+            largest: 0,
+        };
+        if !difference.same_size {
+            return difference;
+        }
+        for ((x, y, a), b) in stored.enumerate_pixels().zip(new.pixels()) {
+            if region.is_some_and(|region| !region.contains(x, y)) {
+                continue;
+            }
+            difference.compared_pixels += 1;
+            let far =
+                a.0.iter()
+                    .zip(b.0)
+                    .map(|(a, b)| a.abs_diff(b))
+                    .max()
+                    .unwrap_or(0);
+            difference.largest = difference.largest.max(far);
+            if far > channel {
+                difference.differing_pixels += 1;
+            }
+        }
+        difference
+    }
+}
+
+/// The new image, dimmed, with the pixels that differ beyond `channel` in red.
+fn difference_image(
+    stored: &image::RgbaImage,
+    new: &image::RgbaImage,
+    channel: u8,
+) -> image::RgbaImage {
+    image::RgbaImage::from_fn(new.width(), new.height(), |x, y| {
+        let (a, b) = (stored.get_pixel(x, y), new.get_pixel(x, y));
+        if a.0.iter().zip(b.0).any(|(a, b)| a.abs_diff(b) > channel) {
+            image::Rgba([255, 0, 0, 255])
+        } else {
+            image::Rgba([b.0[0] / 3, b.0[1] / 3, b.0[2] / 3, 255])
+        }
+    })
+}
+
+/// Where a failed comparison leaves `NAME.KIND.png` (outside the source tree).
+fn failure_path(name: &str, kind: &str) -> PathBuf {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&folder).expect("create the folder of failed screenshots");
+    folder.join(format!("{name}.{kind}.png"))
 }
 
 fn screenshot_path(name: &str) -> PathBuf {

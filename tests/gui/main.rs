@@ -6,6 +6,8 @@ mod common;
 #[path = "../support/engines_common.rs"]
 mod engines_common;
 mod gui_support;
+#[path = "../support/helper_process.rs"]
+mod helper_process;
 
 mod gui_app;
 mod gui_assets;

@@ -2,9 +2,10 @@
 //! window shows the store: its title names the file (set once the store is
 //! open) and a screenshot of the screen is not blank.
 //!
-//! Needs `Xvfb`, `xdotool` and ImageMagick's `import`; skips with a message
-//! when they are missing. `PROCESS_WORKBENCH_RENDERER` (wgpu or glow) is
-//! passed through; by default the app tries wgpu, then glow.
+//! Needs `Xvfb`, `xdotool` and ImageMagick's `import`; when one is missing
+//! it reports `SKIPPED: …` (counted by `.ci/test.sh`) instead of running.
+//! `PROCESS_WORKBENCH_RENDERER` (wgpu or glow) is passed through; by default
+//! the app tries wgpu, then glow.
 
 use crate::gui_support;
 use std::io::{BufRead, BufReader};
@@ -100,9 +101,12 @@ fn the_binary_shows_a_store_in_a_window() {
         .filter(|program| !on_path(program))
         .collect();
     if !missing.is_empty() {
-        eprintln!(
-            "skipped: the window test needs {} (apt-get install xvfb xdotool imagemagick)",
-            missing.join(", ")
+        crate::common::report_skipped(
+            "window_xvfb::the_binary_shows_a_store_in_a_window",
+            &format!(
+                "needs {} (apt-get install xvfb xdotool imagemagick)",
+                missing.join(", ")
+            ),
         );
         return;
     }
