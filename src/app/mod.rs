@@ -269,10 +269,13 @@ impl WorkbenchApp {
                     });
             }
             if self.settings.show_detail {
+                // A quarter of the window at first: on a wide screen room for
+                // a payload's ids, on a small one for the view's tables. Not
+                // narrower than an event id with its copy button.
                 egui::Panel::right("detail_panel")
                     .resizable(true)
-                    .default_size(400.0)
-                    .min_size(220.0)
+                    .default_size((ui.available_width() * 0.25).clamp(320.0, 480.0))
+                    .min_size(320.0)
                     .show(ui, |ui| self.detail.ui(ui, &mut context));
             }
         }
@@ -931,7 +934,7 @@ impl WorkbenchApp {
             };
             Ok(reader
                 .event_bytes(position)?
-                .map(|bytes| (position, serde_json::from_slice::<EventHeader>(&bytes))))
+                .map(|bytes| (position, EventHeader::decode(position, &bytes))))
         });
         match found {
             Ok(Some((position, Ok(header)))) => {
@@ -972,7 +975,7 @@ impl WorkbenchApp {
             };
             let header = reader
                 .event_bytes(position)?
-                .and_then(|bytes| serde_json::from_slice::<EventHeader>(&bytes).ok());
+                .and_then(|bytes| EventHeader::decode(position, &bytes).ok());
             Ok(Some((position, header)))
         });
         match found {

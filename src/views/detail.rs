@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use egui::{RichText, Ui};
-use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -17,8 +16,7 @@ use crate::state::loadable::Loadable;
 use crate::widgets::json_tree::{JsonTree, copy_text};
 use crate::widgets::raw_text::{RawText, text_of_bytes};
 use crate::widgets::time::{format_bytes, format_count, format_rfc3339, short_id};
-use process_workbench_core::store::records::rfc3339;
-use process_workbench_core::store::{Store, StreamInfo, StreamVersion};
+use process_workbench_core::store::{EventRecord, Store, StreamInfo, StreamVersion};
 
 use super::ViewContext;
 use crate::widgets::style::{failure_colour, status_text};
@@ -31,24 +29,38 @@ const EFFECTS_SHOWN: usize = 20;
 /// Levels of a JSON tree open at first.
 const OPEN_LEVELS: usize = 2;
 
-/// The fields of an event the detail links from (the payload is skipped, not built).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The fields of an event the detail links from.
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventLinks {
     pub event_id: Uuid,
     pub stream_id: String,
     pub version: u64,
     pub position: u64,
     pub event_type: String,
-    #[serde(with = "rfc3339")]
     pub occurred_at: OffsetDateTime,
-    #[serde(with = "rfc3339")]
     pub recorded_at: OffsetDateTime,
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
-    #[serde(default)]
     pub other_causes: Vec<Uuid>,
-    #[serde(default)]
     pub other_streams: Vec<StreamVersion>,
+}
+
+impl From<EventRecord<'_>> for EventLinks {
+    fn from(record: EventRecord<'_>) -> Self {
+        EventLinks {
+            event_id: record.event_id,
+            stream_id: record.stream_id.into_owned(),
+            version: record.version,
+            position: record.position,
+            event_type: record.event_type.into_owned(),
+            occurred_at: record.occurred_at,
+            recorded_at: record.recorded_at,
+            correlation_id: record.correlation_id,
+            causation_id: record.causation_id,
+            other_causes: record.other_causes,
+            other_streams: record.other_streams,
+        }
+    }
 }
 
 /// A prepared event.
@@ -116,6 +128,9 @@ impl DetailView {
 
     /// Shows the detail of the selection.
     pub fn ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
+        // The panel keeps the width it was given (or dragged to), instead of
+        // shrinking to the first thing it shows.
+        ui.set_min_width(ui.available_width());
         if let Some(event) = ctx.selection.event.clone() {
             self.sync_event(ui, ctx, &event);
             self.event_ui(ui, ctx);
@@ -347,7 +362,7 @@ impl DetailView {
 
 /// The event's fields, with links to where they lead.
 fn links_ui(ui: &mut Ui, links: &EventLinks, effects: &[Uuid], commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.heading(&links.event_type);
         if ui
             .button("Show in graph")
@@ -553,7 +568,7 @@ fn prepare(store: &Store, position: u64) -> Result<EventDetail, String> {
             raw: RawText::new(text_of_bytes(&bytes)),
         },
         Ok(document) => {
-            let links = serde_json::from_slice::<EventLinks>(&bytes).ok();
+            let links = EventRecord::decode(position, &bytes).ok().map(EventLinks::from);
             let effects = match &links {
                 Some(links) => reader
                     .effects_of(links.event_id)

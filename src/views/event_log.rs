@@ -4,12 +4,11 @@
 //! log in a cancellable background job that shows matches as they come and
 //! says how far it got. The filtered events can be exported as JSONL.
 
-use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
-use serde_json::Value;
 use serde_json_path::JsonPath;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -17,9 +16,11 @@ use uuid::Uuid;
 use crate::state::command::{Command, ExportRequest};
 use crate::state::jobs::{Job, Worker};
 use crate::widgets::progress::job_progress_ui;
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, parse_time_input, short_id};
 use process_workbench_core::actions::EventSelection;
-use process_workbench_core::store::{Store, StoreReader};
+use process_workbench_core::search::{EventFilter, scan_events};
+use process_workbench_core::store::Store;
 
 use super::ViewContext;
 use super::rows::{
@@ -28,31 +29,8 @@ use super::rows::{
 use crate::widgets::style::{ROW_HEIGHT, failure_colour};
 use crate::state::EventRef;
 
-/// Events read per step of a scan.
-const SCAN_BATCH: usize = 1024;
 /// Pages of rows kept.
 const CACHED_PAGES: usize = 16;
-
-/// A parsed filter of the log. Empty: every event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogFilter {
-    pub event_type: Option<String>,
-    /// The process type of the event's stream.
-    pub process_type: Option<String>,
-    pub from: Option<OffsetDateTime>,
-    pub to: Option<OffsetDateTime>,
-    /// Events whose payload has at least one node matching this path.
-    pub json_path: Option<JsonPath>,
-    /// Events of one conversation (read from the correlation index, not scanned).
-    pub correlation: Option<Uuid>,
-}
-
-impl LogFilter {
-    /// Whether the filter lets every event through.
-    pub fn is_empty(&self) -> bool {
-        *self == LogFilter::default()
-    }
-}
 
 /// What a scan sends.
 enum ScanMessage {
@@ -78,8 +56,8 @@ pub struct EventLogView {
     correlation: Option<Uuid>,
     input_error: Option<String>,
     /// The filter the rows were made for, and the generation.
-    applied: Option<(u64, LogFilter)>,
-    wanted: LogFilter,
+    applied: Option<(u64, EventFilter)>,
+    wanted: EventFilter,
     rows: LogRows,
     job: Option<Job<ScanMessage>>,
     error: Option<String>,
@@ -99,7 +77,7 @@ impl Default for EventLogView {
             correlation: None,
             input_error: None,
             applied: None,
-            wanted: LogFilter::default(),
+            wanted: EventFilter::default(),
             rows: LogRows::All { last: 0 },
             job: None,
             error: None,
@@ -129,7 +107,7 @@ impl EventLogView {
     }
 
     /// The filter in effect.
-    pub fn filter(&self) -> &LogFilter {
+    pub fn filter(&self) -> &EventFilter {
         &self.wanted
     }
 
@@ -181,13 +159,14 @@ impl EventLogView {
         ) {
             (Ok(from), Ok(to), Ok(json_path)) => {
                 self.input_error = None;
-                self.wanted = LogFilter {
-                    event_type: self.event_type.clone(),
+                self.wanted = EventFilter {
+                    event_types: self.event_type.iter().cloned().collect(),
                     process_type: self.process_type.clone(),
                     from,
                     to,
                     json_path,
                     correlation: self.correlation,
+                    ..EventFilter::default()
                 };
                 self.scroll_to = Some(0);
             }
@@ -276,7 +255,7 @@ impl EventLogView {
         let summary = &ctx.store.summary;
         let mut apply = false;
         if let Some(correlation) = self.correlation {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("Conversation {correlation}")).strong());
                 if ui.button("Show all conversations").clicked() {
                     self.correlation = None;
@@ -324,7 +303,7 @@ impl EventLogView {
                     .add(
                         egui::TextEdit::singleline(text)
                             .hint_text(hint)
-                            .desired_width(width),
+                            .desired_width(fit::field_width(ui, hint, width)),
                     )
                     .accessible_name(hint);
                 response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter))
@@ -334,7 +313,7 @@ impl EventLogView {
             apply |= field(
                 ui,
                 &mut self.json_path_text,
-                "JSONPath over payload, e.g. $.amount",
+                "JSONPath over payload and metadata, e.g. $.amount",
                 260.0,
             );
             if ui.button("Filter").clicked() {
@@ -460,12 +439,9 @@ impl EventLogView {
             .auto_shrink([false, false])
             .animate_scrolling(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(66.0).at_least(50.0))
-            .column(Column::initial(138.0).at_least(100.0))
-            .column(Column::initial(130.0).at_least(80.0).clip(true))
-            .column(Column::initial(56.0).at_least(46.0))
-            .column(Column::initial(170.0).at_least(90.0).clip(true))
-            .column(Column::remainder().at_least(90.0));
+            // Every column as wide as its header and cells: nothing is cut.
+            .columns(fit::column(), 5)
+            .column(Column::remainder());
         if let Some(row) = self.scroll_to.take() {
             builder = builder.scroll_to_row(row, Some(egui::Align::Min));
         }
@@ -577,7 +553,7 @@ fn log_cells(
         ui.label(header.version.to_string());
     });
     row.col(|ui| {
-        ui.add(egui::Label::new(&header.event_type).truncate());
+        ui.label(&header.event_type);
     });
     row.col(|ui| {
         if let Some(correlation) = header.correlation_id
@@ -591,114 +567,20 @@ fn log_cells(
     });
 }
 
-/// Scans the log (or the conversation's index) and sends the matching positions.
-fn scan_log(store: &Store, filter: &LogFilter, worker: &Worker<ScanMessage>) -> Result<(), String> {
+/// Scans the log (or the conversation's index) with the core's
+/// [`scan_events`] and sends the matching positions page by page.
+fn scan_log(store: &Store, filter: &EventFilter, worker: &Worker<ScanMessage>) -> Result<(), String> {
     let reader = store.read().map_err(|error| error.to_string())?;
-    let mut stream_types: BTreeMap<String, Option<String>> = BTreeMap::new();
-    let mut scanned = 0u64;
-    if let Some(correlation) = filter.correlation {
-        let mut from = 0u64;
-        loop {
-            let positions = reader
-                .correlated(correlation, from, SCAN_BATCH)
-                .map_err(|error| error.to_string())?;
-            let last_batch = positions.len() < SCAN_BATCH;
-            let mut found = Vec::new();
-            for position in &positions {
-                scanned += 1;
-                let Some(bytes) = reader
-                    .event_bytes(*position)
-                    .map_err(|error| error.to_string())?
-                else {
-                    continue;
-                };
-                if matches(&reader, filter, &bytes, &mut stream_types) {
-                    found.push(*position);
-                }
-            }
-            worker.progress(scanned, 0);
-            if (!found.is_empty() && !worker.send(ScanMessage::Matches(found)))
-                || worker.is_cancelled()
-            {
-                return Ok(());
-            }
-            match positions.last() {
-                Some(last) if !last_batch => from = last + 1,
-                _ => return Ok(()),
-            }
+    scan_events(&reader, filter, &mut |page| {
+        worker.progress(page.scanned, page.total);
+        let delivered = page.matches.is_empty() || worker.send(ScanMessage::Matches(page.matches.to_vec()));
+        if delivered && !worker.is_cancelled() {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
         }
-    }
-    let total = reader.last_position().map_err(|error| error.to_string())?;
-    let mut from = 1u64;
-    loop {
-        let batch = reader
-            .log_raw(from, SCAN_BATCH)
-            .map_err(|error| error.to_string())?;
-        let last_batch = batch.len() < SCAN_BATCH;
-        let mut found = Vec::new();
-        for (position, bytes) in &batch {
-            scanned += 1;
-            if matches(&reader, filter, bytes, &mut stream_types) {
-                found.push(*position);
-            }
-        }
-        worker.progress(scanned, total);
-        if (!found.is_empty() && !worker.send(ScanMessage::Matches(found))) || worker.is_cancelled()
-        {
-            return Ok(());
-        }
-        match batch.last() {
-            Some((last, _)) if !last_batch => from = last + 1,
-            _ => return Ok(()),
-        }
-    }
-}
-
-/// Whether the event in `bytes` passes `filter`. A damaged record passes no filter.
-fn matches(
-    reader: &StoreReader,
-    filter: &LogFilter,
-    bytes: &[u8],
-    stream_types: &mut BTreeMap<String, Option<String>>,
-) -> bool {
-    let Ok(header) = serde_json::from_slice::<EventHeader>(bytes) else {
-        return false;
-    };
-    if filter
-        .event_type
-        .as_ref()
-        .is_some_and(|kind| *kind != header.event_type)
-    {
-        return false;
-    }
-    if filter.from.is_some_and(|from| header.occurred_at < from)
-        || filter.to.is_some_and(|to| header.occurred_at > to)
-    {
-        return false;
-    }
-    if let Some(kind) = &filter.process_type {
-        let known = stream_types
-            .entry(header.stream_id.clone())
-            .or_insert_with(|| {
-                reader
-                    .stream(&header.stream_id)
-                    .ok()
-                    .flatten()
-                    .map(|info| info.process_type)
-            });
-        if known.as_ref() != Some(kind) {
-            return false;
-        }
-    }
-    if let Some(path) = &filter.json_path {
-        let Ok(event) = serde_json::from_slice::<Value>(bytes) else {
-            return false;
-        };
-        let payload = event.get("payload").unwrap_or(&Value::Null);
-        if path.query(payload).is_empty() {
-            return false;
-        }
-    }
-    true
+    })
+    .map(|_| ())
+    .map_err(|error| error.to_string())
 }
 

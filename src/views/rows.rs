@@ -4,29 +4,45 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use process_workbench_core::store::records::rfc3339;
-use process_workbench_core::store::{Store, StoreError, StoreReader, StreamFilter, StreamInfo};
+use process_workbench_core::store::{
+    EventRecord, Store, StoreError, StoreReader, StreamFilter, StreamInfo,
+};
 
 /// Rows per page read from the store.
 pub const PAGE_ROWS: usize = 128;
 
-/// The fields of an event a table row shows. Reading only these skips over
-/// the payload without building it (a payload may be megabytes).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The fields of an event a table row shows. Decoded without building the
+/// payload (a payload may be megabytes).
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventHeader {
     pub event_id: Uuid,
     pub stream_id: String,
     pub version: u64,
     pub position: u64,
     pub event_type: String,
-    #[serde(with = "rfc3339")]
     pub occurred_at: OffsetDateTime,
     pub correlation_id: Option<Uuid>,
     pub causation_id: Option<Uuid>,
+}
+
+impl EventHeader {
+    /// The header of the event record at `position`.
+    pub fn decode(position: u64, bytes: &[u8]) -> Result<EventHeader, StoreError> {
+        let record = EventRecord::decode(position, bytes)?;
+        Ok(EventHeader {
+            event_id: record.event_id,
+            stream_id: record.stream_id.into_owned(),
+            version: record.version,
+            position: record.position,
+            event_type: record.event_type.into_owned(),
+            occurred_at: record.occurred_at,
+            correlation_id: record.correlation_id,
+            causation_id: record.causation_id,
+        })
+    }
 }
 
 /// One row of an event table.
@@ -65,7 +81,7 @@ pub fn read_event_row(
 
 /// The row of an event's bytes.
 pub fn event_row(position: u64, bytes: &[u8], version: Option<u64>) -> EventRow {
-    match serde_json::from_slice::<EventHeader>(bytes) {
+    match EventHeader::decode(position, bytes) {
         Ok(header) => EventRow::Event {
             version: version.unwrap_or(header.version),
             header,

@@ -8,6 +8,7 @@ use egui::{RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::state::command::Command;
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, short_id};
 use process_workbench_core::store::StreamInfo;
 
@@ -106,11 +107,9 @@ impl StreamEventsTable {
             .auto_shrink([false, false])
             .animate_scrolling(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(60.0).at_least(50.0))
-            .column(Column::initial(138.0).at_least(100.0))
-            .column(Column::initial(200.0).at_least(100.0).clip(true))
-            .column(Column::initial(100.0).at_least(80.0))
-            .column(Column::remainder().at_least(100.0));
+            // Every column as wide as its header and cells: nothing is cut.
+            .columns(fit::column(), 4)
+            .column(Column::remainder());
         if let Some(row) = self.scroll_to.take() {
             builder = builder.scroll_to_row(row, Some(egui::Align::Center));
         }
@@ -164,7 +163,7 @@ impl StreamEventsTable {
                                     .on_hover_text(format_rfc3339(header.occurred_at));
                             });
                             row.col(|ui| {
-                                ui.add(egui::Label::new(&header.event_type).truncate());
+                                ui.label(&header.event_type);
                             });
                             row.col(|ui| {
                                 if let Some(cause) = header.causation_id

@@ -11,12 +11,13 @@
 use std::sync::Arc;
 
 use egui::{Color32, RichText, Sense, Ui};
-use egui_extras::{Column, TableBuilder};
+use egui_extras::TableBuilder;
 
 use crate::state::command::Command;
 use crate::state::jobs::{Job, Worker};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_time};
 use process_workbench_core::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
 
@@ -652,6 +653,7 @@ impl StreamsView {
         let failure = failure_colour(ui);
         // Clicks on a row's text select the row (not the text).
         ui.style_mut().interaction.selectable_labels = false;
+        let error_column = fit::free_text_column(ui, "Last error");
         let mut builder = TableBuilder::new(ui)
             .id_salt("streams_table")
             .striped(true)
@@ -660,12 +662,10 @@ impl StreamsView {
             .auto_shrink([false, false])
             .animate_scrolling(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(150.0).at_least(90.0).clip(true))
-            .column(Column::initial(120.0).at_least(70.0).clip(true))
-            .column(Column::initial(84.0).at_least(64.0))
-            .column(Column::initial(58.0).at_least(50.0))
-            .column(Column::initial(138.0).at_least(100.0))
-            .column(Column::remainder().at_least(160.0).clip(true));
+            // Ids, types, statuses and times as wide as they are; the error
+            // (free text) takes the rest and elides what does not fit.
+            .columns(fit::column(), 5)
+            .column(error_column);
         if let Some(row) = self.scroll_to.take() {
             builder = builder.scroll_to_row(row, Some(egui::Align::Center));
         }
@@ -771,15 +771,14 @@ fn stream_cells(
             text = text.color(failure);
         }
         if ui
-            .add(egui::Button::selectable(is_selected, text).truncate())
-            .on_hover_text(&info.stream_id)
+            .add(egui::Button::selectable(is_selected, text))
             .clicked()
         {
             *clicked = Some(info.stream_id.clone());
         }
     });
     row.col(|ui| {
-        ui.add(egui::Label::new(&info.process_type).truncate());
+        ui.label(&info.process_type);
     });
     row.col(|ui| {
         ui.label(status_text(ui, info.status));

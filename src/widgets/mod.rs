@@ -6,4 +6,5 @@ pub mod json_tree;
 pub mod progress;
 pub mod raw_text;
 pub mod style;
+pub mod fit;
 pub mod time;

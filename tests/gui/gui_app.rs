@@ -226,10 +226,10 @@ fn the_event_log_filters_by_json_path_and_exports_jsonl() {
 
     // A JSONPath filter over payloads (RFC 9535 filter expression).
     harness
-        .get_by_label("JSONPath over payload, e.g. $.amount")
+        .get_by_label("JSONPath over payload and metadata, e.g. $.amount")
         .click();
     harness
-        .get_by_label("JSONPath over payload, e.g. $.amount")
+        .get_by_label("JSONPath over payload and metadata, e.g. $.amount")
         .type_text("$.readings[?@.value > 1100]");
     harness.get_by_label("Filter").click();
     settle(&mut harness);

@@ -4,13 +4,10 @@
 //! offers the rest. Painting is in [`super::draw`].
 
 use egui::{Rect, RichText, Sense, Ui, Vec2};
-use serde::Deserialize;
-use time::OffsetDateTime;
 
 use crate::widgets::time::format_rfc3339;
 use process_workbench_core::graph::{Relation, Vertex};
-use process_workbench_core::store::Store;
-use process_workbench_core::store::records::rfc3339;
+use process_workbench_core::store::{EventRecord, Store};
 
 use super::draw::{self, Camera, LABEL_ZOOM, Scene};
 use super::job::Computed;
@@ -65,13 +62,6 @@ impl Default for CanvasState {
             hover_time: None,
         }
     }
-}
-
-/// The one field of an event the hover adds to what the graph knows.
-#[derive(Deserialize)]
-struct Occurred {
-    #[serde(with = "rfc3339")]
-    occurred_at: OffsetDateTime,
 }
 
 impl CanvasState {
@@ -250,8 +240,12 @@ impl CanvasState {
             .read()
             .ok()
             .and_then(|reader| reader.event_bytes(node.position).ok().flatten())
-            .and_then(|bytes| serde_json::from_slice::<Occurred>(&bytes).ok())
-            .map(|event| format_rfc3339(event.occurred_at))
+            .and_then(|bytes| {
+                EventRecord::decode(node.position, &bytes)
+                    .ok()
+                    .map(|event| event.occurred_at)
+            })
+            .map(format_rfc3339)
             .unwrap_or_else(|| "time unknown".to_string());
         self.hover_time = Some((node.position, text.clone()));
         Some(text)

@@ -2,10 +2,11 @@
 //! after), filtered by action, user, stream and time, exported as JSON.
 
 use egui::{RichText, Sense, Ui};
-use egui_extras::{Column, TableBuilder};
+use egui_extras::TableBuilder;
 use serde_json::Value;
 
 use crate::state::command::{Command, ExportRequest};
+use crate::widgets::fit;
 use crate::widgets::json_tree::JsonTree;
 use crate::widgets::time::{format_count, format_time, parse_time_input};
 use process_workbench_core::queues::{AuditFilter, audit_entries};
@@ -141,6 +142,10 @@ impl AuditView {
         }
         // Plain labels, so that a click on a cell selects the row.
         ui.style_mut().interaction.selectable_labels = false;
+        // The target and the reason are free text: they share the room the
+        // other columns leave (every frame, so not resizable) and elide.
+        let target_column = fit::free_text_column(ui, "Target").resizable(false);
+        let reason_column = fit::free_text_column(ui, "Why");
         TableBuilder::new(ui)
             .id_salt("audit_table")
             .striped(true)
@@ -148,12 +153,9 @@ impl AuditView {
             .sense(Sense::click())
             .auto_shrink([false, false])
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(50.0))
-            .column(Column::initial(140.0))
-            .column(Column::initial(90.0).clip(true))
-            .column(Column::initial(190.0).clip(true))
-            .column(Column::initial(220.0).clip(true))
-            .column(Column::remainder().clip(true))
+            .columns(fit::column(), 4)
+            .column(target_column)
+            .column(reason_column)
             .header(ROW_HEIGHT + 4.0, |mut header| {
                 for title in ["Seq", "When", "Who", "What", "Target", "Why"] {
                     header.col(|ui| {
@@ -193,7 +195,7 @@ impl AuditView {
     }
 
     fn entry_ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>, entry: &AuditEntry) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(
                 RichText::new(format!("#{} {} by {}", entry.seq, entry.action, entry.user))
                     .strong(),

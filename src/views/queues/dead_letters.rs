@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::state::command::Command;
 use crate::state::jobs::{Job, Worker};
+use crate::widgets::fit;
 use crate::widgets::json_tree::JsonTree;
 use crate::widgets::time::{format_count, format_time, parse_time_input, short_id};
 use process_workbench_core::engine::{Engine, Preview, PreviewOutcome};
@@ -28,6 +29,13 @@ use super::shared::{Confirm, Loader, READ_ONLY_EXPLANATION, confirm_ui, write_en
 use process_workbench_core::actions::Action;
 
 const ROW_HEIGHT: f32 = 22.0;
+/// The width of the list's checkbox column.
+const CHECKBOX_WIDTH: f32 = 24.0;
+/// The narrowest the open item gets beside the lists: its field names and
+/// values, the attempt history, the original message.
+const ITEM_MIN_WIDTH: f32 = 440.0;
+/// Rows whose stream ids are measured for the width of the compact list.
+const MEASURED_ROWS: usize = 1_000;
 
 /// The JSON editor of an edited resubmission.
 struct Editor {
@@ -161,33 +169,108 @@ impl DeadLettersView {
         self.filter_ui(ui);
         self.triage.status_ui(ui);
         if self.item.is_none() {
-            self.lists_ui(ui, can_write);
+            self.lists_ui(ui, can_write, false);
         } else {
-            // Lists on the left, the item at full height on the right: the
-            // editor and the preview need the room. Strip cells clip, so wide
-            // tables never draw over the item.
-            egui_extras::StripBuilder::new(ui)
-                .clip(true)
-                .size(egui_extras::Size::relative(0.45).at_least(280.0))
-                .size(egui_extras::Size::remainder().at_least(320.0))
-                .horizontal(|mut strip| {
-                    strip.cell(|ui| self.lists_ui(ui, can_write));
-                    strip.cell(|ui| {
-                        egui::ScrollArea::vertical()
-                            .id_salt("dead_letter_item_scroll")
-                            .auto_shrink([false, false])
-                            .show(ui, |ui| self.item_ui(ui, context, can_write));
+            // The lists beside the item when both fit: the lists compact
+            // (without the columns the open item repeats), the item with room
+            // for its fields and editor. Else the item alone; its Close button
+            // leads back to the lists.
+            let lists_width = self.compact_lists_width(ui);
+            let spacing = ui.spacing().item_spacing.x;
+            if lists_width + spacing + ITEM_MIN_WIDTH <= ui.available_width() {
+                // Strip cells clip, so a list never draws over the item.
+                egui_extras::StripBuilder::new(ui)
+                    .clip(true)
+                    .size(egui_extras::Size::exact(lists_width))
+                    .size(egui_extras::Size::remainder().at_least(ITEM_MIN_WIDTH))
+                    .horizontal(|mut strip| {
+                        strip.cell(|ui| self.lists_ui(ui, can_write, true));
+                        strip.cell(|ui| self.item_scroll_ui(ui, context, can_write));
                     });
-                });
+            } else {
+                self.item_scroll_ui(ui, context, can_write);
+            }
         }
         confirm_ui(ui, &mut self.confirm, context);
     }
 
-    /// Counts, failure groups, bulk actions and the list of the chosen group.
-    fn lists_ui(&mut self, ui: &mut Ui, can_write: bool) {
+    /// The open item, scrolling at full height.
+    fn item_scroll_ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>, can_write: bool) {
+        egui::ScrollArea::vertical()
+            .id_salt("dead_letter_item_scroll")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                // A strip cell truncates text; the item's texts wrap instead.
+                ui.style_mut().wrap_mode = None;
+                self.item_ui(ui, context, can_write);
+            });
+    }
+
+    /// The width of the compact lists (the failure groups without their
+    /// times, the dead letters without the reason and message type of the
+    /// chosen group): every column as wide as its header and widest cell.
+    fn compact_lists_width(&self, ui: &Ui) -> f32 {
+        let Some(result) = self.triage.value.current() else {
+            return 0.0;
+        };
+        let widest = |title: &str, cells: &mut dyn Iterator<Item = String>| {
+            cells
+                .map(|cell| fit::text_width(ui, cell))
+                .fold(fit::header_width(ui, title), f32::max)
+        };
+        let groups = &result.groups;
+        let reasons = widest("Reason", &mut groups.iter().map(|g| g.reason.clone()));
+        let types = widest(
+            "Message type",
+            &mut groups.iter().map(|g| g.message_type.clone()),
+        );
+        let group_columns = [
+            reasons,
+            types,
+            widest("Count", &mut groups.iter().map(|g| format_count(g.count))),
+            widest("Open", &mut groups.iter().map(|g| format_count(g.open))),
+        ];
+        let rows = result.rows.iter().filter(|row| {
+            self.group
+                .as_ref()
+                .is_none_or(|(reason, kind)| &row.reason == reason && &row.message_type == kind)
+        });
+        // Stream ids are alike in length; a sample is enough for a long list.
+        let streams = widest(
+            "Stream",
+            &mut rows
+                .take(MEASURED_ROWS)
+                .map(|row| row.stream_id.clone().unwrap_or_else(|| "—".to_string())),
+        );
+        let recorded = widest(
+            "Recorded",
+            &mut result.rows.first().map(|row| format_time(row.recorded_at)).into_iter(),
+        );
+        let statuses = widest(
+            "Status",
+            &mut DeadLetterStatus::ALL.iter().map(|s| s.as_str().to_string()),
+        );
+        let mut list_columns = vec![CHECKBOX_WIDTH, recorded, statuses];
+        if self.group.is_none() {
+            list_columns.extend([reasons, types]);
+        }
+        list_columns.push(streams);
+        let spacing = ui.spacing().item_spacing.x;
+        let width = |columns: &[f32]| {
+            columns.iter().sum::<f32>() + spacing * columns.len().saturating_sub(1) as f32
+        };
+        // Room for the tables' scroll bars, too.
+        width(&group_columns).max(width(&list_columns)) + ui.spacing().scroll.allocated_width()
+    }
+
+    /// Counts, failure groups, bulk actions and the list of the chosen group;
+    /// `compact` leaves out the columns an open item repeats.
+    fn lists_ui(&mut self, ui: &mut Ui, can_write: bool, compact: bool) {
         let Some(result) = self.triage.value.current() else {
             return;
         };
+        // Texts wrap (a strip cell would truncate them).
+        ui.style_mut().wrap_mode = None;
         let groups = result.groups.clone();
         let rows: Vec<DeadLetterRow> = result
             .rows
@@ -204,10 +287,16 @@ impl DeadLettersView {
             format_count(result.rows.len() as u64),
             format_count(groups.len() as u64)
         ));
-        self.groups_ui(ui, &groups);
-        self.bulk_ui(ui, &rows, can_write);
+        // The button row wraps at the lists' width, however wide a table is.
+        let width = ui.available_width();
+        self.groups_ui(ui, &groups, compact);
+        ui.allocate_ui_with_layout(
+            egui::vec2(width, 0.0),
+            egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true),
+            |ui| self.bulk_ui(ui, &rows, can_write),
+        );
         ui.separator();
-        self.list_ui(ui, &rows);
+        self.list_ui(ui, &rows, compact);
     }
 
     fn filter_ui(&mut self, ui: &mut Ui) {
@@ -239,7 +328,7 @@ impl DeadLettersView {
                     .add(
                         egui::TextEdit::singleline(text)
                             .hint_text(hint)
-                            .desired_width(width),
+                            .desired_width(fit::field_width(ui, hint, width)),
                     )
                     .accessible_name(hint);
                 apply |= response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -254,8 +343,9 @@ impl DeadLettersView {
         }
     }
 
-    fn groups_ui(&mut self, ui: &mut Ui, groups: &[FailureGroup]) {
-        ui.horizontal(|ui| {
+    /// The failure groups; `compact` leaves out when they were first and last seen.
+    fn groups_ui(&mut self, ui: &mut Ui, groups: &[FailureGroup], compact: bool) {
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Failure groups").strong());
             if self.group.is_some() && ui.button("Show all groups").clicked() {
                 self.group = None;
@@ -264,7 +354,17 @@ impl DeadLettersView {
         ui.push_id("dead_letter_groups", |ui| {
             // Plain labels, so that a click on a cell selects the row.
             ui.style_mut().interaction.selectable_labels = false;
-            TableBuilder::new(ui)
+            let titles = [
+                "Reason",
+                "Message type",
+                "Count",
+                "Open",
+                "First seen",
+                "Last seen",
+            ];
+            let titles = if compact { &titles[..4] } else { &titles[..] };
+            // Every column as wide as its header and cells: nothing is cut.
+            let mut builder = TableBuilder::new(ui)
                 .id_salt("dead_letter_groups_table")
                 .striped(true)
                 .resizable(true)
@@ -272,23 +372,17 @@ impl DeadLettersView {
                 .max_scroll_height(150.0)
                 .auto_shrink([false, true])
                 .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-                .column(Column::initial(210.0).clip(true))
-                .column(Column::initial(210.0).clip(true))
-                .column(Column::initial(60.0))
-                .column(Column::initial(60.0))
-                .column(Column::initial(140.0))
-                .column(Column::remainder())
+                .columns(fit::column(), titles.len() - 1);
+            builder = builder.column(if compact {
+                fit::column()
+            } else {
+                Column::remainder()
+            });
+            builder
                 .header(ROW_HEIGHT + 4.0, |mut header| {
-                    for title in [
-                        "Reason",
-                        "Message type",
-                        "Count",
-                        "Open",
-                        "First seen",
-                        "Last seen",
-                    ] {
+                    for title in titles {
                         header.col(|ui| {
-                            ui.label(RichText::new(title).strong());
+                            ui.label(RichText::new(*title).strong());
                         });
                     }
                 })
@@ -311,12 +405,14 @@ impl DeadLettersView {
                         row.col(|ui| {
                             ui.label(format_count(group.open));
                         });
-                        row.col(|ui| {
-                            ui.label(format_time(group.first_seen));
-                        });
-                        row.col(|ui| {
-                            ui.label(format_time(group.last_seen));
-                        });
+                        if !compact {
+                            row.col(|ui| {
+                                ui.label(format_time(group.first_seen));
+                            });
+                            row.col(|ui| {
+                                ui.label(format_time(group.last_seen));
+                            });
+                        }
                         if row.response().clicked() {
                             self.group = Some(key);
                             self.selected.clear();
@@ -379,9 +475,18 @@ impl DeadLettersView {
         });
     }
 
-    fn list_ui(&mut self, ui: &mut Ui, rows: &[DeadLetterRow]) {
+    /// The dead letters shown; `compact` leaves out the reason and message
+    /// type when a group is chosen (they are the group's).
+    fn list_ui(&mut self, ui: &mut Ui, rows: &[DeadLetterRow], compact: bool) {
+        let kinds = !(compact && self.group.is_some());
         // Plain labels, so that a click on a cell selects the row.
         ui.style_mut().interaction.selectable_labels = false;
+        let titles: &[&str] = if kinds {
+            &["", "Recorded", "Status", "Reason", "Message type", "Stream"]
+        } else {
+            &["", "Recorded", "Status", "Stream"]
+        };
+        // Every column as wide as its header and cells: nothing is cut.
         TableBuilder::new(ui)
             .id_salt("dead_letter_list")
             .striped(true)
@@ -389,16 +494,13 @@ impl DeadLettersView {
             .sense(Sense::click())
             .auto_shrink([false, false])
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::exact(24.0))
-            .column(Column::initial(140.0))
-            .column(Column::initial(90.0))
-            .column(Column::initial(190.0).clip(true))
-            .column(Column::initial(170.0).clip(true))
-            .column(Column::remainder().clip(true))
+            .column(Column::exact(CHECKBOX_WIDTH))
+            .columns(fit::column(), titles.len() - 2)
+            .column(Column::remainder())
             .header(ROW_HEIGHT + 4.0, |mut header| {
-                for title in ["", "Recorded", "Status", "Reason", "Message type", "Stream"] {
+                for title in titles {
                     header.col(|ui| {
-                        ui.label(RichText::new(title).strong());
+                        ui.label(RichText::new(*title).strong());
                     });
                 }
             })
@@ -424,12 +526,14 @@ impl DeadLettersView {
                     row.col(|ui| {
                         ui.label(letter.status.as_str());
                     });
-                    row.col(|ui| {
-                        ui.label(&letter.reason);
-                    });
-                    row.col(|ui| {
-                        ui.label(&letter.message_type);
-                    });
+                    if kinds {
+                        row.col(|ui| {
+                            ui.label(&letter.reason);
+                        });
+                        row.col(|ui| {
+                            ui.label(&letter.message_type);
+                        });
+                    }
                     row.col(|ui| {
                         ui.label(letter.stream_id.as_deref().unwrap_or("—"));
                     });
@@ -469,7 +573,7 @@ impl DeadLettersView {
             return;
         };
         let letter = letter.clone();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.heading(format!("Dead letter {}", short_id(letter.id)));
             if ui.small_button("Close").clicked() {
                 self.item = None;
@@ -567,7 +671,7 @@ impl DeadLettersView {
             "Only open dead letters can be resubmitted or discarded."
         };
         let enabled = can_write && open;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(enabled, egui::Button::new("Resubmit as is…"))
                 .on_disabled_hover_text(why)
@@ -683,7 +787,7 @@ impl DeadLettersView {
             .is_some_and(|(text, result)| *text == editor.text && result.is_ok());
         let mut confirm = None;
         let mut close = false;
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let preview = ui
                 .add_enabled(can_write && valid && editor.preview.is_none(), egui::Button::new("Preview"))
                 .on_disabled_hover_text(if valid {

@@ -6,6 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
 use crate::state::command::Command;
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_time};
 use process_workbench_core::store::{Deadline, all_pages};
 
@@ -45,12 +46,13 @@ impl DeadlinesView {
         });
         ui.heading("Deadlines");
         let can_write = write_enabled(ui, context);
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("Filter:");
+            let hint = "stream or expiry event";
             ui.add(
                 egui::TextEdit::singleline(&mut self.filter)
-                    .hint_text("stream or expiry event")
-                    .desired_width(200.0),
+                    .hint_text(hint)
+                    .desired_width(fit::field_width(ui, hint, 200.0)),
             )
             .accessible_name("Filter deadlines");
             ui.checkbox(&mut self.only_overdue, "Only overdue");
@@ -100,9 +102,8 @@ impl DeadlinesView {
             .sense(Sense::click())
             .auto_shrink([false, false])
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(150.0))
-            .column(Column::initial(240.0).clip(true))
-            .column(Column::initial(220.0).clip(true))
+            // Times, ids and event types as wide as they are: nothing is cut.
+            .columns(fit::column(), 3)
             .column(Column::remainder())
             .header(ROW_HEIGHT + 4.0, |mut header| {
                 for title in ["Due", "Stream", "On expiry", "Set at"] {

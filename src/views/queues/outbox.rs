@@ -4,10 +4,11 @@
 //! or move to dead letters, each confirmed with a reason.
 
 use egui::{RichText, Sense, Ui};
-use egui_extras::{Column, TableBuilder};
+use egui_extras::TableBuilder;
 use uuid::Uuid;
 
 use crate::state::command::Command;
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, parse_time_input, short_id};
 use process_workbench_core::store::{OutboxMessage, all_pages};
 
@@ -143,7 +144,7 @@ impl OutboxView {
                 ui.add(
                     egui::TextEdit::singleline(text)
                         .hint_text(hint)
-                        .desired_width(110.0),
+                        .desired_width(fit::field_width(ui, hint, 110.0)),
                 )
                 .accessible_name(format!("Filter by {hint}"));
             }
@@ -155,10 +156,11 @@ impl OutboxView {
                 ("Due from", &mut self.due_from),
                 ("Due to", &mut self.due_to),
             ] {
+                let hint = "YYYY-MM-DD [HH:MM]";
                 ui.add(
                     egui::TextEdit::singleline(text)
-                        .hint_text("YYYY-MM-DD [HH:MM]")
-                        .desired_width(130.0),
+                        .hint_text(hint)
+                        .desired_width(fit::field_width(ui, hint, 130.0)),
                 )
                 .accessible_name(name);
                 if name == "Due from" {
@@ -289,6 +291,7 @@ impl OutboxView {
         ];
         // Plain labels, so that a click on a cell selects the row.
         ui.style_mut().interaction.selectable_labels = false;
+        let error_column = fit::free_text_column(ui, "Last error (descending)");
         TableBuilder::new(ui)
             .id_salt("outbox_table")
             .striped(true)
@@ -296,12 +299,10 @@ impl OutboxView {
             .sense(Sense::click())
             .auto_shrink([false, false])
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(140.0))
-            .column(Column::initial(150.0).clip(true))
-            .column(Column::initial(170.0).clip(true))
-            .column(Column::initial(180.0).clip(true))
-            .column(Column::initial(70.0))
-            .column(Column::remainder().clip(true))
+            // Times, ids and counts as wide as they are; the error (free
+            // text) takes the rest and elides what does not fit.
+            .columns(fit::column(), 5)
+            .column(error_column)
             .header(ROW_HEIGHT + 4.0, |mut header| {
                 for (title, sort) in headers {
                     header.col(|ui| {

@@ -128,7 +128,7 @@ pub fn state_ui(ui: &mut Ui, shown: &mut Prepared) {
         } else {
             format!("Changed by event {version}: {}", shown.changed.join(", "))
         };
-        ui.add(egui::Label::new(RichText::new(text).weak()).truncate());
+        ui.add(egui::Label::new(RichText::new(text).weak()).wrap());
     }
     let height = ui.available_height();
     shown

@@ -5,10 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::store::{StoreError, StoreReader};
+use crate::store::{EventRecord, StoreError, StoreReader};
 
 use super::{CausalGraph, Edge, EdgeKind, EventNode, GraphError, GroupNode, Relation, group_key};
 
@@ -41,8 +40,7 @@ impl Default for ClosureOptions {
     }
 }
 
-/// The fields of an event the graph needs; payload and metadata are skipped.
-#[derive(Deserialize)]
+/// What the graph keeps of an event found (payload and metadata are never parsed).
 struct Light {
     event_id: Uuid,
     stream_id: String,
@@ -51,7 +49,6 @@ struct Light {
     event_type: String,
     correlation_id: Option<Uuid>,
     causation_id: Option<Uuid>,
-    #[serde(default)]
     other_causes: Vec<Uuid>,
 }
 
@@ -64,7 +61,17 @@ impl Light {
 }
 
 fn parse(bytes: &[u8]) -> Result<Light, StoreError> {
-    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("event: {error}")))
+    let record = EventRecord::decode_in(bytes, || "an event of the graph".to_string())?;
+    Ok(Light {
+        event_id: record.event_id,
+        stream_id: record.stream_id.into_owned(),
+        version: record.version,
+        position: record.position,
+        event_type: record.event_type.into_owned(),
+        correlation_id: record.correlation_id,
+        causation_id: record.causation_id,
+        other_causes: record.other_causes,
+    })
 }
 
 /// One event found by the traversal.

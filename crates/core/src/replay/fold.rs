@@ -1,13 +1,12 @@
 //! The fold: one event at a time, the definition's process state and the
 //! RFC 7386 merge of the payloads.
 
-use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::definition::{Definition, Rejection, Transition, is_operator_event, operator_set_state};
-use crate::store::{StoreError, StreamInfo};
+use crate::store::{EventRecord, StoreError, StreamInfo};
 
 use super::ReplayError;
 
@@ -108,28 +107,6 @@ impl Effect<'_> {
     }
 }
 
-/// The three fields of an event the fold reads; the rest of the record is skipped.
-#[derive(Deserialize)]
-pub(crate) struct FoldEvent<'a> {
-    #[serde(borrow)]
-    pub event_type: Cow<'a, str>,
-    pub payload: Value,
-    #[serde(default)]
-    pub metadata: Value,
-}
-
-impl<'a> FoldEvent<'a> {
-    pub(crate) fn parse(
-        stream_id: &str,
-        version: u64,
-        bytes: &'a [u8],
-    ) -> Result<Self, StoreError> {
-        serde_json::from_slice(bytes).map_err(|error| {
-            StoreError::Corrupt(format!("event {stream_id} version {version}: {error}"))
-        })
-    }
-}
-
 /// Applies one event to `state`.
 pub(crate) fn apply<'d>(
     definition: Option<&'d Definition>,
@@ -226,13 +203,14 @@ impl<'s> Folder<'s> {
     ) -> Result<Effect<'s>, StoreError> {
         self.check(version)?;
         self.expected += 1;
-        let event = FoldEvent::parse(self.stream_id, version, bytes)?;
+        let stream_id = self.stream_id;
+        let event = EventRecord::decode_in(bytes, || format!("event {stream_id} version {version}"))?;
         Ok(apply(
             self.definition,
             state,
             &event.event_type,
-            &event.payload,
-            &event.metadata,
+            &event.payload()?,
+            &event.metadata()?,
         ))
     }
 

@@ -16,7 +16,7 @@ use serde_json_path::JsonPath;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::store::{Event, StoreError, StoreReader};
+use crate::store::{Event, EventRecord, StoreError, StoreReader};
 
 /// Events (or index entries) read per page of a scan, and between two calls
 /// of its callback.
@@ -314,7 +314,8 @@ fn test(
     bytes: Option<&[u8]>,
 ) {
     scan.scanned += 1;
-    let Some(event) = bytes.and_then(|bytes| serde_json::from_slice::<Event>(bytes).ok()) else {
+    let decoded = bytes.map(|bytes| EventRecord::decode(position, bytes).and_then(|record| record.to_event()));
+    let Some(Ok(event)) = decoded else {
         scan.damaged += 1;
         return;
     };

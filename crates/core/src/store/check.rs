@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::records::*;
 use super::schema::{self, counter};
 use super::write::{nanos, next_variant, parse_json};
-use super::{StoreError, StoreReader};
+use super::{EventRecord, StoreError, StoreReader};
 
 /// One broken invariant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,14 +85,14 @@ pub fn check(
             if event_count.is_multiple_of(4096) && !progress(event_count, total_events) {
                 return Ok(None);
             }
-            let event: Event = match parse_json(bytes.value(), "event") {
+            let event = match EventRecord::decode(position, bytes.value()) {
                 Ok(event) => event,
                 Err(error) => {
                     report.violation("events", format!("position {position}: {error}"));
                     continue;
                 }
             };
-            *event_types.entry(event.event_type.clone()).or_default() += 1;
+            *event_types.entry(event.event_type.to_string()).or_default() += 1;
             if event.position != position {
                 report.violation(
                     "events",
@@ -161,7 +161,11 @@ pub fn check(
         };
         Ok(events
             .get(position)?
-            .and_then(|bytes| parse_json(bytes.value(), "event").ok()))
+            .and_then(|bytes| {
+                EventRecord::decode(position, bytes.value())
+                    .and_then(|record| record.to_event())
+                    .ok()
+            }))
     };
     if let Some(table) = &event_ids {
         for entry in table.iter()? {

@@ -6,6 +6,7 @@ mod counter_changes;
 mod due_queue;
 mod error;
 mod event_indexes;
+mod event_record;
 mod query;
 mod queue_reads;
 mod record_json;
@@ -23,6 +24,7 @@ use redb::{Database, DatabaseError, ReadOnlyDatabase, ReadableDatabase, StorageE
 use time::OffsetDateTime;
 
 pub use error::{OpenError, StoreError};
+pub use event_record::EventRecord;
 pub use query::{Page, StoreReader, StreamFilter, all_pages};
 pub use records::*;
 pub use summary::Summary;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{EventRecord, StoreError};
 use super::records::*;
 use super::schema::{self, counter};
 use super::write::{decode, nanos, parse_json};
@@ -285,7 +285,13 @@ impl StoreReader {
 
     /// The event at a global position.
     pub fn event_at(&self, position: u64) -> Result<Option<Event>, StoreError> {
-        self.json_at(schema::EVENTS, position, "event")
+        let Some(table) = self.table(schema::EVENTS)? else {
+            return Ok(None);
+        };
+        let Some(bytes) = table.get(position)? else {
+            return Ok(None);
+        };
+        Ok(Some(EventRecord::decode(position, bytes.value())?.to_event()?))
     }
 
     /// An event by id.
@@ -330,7 +336,7 @@ impl StoreReader {
     pub fn log(&self, from: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         self.log_raw(from, limit)?
             .into_iter()
-            .map(|(position, bytes)| parse_json(&bytes, &format!("event at position {position}")))
+            .map(|(position, bytes)| EventRecord::decode(position, &bytes)?.to_event())
             .collect()
     }
 
@@ -368,11 +374,12 @@ impl StoreReader {
         };
         let mut found = Vec::new();
         for (version, position) in self.stream_positions(stream_id, from_version, limit)? {
-            let mut event: Event = decode(events.get(position)?, "event")?.ok_or_else(|| {
+            let bytes = events.get(position)?.ok_or_else(|| {
                 StoreError::Corrupt(format!(
                     "stream {stream_id} version {version} points at missing position {position}"
                 ))
             })?;
+            let mut event = EventRecord::decode(position, bytes.value())?.to_event()?;
             event.stream_id = stream_id.to_string();
             event.version = version;
             found.push(event);
