@@ -396,9 +396,7 @@ fn run_on_engine(
                 DispatchOutcome::DeadLettered { reason, .. } => Outcome::line(format!(
                     "Deadline fired; its expiry event became a dead letter ({reason})."
                 )),
-                DispatchOutcome::Duplicate { .. } => {
-                    Outcome::line("Deadline fired (duplicate).")
-                }
+                DispatchOutcome::Duplicate { .. } => Outcome::line("Deadline fired (duplicate)."),
             }
         }
         Action::DeadlineReschedule { deadline, at } => {

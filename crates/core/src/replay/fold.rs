@@ -1,7 +1,6 @@
 //! The fold: one event at a time, the definition's process state and the
 //! RFC 7386 merge of the payloads.
 
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -204,7 +203,8 @@ impl<'s> Folder<'s> {
         self.check(version)?;
         self.expected += 1;
         let stream_id = self.stream_id;
-        let event = EventRecord::decode_in(bytes, || format!("event {stream_id} version {version}"))?;
+        let event =
+            EventRecord::decode_in(bytes, || format!("event {stream_id} version {version}"))?;
         Ok(apply(
             self.definition,
             state,
