@@ -19,8 +19,8 @@ use crate::widgets::time::{format_bytes, format_count, format_rfc3339, short_id}
 use process_workbench_core::store::{EventRecord, Store, StreamInfo, StreamVersion};
 
 use super::ViewContext;
-use crate::widgets::style::{failure_colour, status_text};
 use crate::state::EventRef;
+use crate::widgets::style::{failure_colour, status_text};
 
 /// Events larger than this are prepared in a background job.
 const PREPARE_IN_BACKGROUND: usize = 256 * 1024;
@@ -568,7 +568,9 @@ fn prepare(store: &Store, position: u64) -> Result<EventDetail, String> {
             raw: RawText::new(text_of_bytes(&bytes)),
         },
         Ok(document) => {
-            let links = EventRecord::decode(position, &bytes).ok().map(EventLinks::from);
+            let links = EventRecord::decode(position, &bytes)
+                .ok()
+                .map(EventLinks::from);
             let effects = match &links {
                 Some(links) => reader
                     .effects_of(links.event_id)

@@ -14,8 +14,8 @@ use process_workbench_core::store::StreamInfo;
 
 use super::ViewContext;
 use super::rows::{EventRow, LazyReader, PAGE_ROWS, PageCache, read_stream_event_rows};
-use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
 use crate::state::EventRef;
+use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
 
 /// Pages of event rows kept.
 const CACHED_PAGES: usize = 16;

@@ -15,9 +15,9 @@ use egui_extras::TableBuilder;
 
 use crate::state::command::Command;
 use crate::state::jobs::{Job, Worker};
+use crate::widgets::fit;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
-use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_time};
 use process_workbench_core::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
 

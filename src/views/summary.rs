@@ -8,8 +8,8 @@ use crate::widgets::time::format_count;
 use process_workbench_core::store::Summary;
 
 use super::ViewContext;
-use crate::widgets::style::failure_colour;
 use crate::state::View;
+use crate::widgets::style::failure_colour;
 
 /// Shows navigation and summary; `current` is the view shown in the centre.
 pub fn navigation_ui(ui: &mut Ui, ctx: &mut ViewContext<'_>, current: View) {

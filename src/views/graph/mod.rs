@@ -24,8 +24,8 @@ use process_workbench_core::graph::{LayoutKind, Vertex, group_key};
 use process_workbench_core::store::Store;
 
 use super::ViewContext;
-use crate::widgets::style::failure_colour;
 use crate::state::{EventRef, View};
+use crate::widgets::style::failure_colour;
 
 use canvas::CanvasState;
 use job::{Computed, GraphOptions, LayoutMessage, Request, spawn_layout};

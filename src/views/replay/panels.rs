@@ -7,8 +7,8 @@ use crate::state::command::Command;
 use crate::widgets::time::{format_count, format_rfc3339, short_id};
 use process_workbench_core::replay::{FailureCause, FailurePoint, Step, Validation};
 
-use crate::widgets::style::failure_colour;
 use super::loader::{Comparison, Prepared};
+use crate::widgets::style::failure_colour;
 
 /// Height of the payload tree of the event at N.
 const PAYLOAD_HEIGHT: f32 = 180.0;

@@ -314,7 +314,8 @@ fn test(
     bytes: Option<&[u8]>,
 ) {
     scan.scanned += 1;
-    let decoded = bytes.map(|bytes| EventRecord::decode(position, bytes).and_then(|record| record.to_event()));
+    let decoded = bytes
+        .map(|bytes| EventRecord::decode(position, bytes).and_then(|record| record.to_event()));
     let Some(Ok(event)) = decoded else {
         scan.damaged += 1;
         return;

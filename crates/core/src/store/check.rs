@@ -159,13 +159,11 @@ pub fn check(
         let Some(events) = &events else {
             return Ok(None);
         };
-        Ok(events
-            .get(position)?
-            .and_then(|bytes| {
-                EventRecord::decode(position, bytes.value())
-                    .and_then(|record| record.to_event())
-                    .ok()
-            }))
+        Ok(events.get(position)?.and_then(|bytes| {
+            EventRecord::decode(position, bytes.value())
+                .and_then(|record| record.to_event())
+                .ok()
+        }))
     };
     if let Some(table) = &event_ids {
         for entry in table.iter()? {

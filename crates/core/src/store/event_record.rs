@@ -155,7 +155,10 @@ mod tests {
         let bytes = serde_json::to_vec(&event()).expect("encode");
         let record = EventRecord::decode(9, &bytes).expect("decode");
         assert_eq!(record.event_type, "OrderShipped");
-        assert_eq!(record.payload_json(), r#"{"parcel":{"weight_kg":2.5},"items":[1,2]}"#);
+        assert_eq!(
+            record.payload_json(),
+            r#"{"parcel":{"weight_kg":2.5},"items":[1,2]}"#
+        );
         assert_eq!(
             record.causes().collect::<Vec<_>>(),
             [Uuid::from_u128(5), Uuid::from_u128(6)]

@@ -12,10 +12,10 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{EventRecord, StoreError};
 use super::records::*;
 use super::schema::{self, counter};
 use super::write::{decode, nanos, parse_json};
+use super::{EventRecord, StoreError};
 
 /// One page of a query and where the next one starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -291,7 +291,9 @@ impl StoreReader {
         let Some(bytes) = table.get(position)? else {
             return Ok(None);
         };
-        Ok(Some(EventRecord::decode(position, bytes.value())?.to_event()?))
+        Ok(Some(
+            EventRecord::decode(position, bytes.value())?.to_event()?,
+        ))
     }
 
     /// An event by id.
