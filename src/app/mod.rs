@@ -274,7 +274,7 @@ impl WorkbenchApp {
                 // narrower than an event id with its copy button.
                 egui::Panel::right("detail_panel")
                     .resizable(true)
-                    .default_size((ui.available_width() * 0.25).clamp(320.0, 480.0))
+                    .default_size((ui.max_rect().width() * 0.25).clamp(320.0, 480.0))
                     .min_size(320.0)
                     .show(ui, |ui| self.detail.ui(ui, &mut context));
             }
@@ -554,27 +554,43 @@ impl WorkbenchApp {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             });
-            ui.menu_button("View", |ui| {
-                let mut navigation = self.settings.show_navigation;
-                if ui.checkbox(&mut navigation, "Navigation panel").changed() {
-                    self.commands
-                        .send(Command::TogglePanel(SidePanel::Navigation));
-                }
-                let mut detail = self.settings.show_detail;
-                if ui.checkbox(&mut detail, "Detail panel").changed() {
-                    self.commands.send(Command::TogglePanel(SidePanel::Detail));
-                }
-                ui.separator();
-                ui.label("Theme");
-                for choice in ThemeChoice::ALL {
-                    if ui
-                        .radio(self.settings.theme == choice, choice.label())
-                        .clicked()
-                    {
-                        self.commands.send(Command::SetTheme(choice));
+            // The View menu holds a text field: it stays open until a click outside.
+            let stays_open = egui::containers::menu::MenuConfig::new()
+                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+            egui::containers::menu::MenuButton::new("View")
+                .config(stays_open)
+                .ui(ui, |ui| {
+                    let mut navigation = self.settings.show_navigation;
+                    if ui.checkbox(&mut navigation, "Navigation panel").changed() {
+                        self.commands
+                            .send(Command::TogglePanel(SidePanel::Navigation));
                     }
-                }
-            });
+                    let mut detail = self.settings.show_detail;
+                    if ui.checkbox(&mut detail, "Detail panel").changed() {
+                        self.commands.send(Command::TogglePanel(SidePanel::Detail));
+                    }
+                    ui.separator();
+                    ui.label("Theme");
+                    for choice in ThemeChoice::ALL {
+                        if ui
+                            .radio(self.settings.theme == choice, choice.label())
+                            .clicked()
+                        {
+                            self.commands.send(Command::SetTheme(choice));
+                        }
+                    }
+                    ui.separator();
+                    ui.label("User named in the audit trail");
+                    let logged_in = Operator::current().user;
+                    ui.add_enabled(
+                        self.user.is_none(),
+                        egui::TextEdit::singleline(&mut self.settings.user)
+                            .hint_text(format!("{logged_in} (logged in)"))
+                            .desired_width(220.0),
+                    )
+                    .on_disabled_hover_text("Given by --user on the command line")
+                    .accessible_name("Audit trail user");
+                });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(store) = &self.store {
                     let mut writable = store.is_writable();

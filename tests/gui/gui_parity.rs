@@ -19,6 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::gui_support::*;
+use egui_kittest::kittest::Queryable;
 use process_workbench::app::{StartOptions, WorkbenchApp};
 use process_workbench::state::Clock;
 use process_workbench::state::command::{Command, ExportRequest};
@@ -476,4 +477,48 @@ fn cli(arguments: &[&str]) {
         "{arguments:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn the_user_set_in_the_view_menu_is_named_in_the_audit_trail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("demo.redb");
+    cli(&["demo", path(&store), "--processes", "40", "--seed", "7"]);
+    let letter = {
+        let opened = Store::open(&store).expect("open");
+        let reader = opened.read().expect("read");
+        reader
+            .dead_letters(None, 1000)
+            .expect("dead letters")
+            .items
+            .into_iter()
+            .find(|letter| letter.status == DeadLetterStatus::Open)
+            .expect("an open dead letter")
+            .id
+    };
+    let mut harness = harness(app(Some(store.clone()), dir.path()));
+    settle(&mut harness);
+    harness.state_mut().send(Command::EnableWriting);
+    settle(&mut harness);
+    harness.get_by_label("View").click();
+    harness.run_steps(2);
+    harness.get_by_label("Audit trail user").click();
+    harness.run_steps(1);
+    harness.get_by_label("Audit trail user").type_text("alice");
+    harness.run_steps(2);
+    assert_eq!(harness.state().operator().user, "alice");
+    harness.state_mut().send(Command::Run {
+        action: Action::Discard {
+            dead_letter: letter,
+        },
+        reason: "seen twice".to_string(),
+    });
+    settle(&mut harness);
+    let line = harness.state().last_action().map(|finished| finished.line());
+    assert_eq!(line.as_deref(), Some("Dead letter discarded."));
+    drop(harness);
+    let opened = Store::open(&store).expect("open");
+    let audit = opened.read().expect("read").audit(1, 100).expect("audit");
+    let last = audit.last().expect("an audit entry");
+    assert_eq!((last.user.as_str(), last.reason.as_str()), ("alice", "seen twice"));
 }
