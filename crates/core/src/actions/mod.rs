@@ -233,28 +233,129 @@ pub fn execute(
         now,
     } = request;
     let now = *now;
-    match action {
-        Action::ExportJsonl { selection, out } => export::jsonl(store, selection, out, progress),
+    let outcome = match action {
+        Action::ExportJsonl { selection, out } => {
+            return export::jsonl(store, selection, out, progress);
+        }
         Action::ExportGraph {
             request,
             format,
             out,
-        } => export::graph(store, request, *format, out, progress),
-        Action::ExportAudit { filter, out } => export::audit(store, filter, out),
-        Action::BuildCheckpoints => build_checkpoints(store, operator, reason, now, progress),
-        store_action => {
-            let mut engine = Engine::load(store)?;
-            run_on_engine(
-                &mut engine,
+        } => return export::graph(store, request, *format, out, progress),
+        Action::ExportAudit { filter, out } => return export::audit(store, filter, out),
+        Action::BuildCheckpoints => {
+            return build_checkpoints(store, operator, reason, now, progress);
+        }
+        Action::Resubmit {
+            dead_letter,
+            payload,
+        } => {
+            match Engine::load(store)?.resubmit_dead_letter(
                 store,
-                store_action,
+                *dead_letter,
+                payload.clone(),
                 operator,
                 reason,
                 now,
-                progress,
-            )
+            )? {
+                ResubmitOutcome::Dispatched { event } => Outcome {
+                    line: format!(
+                        "Dead letter resubmitted: {} appended to {} at version {}.",
+                        event.event_type, event.stream_id, event.version
+                    ),
+                    event: Some(*event),
+                    bulk: None,
+                    partly_failed: false,
+                },
+                ResubmitOutcome::Requeued { message_id } => Outcome::line(format!(
+                    "Dead letter resubmitted: back in the outbox as {message_id}."
+                )),
+            }
         }
-    }
+        Action::Discard { dead_letter } => {
+            Engine::load(store)?.discard_dead_letter(store, *dead_letter, operator, reason, now)?;
+            Outcome::line("Dead letter discarded.")
+        }
+        Action::Bulk {
+            action,
+            dead_letters,
+        } => {
+            let summary = run_bulk(
+                &mut Engine::load(store)?,
+                store,
+                *action,
+                dead_letters,
+                operator,
+                reason,
+                now,
+                &mut |done, total| progress.progress(done, total),
+                &|| progress.is_cancelled(),
+            );
+            Outcome {
+                line: format!("Bulk {}: {}", action.verb(), summary.line(*action)),
+                event: None,
+                partly_failed: summary.failed_again > 0 || !summary.errors.is_empty(),
+                bulk: Some(summary),
+            }
+        }
+        Action::OutboxDeliverNow { message } => {
+            Engine::load(store)?.outbox_deliver_now(store, *message, operator, reason, now)?;
+            Outcome::line("The message is due now.")
+        }
+        Action::OutboxReschedule { message, at } => {
+            Engine::load(store)?.outbox_reschedule(store, *message, *at, operator, reason, now)?;
+            Outcome::line("The message was rescheduled.")
+        }
+        Action::OutboxCancel { message } => {
+            Engine::load(store)?.outbox_cancel(store, *message, operator, reason, now)?;
+            Outcome::line("The message was cancelled.")
+        }
+        Action::OutboxToDeadLetter { message } => {
+            let letter = Engine::load(store)?
+                .outbox_to_dead_letter(store, *message, operator, reason, now)?;
+            Outcome::line(format!("The message is now dead letter {letter}."))
+        }
+        Action::DeadlineFire { deadline } => {
+            match Engine::load(store)?.deadline_fire_now(store, *deadline, operator, reason, now)? {
+                DispatchOutcome::Applied { event, stream_id } => Outcome {
+                    line: format!(
+                        "Deadline fired: {} appended to {stream_id}.",
+                        event.event_type
+                    ),
+                    event: Some(*event),
+                    bulk: None,
+                    partly_failed: false,
+                },
+                DispatchOutcome::DeadLettered { reason, .. } => Outcome::line(format!(
+                    "Deadline fired; its expiry event became a dead letter ({reason})."
+                )),
+                DispatchOutcome::Duplicate { .. } => Outcome::line("Deadline fired (duplicate)."),
+            }
+        }
+        Action::DeadlineReschedule { deadline, at } => {
+            Engine::load(store)?
+                .deadline_reschedule(store, *deadline, *at, operator, reason, now)?;
+            Outcome::line("The deadline was rescheduled.")
+        }
+        Action::DeadlineCancel { deadline } => {
+            Engine::load(store)?.deadline_cancel(store, *deadline, operator, reason, now)?;
+            Outcome::line("The deadline was cancelled.")
+        }
+        Action::RetryFailedStep { stream } => {
+            let event =
+                Engine::load(store)?.retry_failed_step(store, stream, operator, reason, now)?;
+            Outcome {
+                line: format!(
+                    "The failed step of {stream} was retried: {} appended at version {}.",
+                    event.event_type, event.version
+                ),
+                event: Some(event),
+                bulk: None,
+                partly_failed: false,
+            }
+        }
+    };
+    Ok(outcome)
 }
 
 /// `BuildCheckpoints`: checkpoints are derived data, written in batches of
@@ -301,130 +402,4 @@ fn build_checkpoints(
         })
     })?;
     Ok(Outcome::line(line))
-}
-
-/// The actions that go through the engine's operator actions.
-fn run_on_engine(
-    engine: &mut Engine,
-    store: &Store,
-    action: &Action,
-    operator: &Operator,
-    reason: &str,
-    now: OffsetDateTime,
-    progress: &dyn Progress,
-) -> Result<Outcome, ActionError> {
-    let outcome = match action {
-        Action::Resubmit {
-            dead_letter,
-            payload,
-        } => {
-            match engine.resubmit_dead_letter(
-                store,
-                *dead_letter,
-                payload.clone(),
-                operator,
-                reason,
-                now,
-            )? {
-                ResubmitOutcome::Dispatched { event } => Outcome {
-                    line: format!(
-                        "Dead letter resubmitted: {} appended to {} at version {}.",
-                        event.event_type, event.stream_id, event.version
-                    ),
-                    event: Some(*event),
-                    bulk: None,
-                    partly_failed: false,
-                },
-                ResubmitOutcome::Requeued { message_id } => Outcome::line(format!(
-                    "Dead letter resubmitted: back in the outbox as {message_id}."
-                )),
-            }
-        }
-        Action::Discard { dead_letter } => {
-            engine.discard_dead_letter(store, *dead_letter, operator, reason, now)?;
-            Outcome::line("Dead letter discarded.")
-        }
-        Action::Bulk {
-            action,
-            dead_letters,
-        } => {
-            let summary = run_bulk(
-                engine,
-                store,
-                *action,
-                dead_letters,
-                operator,
-                reason,
-                now,
-                &mut |done, total| progress.progress(done, total),
-                &|| progress.is_cancelled(),
-            );
-            Outcome {
-                line: format!("Bulk {}: {}", action.verb(), summary.line(*action)),
-                event: None,
-                partly_failed: summary.failed_again > 0 || !summary.errors.is_empty(),
-                bulk: Some(summary),
-            }
-        }
-        Action::OutboxDeliverNow { message } => {
-            engine.outbox_deliver_now(store, *message, operator, reason, now)?;
-            Outcome::line("The message is due now.")
-        }
-        Action::OutboxReschedule { message, at } => {
-            engine.outbox_reschedule(store, *message, *at, operator, reason, now)?;
-            Outcome::line("The message was rescheduled.")
-        }
-        Action::OutboxCancel { message } => {
-            engine.outbox_cancel(store, *message, operator, reason, now)?;
-            Outcome::line("The message was cancelled.")
-        }
-        Action::OutboxToDeadLetter { message } => {
-            let letter = engine.outbox_to_dead_letter(store, *message, operator, reason, now)?;
-            Outcome::line(format!("The message is now dead letter {letter}."))
-        }
-        Action::DeadlineFire { deadline } => {
-            match engine.deadline_fire_now(store, *deadline, operator, reason, now)? {
-                DispatchOutcome::Applied { event, stream_id } => Outcome {
-                    line: format!(
-                        "Deadline fired: {} appended to {stream_id}.",
-                        event.event_type
-                    ),
-                    event: Some(*event),
-                    bulk: None,
-                    partly_failed: false,
-                },
-                DispatchOutcome::DeadLettered { reason, .. } => Outcome::line(format!(
-                    "Deadline fired; its expiry event became a dead letter ({reason})."
-                )),
-                DispatchOutcome::Duplicate { .. } => Outcome::line("Deadline fired (duplicate)."),
-            }
-        }
-        Action::DeadlineReschedule { deadline, at } => {
-            engine.deadline_reschedule(store, *deadline, *at, operator, reason, now)?;
-            Outcome::line("The deadline was rescheduled.")
-        }
-        Action::DeadlineCancel { deadline } => {
-            engine.deadline_cancel(store, *deadline, operator, reason, now)?;
-            Outcome::line("The deadline was cancelled.")
-        }
-        Action::RetryFailedStep { stream } => {
-            let event = engine.retry_failed_step(store, stream, operator, reason, now)?;
-            Outcome {
-                line: format!(
-                    "The failed step of {stream} was retried: {} appended at version {}.",
-                    event.event_type, event.version
-                ),
-                event: Some(event),
-                bulk: None,
-                partly_failed: false,
-            }
-        }
-        Action::BuildCheckpoints
-        | Action::ExportJsonl { .. }
-        | Action::ExportGraph { .. }
-        | Action::ExportAudit { .. } => {
-            unreachable!("execute runs these itself")
-        }
-    };
-    Ok(outcome)
 }
