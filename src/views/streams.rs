@@ -8,6 +8,7 @@
 //! indexed range read starting after anchor `p - 1`. That makes any row
 //! reachable at once (scrollbar, jump) while only the visible pages are read.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use egui::{Color32, RichText, Sense, Ui};
@@ -19,7 +20,10 @@ use crate::widgets::fit;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
 use crate::widgets::time::{format_count, format_time};
-use process_workbench_core::store::{Store, StoreReader, StreamFilter, StreamInfo, StreamStatus};
+use process_workbench_core::search::{
+    StreamQuery, StreamSort, StreamSortColumn, estimate_streams, scan_streams, stream_anchors,
+};
+use process_workbench_core::store::{Store, StoreError, StreamFilter, StreamInfo, StreamStatus};
 
 use super::ViewContext;
 use super::rows::{
@@ -28,28 +32,8 @@ use super::rows::{
 use super::stream_events::StreamEventsTable;
 use super::variants::VariantsPanel;
 
-/// Ids read per index range read in the background scans.
-const SCAN_CHUNK: usize = 4096;
 /// Pages of rows kept.
 const CACHED_PAGES: usize = 24;
-/// Columns the table can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortColumn {
-    #[default]
-    Id,
-    ProcessType,
-    Status,
-    Version,
-    LastEvent,
-}
-
-/// A sort order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Sort {
-    pub column: SortColumn,
-    pub descending: bool,
-}
-
 /// How the id search matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchMode {
@@ -58,22 +42,6 @@ pub enum SearchMode {
     Prefix,
     /// Ids containing the text anywhere, ignoring ASCII case (a background scan).
     Contains,
-}
-
-/// Everything that decides which rows the table shows, in which order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Query {
-    pub filter: StreamFilter,
-    pub contains: Option<String>,
-    pub variant: Option<u128>,
-    pub sort: Sort,
-}
-
-impl Query {
-    /// Whether the rows come straight from an index, in id order.
-    fn is_indexed(&self) -> bool {
-        self.contains.is_none() && self.variant.is_none() && self.sort == Sort::default()
-    }
 }
 
 /// Messages of the background jobs that build the row list.
@@ -111,10 +79,10 @@ pub struct StreamsView {
     status: Option<StreamStatus>,
     search: String,
     search_mode: SearchMode,
-    sort: Sort,
+    sort: StreamSort,
     variant: Option<u128>,
     group_by_variant: bool,
-    applied: Option<(u64, Query)>,
+    applied: Option<(u64, StreamQuery)>,
     rows: Rows,
     job: Option<Job<ScanMessage>>,
     error: Option<String>,
@@ -135,7 +103,7 @@ impl Default for StreamsView {
             status: None,
             search: String::new(),
             search_mode: SearchMode::Prefix,
-            sort: Sort::default(),
+            sort: StreamSort::default(),
             variant: None,
             group_by_variant: false,
             applied: None,
@@ -159,14 +127,14 @@ impl Default for StreamsView {
 
 impl StreamsView {
     /// The query the filter inputs describe now.
-    pub fn query(&self) -> Query {
+    pub fn query(&self) -> StreamQuery {
         let search = self.search.trim();
         let (id_prefix, contains) = match (search.is_empty(), self.search_mode) {
             (true, _) => (None, None),
             (false, SearchMode::Prefix) => (Some(search.to_string()), None),
             (false, SearchMode::Contains) => (None, Some(search.to_string())),
         };
-        Query {
+        StreamQuery {
             filter: StreamFilter {
                 process_type: self.process_type.clone(),
                 status: self.status,
@@ -193,12 +161,12 @@ impl StreamsView {
     }
 
     /// Sets the sort order.
-    pub fn set_sort(&mut self, sort: Sort) {
+    pub fn set_sort(&mut self, sort: StreamSort) {
         self.sort = sort;
     }
 
     /// The sort order.
-    pub fn sort(&self) -> Sort {
+    pub fn sort(&self) -> StreamSort {
         self.sort
     }
 
@@ -249,13 +217,7 @@ impl StreamsView {
     }
 
     /// Rebuilds the rows if the query or the store changed.
-    fn sync(
-        &mut self,
-        store: &Arc<Store>,
-        generation: u64,
-        estimate_of: impl Fn(&Query) -> Option<u64>,
-        repaint: &egui::Context,
-    ) {
+    fn sync(&mut self, store: &Arc<Store>, generation: u64, repaint: &egui::Context) {
         let query = self.query();
         if self.applied.as_ref() == Some(&(generation, query.clone())) {
             return;
@@ -264,7 +226,12 @@ impl StreamsView {
         self.source += 1;
         self.pages.clear();
         self.error = None;
-        let estimate = estimate_of(&query);
+        // A counter read: what the list will hold, shown until the walk is done.
+        let estimate = store
+            .read()
+            .and_then(|reader| estimate_streams(&reader, &query.filter))
+            .ok()
+            .flatten();
         let store = Arc::clone(store);
         if query.is_indexed() {
             self.rows = Rows::Indexed {
@@ -279,13 +246,13 @@ impl StreamsView {
                 "Counting streams",
                 Some(repaint.clone()),
                 move |worker: &Worker<ScanMessage>| {
-                    if let Err(error) = walk_anchors(&store, &filter, estimate, worker) {
-                        worker.send(ScanMessage::Failed(error));
+                    if let Err(error) = walk_anchors(&store, &filter, worker) {
+                        worker.send(ScanMessage::Failed(error.to_string()));
                     }
                 },
             ));
         } else {
-            let sorted = query.sort != Sort::default();
+            let sorted = query.sort != StreamSort::default();
             self.rows = Rows::Listed {
                 ids: Vec::new(),
                 complete: false,
@@ -300,8 +267,8 @@ impl StreamsView {
                 name,
                 Some(repaint.clone()),
                 move |worker: &Worker<ScanMessage>| {
-                    if let Err(error) = scan_streams(&store, &query, estimate, worker) {
-                        worker.send(ScanMessage::Failed(error));
+                    if let Err(error) = scan(&store, &query, worker) {
+                        worker.send(ScanMessage::Failed(error.to_string()));
                     }
                 },
             ));
@@ -424,11 +391,11 @@ impl StreamsView {
                 self.scroll_to = Some(row);
                 self.pending_reveal = None;
             }
-            Ok(None) if self.query() != Query::default() || self.group_by_variant => {
+            Ok(None) if self.query() != StreamQuery::default() || self.group_by_variant => {
                 // Hidden by the filters: show every stream, then look again.
                 self.set_filter(None, None, "", SearchMode::Prefix);
                 self.variant = None;
-                self.sort = Sort::default();
+                self.sort = StreamSort::default();
             }
             Ok(None) => self.pending_reveal = None,
             // Rows still coming: look again next frame; with no job left they never will.
@@ -439,24 +406,7 @@ impl StreamsView {
 
     /// Shows the browser.
     pub fn ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
-        let summary = &ctx.store.summary;
-        let estimate_of = |query: &Query| -> Option<u64> {
-            if query.filter.id_prefix.is_some() {
-                return None;
-            }
-            match (&query.filter.process_type, query.filter.status) {
-                (None, None) => Some(summary.streams.total),
-                (Some(kind), None) => summary.streams.by_type.get(kind).copied(),
-                (None, Some(status)) => summary.streams.by_status.get(status.as_str()).copied(),
-                (Some(_), Some(_)) => None,
-            }
-        };
-        self.sync(
-            &ctx.store.store,
-            ctx.store.generation,
-            estimate_of,
-            ui.ctx(),
-        );
+        self.sync(&ctx.store.store, ctx.store.generation, ui.ctx());
         self.pages.key_on(ctx.store.generation, self.source);
         self.poll_job();
         let store = Arc::clone(&ctx.store.store);
@@ -565,14 +515,14 @@ impl StreamsView {
                     self.variant = None;
                 }
             }
-            let filtered = self.query() != Query::default() || self.variant.is_some();
+            let filtered = self.query() != StreamQuery::default() || self.variant.is_some();
             if ui
                 .add_enabled(filtered, egui::Button::new("Clear filters"))
                 .clicked()
             {
                 self.set_filter(None, None, "", SearchMode::Prefix);
                 self.variant = None;
-                self.sort = Sort::default();
+                self.sort = StreamSort::default();
             }
         });
     }
@@ -616,12 +566,12 @@ impl StreamsView {
         }
     }
 
-    fn header_ui(&mut self, ui: &mut Ui, column: SortColumn, title: &str) {
+    fn header_ui(&mut self, ui: &mut Ui, column: StreamSortColumn, title: &str) {
         let active = self.sort.column == column;
         let hover = match (active, self.sort.descending) {
             (true, false) => "Sorted ascending; click to reverse",
             (true, true) => "Sorted descending; click to reverse",
-            (false, _) => "Sort by this column",
+            (false, _) => "StreamSort by this column",
         };
         ui.horizontal(|ui| {
             let response = ui
@@ -632,14 +582,17 @@ impl StreamsView {
             }
             if response.clicked() {
                 self.sort = if active {
-                    Sort {
+                    StreamSort {
                         column,
                         descending: !self.sort.descending,
                     }
                 } else {
-                    Sort {
+                    StreamSort {
                         column,
-                        descending: matches!(column, SortColumn::Version | SortColumn::LastEvent),
+                        descending: matches!(
+                            column,
+                            StreamSortColumn::Version | StreamSortColumn::LastEvent
+                        ),
                     }
                 };
                 self.scroll_to = Some(0);
@@ -673,11 +626,11 @@ impl StreamsView {
         let mut drawn: Option<(usize, usize, usize)> = None;
         builder
             .header(ROW_HEIGHT + 4.0, |mut header| {
-                header.col(|ui| self.header_ui(ui, SortColumn::Id, "Stream"));
-                header.col(|ui| self.header_ui(ui, SortColumn::ProcessType, "Process type"));
-                header.col(|ui| self.header_ui(ui, SortColumn::Status, "Status"));
-                header.col(|ui| self.header_ui(ui, SortColumn::Version, "Version"));
-                header.col(|ui| self.header_ui(ui, SortColumn::LastEvent, "Last event"));
+                header.col(|ui| self.header_ui(ui, StreamSortColumn::Id, "Stream"));
+                header.col(|ui| self.header_ui(ui, StreamSortColumn::ProcessType, "Process type"));
+                header.col(|ui| self.header_ui(ui, StreamSortColumn::Status, "Status"));
+                header.col(|ui| self.header_ui(ui, StreamSortColumn::Version, "Version"));
+                header.col(|ui| self.header_ui(ui, StreamSortColumn::LastEvent, "Last event"));
                 header.col(|ui| {
                     ui.label(RichText::new("Last error").strong());
                 });
@@ -797,172 +750,48 @@ fn stream_cells(
     });
 }
 
-/// Walks the ids matching `filter` and sends every page's last id.
+/// Walks the ids matching `filter` with the core's [`stream_anchors`] and
+/// sends every page's last id.
 fn walk_anchors(
     store: &Store,
     filter: &StreamFilter,
-    estimate: Option<u64>,
     worker: &Worker<ScanMessage>,
-) -> Result<(), String> {
-    let reader = store.read().map_err(|error| error.to_string())?;
-    let mut after: Option<String> = None;
-    let mut seen = 0u64;
-    loop {
-        let ids = reader
-            .stream_ids(filter, after.as_deref(), SCAN_CHUNK)
-            .map_err(|error| error.to_string())?;
-        let mut anchors = Vec::new();
-        for id in &ids {
-            seen += 1;
-            if seen.is_multiple_of(PAGE_ROWS as u64) {
-                anchors.push(id.clone());
-            }
+) -> Result<(), StoreError> {
+    let reader = store.read()?;
+    stream_anchors(&reader, filter, PAGE_ROWS, &mut |page| {
+        worker.progress(page.seen, page.total);
+        let delivered = worker.send(ScanMessage::Anchors(page.anchors.to_vec(), page.seen));
+        if delivered && !worker.is_cancelled() {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
         }
-        let last_chunk = ids.len() < SCAN_CHUNK;
-        after = ids.into_iter().next_back();
-        worker.progress(seen, estimate.unwrap_or(0));
-        if !worker.send(ScanMessage::Anchors(anchors, seen)) || worker.is_cancelled() {
-            return Ok(());
-        }
-        if last_chunk || after.is_none() {
-            return Ok(());
-        }
-    }
-}
-
-/// What a sorted scan sorts by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
-    None,
-    Text(String),
-    Number(u64),
-    Time(i128),
-}
-
-fn sort_key(info: &StreamInfo, column: SortColumn) -> SortKey {
-    match column {
-        SortColumn::Id => SortKey::None,
-        SortColumn::ProcessType => SortKey::Text(info.process_type.clone()),
-        SortColumn::Status => SortKey::Number(match info.status {
-            StreamStatus::Failed => 0,
-            StreamStatus::Running => 1,
-            StreamStatus::Completed => 2,
-        }),
-        SortColumn::Version => SortKey::Number(info.version),
-        SortColumn::LastEvent => SortKey::Time(info.updated_at.unix_timestamp_nanos()),
-    }
-}
-
-/// Whether `haystack` contains `needle`, ignoring ASCII case, without allocating.
-pub fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
-}
-
-/// Scans the streams matching the query's indexed filter, keeps those that
-/// match the rest, and sends them (as they come, or sorted at the end).
-fn scan_streams(
-    store: &Store,
-    query: &Query,
-    estimate: Option<u64>,
-    worker: &Worker<ScanMessage>,
-) -> Result<(), String> {
-    let reader = store.read().map_err(|error| error.to_string())?;
-    let sorted = query.sort != Sort::default();
-    let needs_record = query.variant.is_some() || query.sort.column != SortColumn::Id;
-    let mut keyed: Vec<(SortKey, String)> = Vec::new();
-    let mut after: Option<String> = None;
-    let mut scanned = 0u64;
-    loop {
-        let ids = reader
-            .stream_ids(&query.filter, after.as_deref(), SCAN_CHUNK)
-            .map_err(|error| error.to_string())?;
-        let last_chunk = ids.len() < SCAN_CHUNK;
-        after = ids.last().cloned();
-        let mut found = Vec::new();
-        for id in ids {
-            scanned += 1;
-            if let Some(needle) = &query.contains
-                && !contains_ignoring_case(&id, needle)
-            {
-                continue;
-            }
-            let key = if needs_record {
-                match matching_key(&reader, &id, query) {
-                    Some(key) => key,
-                    None => continue,
-                }
-            } else {
-                SortKey::None
-            };
-            if sorted {
-                keyed.push((key, id));
-            } else {
-                found.push(id);
-            }
-        }
-        worker.progress(scanned, estimate.unwrap_or(0));
-        if (!found.is_empty() && !worker.send(ScanMessage::Ids(found))) || worker.is_cancelled() {
-            return Ok(());
-        }
-        if last_chunk || after.is_none() {
-            break;
-        }
-    }
-    if sorted {
-        // Ties keep id order, whichever way the column is sorted.
-        let descending = query.sort.descending;
-        let by_id_only = query.sort.column == SortColumn::Id;
-        keyed.sort_by(|a, b| {
-            let by_key = if descending {
-                b.0.cmp(&a.0)
-            } else {
-                a.0.cmp(&b.0)
-            };
-            let by_id = if descending && by_id_only {
-                b.1.cmp(&a.1)
-            } else {
-                a.1.cmp(&b.1)
-            };
-            by_key.then(by_id)
-        });
-        worker.send(ScanMessage::Sorted(
-            keyed.into_iter().map(|(_, id)| id).collect(),
-        ));
-    }
+    })?;
     Ok(())
 }
 
-/// The sort key of a stream that matches the query's variant, if it does.
-fn matching_key(reader: &StoreReader, stream_id: &str, query: &Query) -> Option<SortKey> {
-    let info = reader.stream(stream_id).ok().flatten()?;
-    if query.variant.is_some_and(|variant| variant != info.variant) {
-        return None;
+/// Runs the core's [`scan_streams`]: matches are sent as they come, or the
+/// sorted list once at the end.
+fn scan(
+    store: &Store,
+    query: &StreamQuery,
+    worker: &Worker<ScanMessage>,
+) -> Result<(), StoreError> {
+    let reader = store.read()?;
+    let sorted = query.sort != StreamSort::default();
+    let scan = scan_streams(&reader, query, &mut |page| {
+        worker.progress(page.scanned, page.total);
+        let delivered = sorted
+            || page.matches.is_empty()
+            || worker.send(ScanMessage::Ids(page.matches.to_vec()));
+        if delivered && !worker.is_cancelled() {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    })?;
+    if sorted && !scan.cancelled {
+        worker.send(ScanMessage::Sorted(scan.ids));
     }
-    Some(sort_key(&info, query.sort.column))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_ignores_ascii_case() {
-        assert!(contains_ignoring_case("order-ABC-17", "abc"));
-        assert!(!contains_ignoring_case("order-17", "abc"));
-        assert!(contains_ignoring_case("x", ""));
-    }
-
-    #[test]
-    fn only_index_filters_keep_the_id_order_query() {
-        let mut query = Query::default();
-        assert!(query.is_indexed());
-        query.filter.status = Some(StreamStatus::Failed);
-        assert!(query.is_indexed());
-        query.contains = Some("x".to_string());
-        assert!(!query.is_indexed());
-    }
+    Ok(())
 }

@@ -105,8 +105,8 @@ fn filters_search_and_sort_change_the_rows() {
     settle(&mut harness);
     assert_eq!(
         harness.state_mut().streams_mut().sort(),
-        process_workbench::views::streams::Sort {
-            column: process_workbench::views::streams::SortColumn::Version,
+        process_workbench_core::search::StreamSort {
+            column: process_workbench_core::search::StreamSortColumn::Version,
             descending: true
         }
     );
