@@ -18,6 +18,12 @@ use process_workbench_core::import::{
 };
 use process_workbench_core::store::Store;
 
+/// The width of the dialog.
+const DIALOG_WIDTH: f32 = 560.0;
+/// The width of the path fields: with their label and buttons, a row as wide
+/// as the dialog, so that the dialog does not grow past its text.
+const FIELD_WIDTH: f32 = 280.0;
+
 /// The dialog's fields, kept while it is open.
 #[derive(Debug, Clone)]
 pub struct ImportDialog {
@@ -128,7 +134,7 @@ impl ImportDialog {
         commands: &mut Commands,
     ) -> bool {
         let modal = egui::Modal::new(egui::Id::unique("import_dialog")).show(ctx, |ui| {
-            ui.set_width(560.0);
+            ui.set_width(DIALOG_WIDTH);
             ui.heading("Import a process log");
             ui.label(
                 "XES (.xes, .xes.gz), OCEL 1.0/2.0 JSON, JSONL exports and the data folders of \
@@ -171,7 +177,7 @@ impl ImportDialog {
                     ui.add(
                         egui::TextEdit::singleline(&mut self.input)
                             .hint_text("path of the log to import")
-                            .desired_width(360.0),
+                            .desired_width(FIELD_WIDTH),
                     )
                     .accessible_name("Input file");
                     if ui.button("Choose…").clicked()
@@ -228,7 +234,7 @@ impl ImportDialog {
                             ui.add(
                                 egui::TextEdit::singleline(&mut self.new_file)
                                     .hint_text(proposed)
-                                    .desired_width(360.0),
+                                    .desired_width(FIELD_WIDTH),
                             )
                             .accessible_name("Store file");
                             if ui.button("Choose…").clicked()

@@ -274,8 +274,8 @@ impl WorkbenchApp {
                 // narrower than an event id with its copy button.
                 egui::Panel::right("detail_panel")
                     .resizable(true)
-                    .default_size((ui.max_rect().width() * 0.25).clamp(320.0, 480.0))
-                    .min_size(320.0)
+                    .default_size((ui.max_rect().width() * 0.25).clamp(330.0, 480.0))
+                    .min_size(330.0)
                     .show(ui, |ui| self.detail.ui(ui, &mut context));
             }
         }

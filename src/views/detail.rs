@@ -377,9 +377,15 @@ fn links_ui(ui: &mut Ui, links: &EventLinks, effects: &[Uuid], commands: &mut Ve
         .striped(true)
         .show(ui, |ui| {
             ui.label("Stream");
+            // A long id (an engine's process/<tenant>/<process>) wraps
+            // instead of widening the panel (set on the grid's ui itself: a
+            // child ui in a grid cell would be as high as the panel).
+            let wrap_mode = ui.style().wrap_mode;
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
             if ui.link(&links.stream_id).clicked() {
                 commands.push(Command::GoToStream(links.stream_id.clone()));
             }
+            ui.style_mut().wrap_mode = wrap_mode;
             ui.end_row();
             ui.label("Version");
             ui.horizontal(|ui| {
@@ -476,6 +482,7 @@ fn links_ui(ui: &mut Ui, links: &EventLinks, effects: &[Uuid], commands: &mut Ve
             if !links.other_streams.is_empty() {
                 ui.label("Also in");
                 ui.horizontal_wrapped(|ui| {
+                    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
                     for membership in &links.other_streams {
                         if ui
                             .link(format!("{} v{}", membership.stream_id, membership.version))
@@ -518,13 +525,16 @@ fn trees_ui(ui: &mut Ui, document: &Value, payload: &mut JsonTree, metadata: &mu
             }
         });
     }
-    // The payload gets the room the metadata (usually a few rows) leaves.
+    // The payload gets the room the metadata (usually a few rows) leaves, or
+    // as much as its rows need: a sideways scroll bar stays right under them.
     let row_height = ui.spacing().interact_size.y;
     let metadata_rows = metadata.row_count(metadata_value).min(8) as f32;
     // Room for a horizontal scroll bar under the rows.
     let metadata_height = metadata_rows * row_height + 14.0;
     let heading_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let payload_rows = payload.row_count(payload_value) as f32;
     let payload_height = (ui.available_height() - metadata_height - 2.0 * heading_height - 16.0)
+        .min(payload_rows * row_height + 14.0)
         .max(row_height * 4.0);
     ui.label(RichText::new("Payload").strong());
     if payload

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::state::command::{Command, ExportRequest};
 use crate::state::jobs::{Job, Worker};
-use crate::widgets::progress::job_progress_ui;
 use crate::widgets::fit;
+use crate::widgets::progress::job_progress_ui;
 use crate::widgets::time::{format_count, format_rfc3339, format_time, parse_time_input, short_id};
 use process_workbench_core::actions::EventSelection;
 use process_workbench_core::search::{EventFilter, scan_events};
@@ -542,8 +542,8 @@ fn log_cells(
     });
     row.col(|ui| {
         if ui
-            .link(&header.stream_id)
-            .on_hover_text("Show this stream in the stream browser")
+            .link(fit::shortened(&header.stream_id, fit::ID_CHARS))
+            .on_hover_text(format!("Show {} in the stream browser", header.stream_id))
             .clicked()
         {
             commands.push(Command::GoToStream(header.stream_id.clone()));

@@ -719,12 +719,14 @@ fn stream_cells(
 ) {
     let failed = info.status == StreamStatus::Failed;
     row.col(|ui| {
-        let mut text = RichText::new(&info.stream_id);
+        // An engine's long ids are shortened in the middle (whole on hover).
+        let mut text = RichText::new(fit::shortened(&info.stream_id, fit::ID_CHARS));
         if failed {
             text = text.color(failure);
         }
         if ui
             .add(egui::Button::selectable(is_selected, text))
+            .on_hover_text(&info.stream_id)
             .clicked()
         {
             *clicked = Some(info.stream_id.clone());

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use egui::text::LayoutJob;
 use egui::{Color32, FontId, Sense, TextFormat, Ui, vec2};
+
+use super::fit;
 use serde_json::Value;
 
 /// Children shown per container before a "show more" row.
@@ -232,31 +234,35 @@ impl JsonTree {
         let mut actions = Vec::new();
         let selected = self.selected.clone();
         let changed = colours.changed;
-        egui::ScrollArea::both()
-            .id_salt(id_salt)
-            .auto_shrink([false, false])
-            .max_height(max_height.max(row_height * 2.0))
-            .min_scrolled_height(max_height.max(row_height * 2.0))
-            .show_rows(ui, row_height, rows.len(), |ui, range| {
-                for row in &rows[range] {
-                    if let Some(action) = row_ui(
-                        ui,
-                        row,
-                        root_label,
-                        value,
-                        selected.as_deref() == Some(row.pointer.as_str()) && row.more.is_none(),
-                        row.more
-                            .is_none()
-                            .then(|| self.mark(&row.pointer, changed))
-                            .flatten(),
-                        row_height,
-                        &font,
-                        &colours,
-                    ) {
-                        actions.push(action);
+        // Long values scroll sideways, with a bar in sight.
+        ui.scope(|ui| {
+            fit::solid_scroll_bars(ui);
+            egui::ScrollArea::both()
+                .id_salt(id_salt)
+                .auto_shrink([false, false])
+                .max_height(max_height.max(row_height * 2.0))
+                .min_scrolled_height(max_height.max(row_height * 2.0))
+                .show_rows(ui, row_height, rows.len(), |ui, range| {
+                    for row in &rows[range] {
+                        if let Some(action) = row_ui(
+                            ui,
+                            row,
+                            root_label,
+                            value,
+                            selected.as_deref() == Some(row.pointer.as_str()) && row.more.is_none(),
+                            row.more
+                                .is_none()
+                                .then(|| self.mark(&row.pointer, changed))
+                                .flatten(),
+                            row_height,
+                            &font,
+                            &colours,
+                        ) {
+                            actions.push(action);
+                        }
                     }
-                }
-            });
+                });
+        });
         self.rows = Some(rows);
         for action in actions {
             match action {

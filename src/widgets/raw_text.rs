@@ -88,18 +88,22 @@ impl RawText {
         }
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
         let rows = self.visible_rows();
-        egui::ScrollArea::both()
-            .id_salt(id_salt)
-            .auto_shrink([false, false])
-            .show_rows(ui, row_height, rows.len(), |ui, range| {
-                for row in &rows[range] {
-                    let text = self.text.get(row.clone()).unwrap_or_default();
-                    ui.add(
-                        egui::Label::new(RichText::new(text).monospace())
-                            .wrap_mode(egui::TextWrapMode::Extend),
-                    );
-                }
-            });
+        // Long lines scroll sideways, with a bar in sight.
+        ui.scope(|ui| {
+            super::fit::solid_scroll_bars(ui);
+            egui::ScrollArea::both()
+                .id_salt(id_salt)
+                .auto_shrink([false, false])
+                .show_rows(ui, row_height, rows.len(), |ui, range| {
+                    for row in &rows[range] {
+                        let text = self.text.get(row.clone()).unwrap_or_default();
+                        ui.add(
+                            egui::Label::new(RichText::new(text).monospace())
+                                .wrap_mode(egui::TextWrapMode::Extend),
+                        );
+                    }
+                });
+        });
     }
 }
 

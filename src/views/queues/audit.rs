@@ -146,52 +146,56 @@ impl AuditView {
         // other columns leave (every frame, so not resizable) and elide.
         let target_column = fit::free_text_column(ui, "Target").resizable(false);
         let reason_column = fit::free_text_column(ui, "Why");
-        TableBuilder::new(ui)
-            .id_salt("audit_table")
-            .striped(true)
-            .resizable(true)
-            .sense(Sense::click())
-            .auto_shrink([false, false])
-            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .columns(fit::column(), 4)
-            .column(target_column)
-            .column(reason_column)
-            .header(ROW_HEIGHT + 4.0, |mut header| {
-                for title in ["Seq", "When", "Who", "What", "Target", "Why"] {
-                    header.col(|ui| {
-                        ui.label(RichText::new(title).strong());
-                    });
-                }
-            })
-            .body(|body| {
-                body.rows(ROW_HEIGHT, rows.len(), |mut row| {
-                    let Some(entry) = rows.get(row.index()) else {
-                        return;
-                    };
-                    row.set_selected(self.selected == Some(entry.seq));
-                    row.col(|ui| {
-                        ui.label(entry.seq.to_string());
-                    });
-                    row.col(|ui| {
-                        ui.label(format_time(entry.at));
-                    });
-                    row.col(|ui| {
-                        ui.label(&entry.user);
-                    });
-                    row.col(|ui| {
-                        ui.label(&entry.action);
-                    });
-                    row.col(|ui| {
-                        ui.label(&entry.target);
-                    });
-                    row.col(|ui| {
-                        ui.label(&entry.reason);
-                    });
-                    if row.response().clicked() {
-                        self.selected = Some(entry.seq);
+        // In a scope of its own: the column lines end at the table, not at
+        // the bottom of the entry panel below it.
+        ui.scope(|ui| {
+            TableBuilder::new(ui)
+                .id_salt("audit_table")
+                .striped(true)
+                .resizable(true)
+                .sense(Sense::click())
+                .auto_shrink([false, false])
+                .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+                .columns(fit::column(), 4)
+                .column(target_column)
+                .column(reason_column)
+                .header(ROW_HEIGHT + 4.0, |mut header| {
+                    for title in ["Seq", "When", "Who", "What", "Target", "Why"] {
+                        header.col(|ui| {
+                            ui.label(RichText::new(title).strong());
+                        });
                     }
+                })
+                .body(|body| {
+                    body.rows(ROW_HEIGHT, rows.len(), |mut row| {
+                        let Some(entry) = rows.get(row.index()) else {
+                            return;
+                        };
+                        row.set_selected(self.selected == Some(entry.seq));
+                        row.col(|ui| {
+                            ui.label(entry.seq.to_string());
+                        });
+                        row.col(|ui| {
+                            ui.label(format_time(entry.at));
+                        });
+                        row.col(|ui| {
+                            ui.label(&entry.user);
+                        });
+                        row.col(|ui| {
+                            ui.label(&entry.action);
+                        });
+                        row.col(|ui| {
+                            ui.label(&entry.target);
+                        });
+                        row.col(|ui| {
+                            ui.label(&entry.reason);
+                        });
+                        if row.response().clicked() {
+                            self.selected = Some(entry.seq);
+                        }
+                    });
                 });
-            });
+        });
     }
 
     fn entry_ui(&mut self, ui: &mut Ui, context: &mut ViewContext<'_>, entry: &AuditEntry) {

@@ -238,13 +238,18 @@ impl DeadLettersView {
         // Stream ids are alike in length; a sample is enough for a long list.
         let streams = widest(
             "Stream",
-            &mut rows
-                .take(MEASURED_ROWS)
-                .map(|row| row.stream_id.clone().unwrap_or_else(|| "—".to_string())),
+            &mut rows.take(MEASURED_ROWS).map(|row| {
+                let stream = row.stream_id.as_deref().unwrap_or("—");
+                fit::shortened(stream, fit::ID_CHARS).into_owned()
+            }),
         );
         let recorded = widest(
             "Recorded",
-            &mut result.rows.first().map(|row| format_time(row.recorded_at)).into_iter(),
+            &mut result
+                .rows
+                .first()
+                .map(|row| format_time(row.recorded_at))
+                .into_iter(),
         );
         let statuses = widest(
             "Status",
@@ -535,7 +540,9 @@ impl DeadLettersView {
                         });
                     }
                     row.col(|ui| {
-                        ui.label(letter.stream_id.as_deref().unwrap_or("—"));
+                        let stream = letter.stream_id.as_deref().unwrap_or("—");
+                        ui.label(fit::shortened(stream, fit::ID_CHARS))
+                            .on_hover_text(stream);
                     });
                     if row.response().clicked() {
                         self.open_item(letter.id);
@@ -976,14 +983,21 @@ fn diff_text_ui(ui: &mut Ui, text: &str, marked: &BTreeSet<usize>, added: bool) 
         .id_salt("dead_letter_original_text")
         .max_height(200.0)
         .show(ui, |ui| {
-            for (index, line) in text.lines().enumerate() {
-                let text = RichText::new(line).monospace();
-                ui.label(if marked.contains(&index) {
-                    text.color(colour).strong()
-                } else {
-                    text
-                });
-            }
+            // Long lines wrap as in the editor beside it; not justified (the
+            // column's layout would spread a wrapped line's words apart).
+            ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                for (index, line) in text.lines().enumerate() {
+                    let text = RichText::new(line).monospace();
+                    ui.add(
+                        egui::Label::new(if marked.contains(&index) {
+                            text.color(colour).strong()
+                        } else {
+                            text
+                        })
+                        .wrap(),
+                    );
+                }
+            });
         });
 }
 

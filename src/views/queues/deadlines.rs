@@ -122,7 +122,8 @@ impl DeadlinesView {
                         ui.label(due_text(ui, deadline.due_at, now));
                     });
                     row.col(|ui| {
-                        if ui.link(&deadline.stream_id).clicked() {
+                        let stream = fit::shortened(&deadline.stream_id, fit::ID_CHARS);
+                        if ui.link(stream).on_hover_text(&deadline.stream_id).clicked() {
                             context.send(Command::GoToStream(deadline.stream_id.clone()));
                         }
                     });

@@ -274,6 +274,16 @@ impl OutboxView {
         self.reschedule.error_ui(ui);
     }
 
+    /// A column's header: its title, and the order when the table is sorted by it.
+    fn header_title(&self, title: &str, sort: OutboxSort) -> String {
+        let arrow = match (self.sort == sort, self.descending) {
+            (true, false) => " (ascending)",
+            (true, true) => " (descending)",
+            _ => "",
+        };
+        format!("{title}{arrow}")
+    }
+
     fn table_ui(
         &mut self,
         ui: &mut Ui,
@@ -291,7 +301,8 @@ impl OutboxView {
         ];
         // Plain labels, so that a click on a cell selects the row.
         ui.style_mut().interaction.selectable_labels = false;
-        let error_column = fit::free_text_column(ui, "Last error (descending)");
+        let error_column =
+            fit::free_text_column(ui, &self.header_title("Last error", OutboxSort::LastError));
         TableBuilder::new(ui)
             .id_salt("outbox_table")
             .striped(true)
@@ -306,13 +317,8 @@ impl OutboxView {
             .header(ROW_HEIGHT + 4.0, |mut header| {
                 for (title, sort) in headers {
                     header.col(|ui| {
-                        let arrow = match (self.sort == sort, self.descending) {
-                            (true, false) => " (ascending)",
-                            (true, true) => " (descending)",
-                            _ => "",
-                        };
                         if ui
-                            .button(RichText::new(format!("{title}{arrow}")).strong())
+                            .button(RichText::new(self.header_title(title, sort)).strong())
                             .clicked()
                         {
                             let descending = self.sort == sort && !self.descending;
@@ -337,7 +343,8 @@ impl OutboxView {
                         ui.label(&message.message_type);
                     });
                     row.col(|ui| {
-                        if ui.link(&message.stream_id).clicked() {
+                        let stream = fit::shortened(&message.stream_id, fit::ID_CHARS);
+                        if ui.link(stream).on_hover_text(&message.stream_id).clicked() {
                             context.send(Command::GoToStream(message.stream_id.clone()));
                         }
                     });

@@ -18,6 +18,7 @@ use crate::state::Clock;
 use crate::state::command::Command;
 use crate::state::jobs::Job;
 use crate::widgets::dialog;
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_took};
 use process_workbench_core::actions::Action;
 use process_workbench_core::store::{Store, StreamFilter, StreamInfo, StreamStatus};
@@ -32,6 +33,8 @@ pub use loader::op_line;
 const FAILED_OFFERED: usize = 8;
 /// Play speeds, in versions per second.
 const PLAY_RATES: [f64; 5] = [1.0, 2.0, 5.0, 20.0, 100.0];
+/// The width of the "Replay stream id" field.
+const STREAM_FIELD_WIDTH: f32 = 220.0;
 
 /// The replay view's state.
 pub struct ReplayView {
@@ -391,7 +394,7 @@ impl ReplayView {
                 .add(
                     egui::TextEdit::singleline(&mut self.stream_text)
                         .hint_text("Replay stream id")
-                        .desired_width(220.0),
+                        .desired_width(STREAM_FIELD_WIDTH),
                 )
                 .accessible_name("Replay stream id");
             if field.lost_focus() && ui.input(|input| input.key_pressed(Key::Enter)) {
@@ -417,13 +420,21 @@ impl ReplayView {
     }
 
     fn header_ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>, info: &StreamInfo) {
-        ui.horizontal(|ui| {
-            ui.heading(RichText::new(format!("Replay of {}", info.stream_id)).monospace());
+        ui.horizontal_wrapped(|ui| {
+            // An engine's long id is shortened in the middle (whole on hover).
+            let id = fit::shortened(&info.stream_id, fit::ID_CHARS);
+            ui.heading(RichText::new(format!("Replay of {id}")).monospace())
+                .on_hover_text(&info.stream_id);
             ui.label(&info.process_type);
             ui.label(status_text(ui, info.status));
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            // At the right when it fits there, else on the next line.
+            if ui.available_width() >= STREAM_FIELD_WIDTH + 2.0 * ui.spacing().item_spacing.x {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.stream_field_ui(ui, ctx);
+                });
+            } else {
                 self.stream_field_ui(ui, ctx);
-            });
+            }
         });
     }
 

@@ -4,6 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::state::command::Command;
+use crate::widgets::fit;
 use crate::widgets::time::{format_count, format_rfc3339, short_id};
 use process_workbench_core::replay::{FailureCause, FailurePoint, Step, Validation};
 
@@ -63,7 +64,7 @@ pub fn failure_ui(
                 }
             };
             ui.add(egui::Label::new(cause).wrap());
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 if ui
                     .add_enabled(version != failure.version, egui::Button::new("Go to failure point"))
                     .clicked()
@@ -128,7 +129,10 @@ pub fn state_ui(ui: &mut Ui, shown: &mut Prepared) {
         } else {
             format!("Changed by event {version}: {}", shown.changed.join(", "))
         };
-        ui.add(egui::Label::new(RichText::new(text).weak()).wrap());
+        // Wrapped, not justified as the column's layout would have it.
+        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            ui.add(egui::Label::new(RichText::new(text).weak()).wrap());
+        });
     }
     let height = ui.available_height();
     shown
@@ -182,9 +186,10 @@ pub fn event_ui(ui: &mut Ui, shown: &mut Prepared) -> Option<Command> {
             ui.label(format_count(event.position));
             ui.end_row();
         });
-    // As high as its rows, up to a limit: short payloads leave no gap.
+    // As high as its rows (and a sideways scroll bar), up to a limit: short
+    // payloads leave no gap.
     let rows = shown.payload_tree.row_count(&event.payload) as f32;
-    let height = (rows * ui.spacing().interact_size.y).min(PAYLOAD_HEIGHT);
+    let height = (rows * ui.spacing().interact_size.y + fit::SCROLL_BAR_ROOM).min(PAYLOAD_HEIGHT);
     shown
         .payload_tree
         .ui(ui, "replay_payload_tree", "payload", &event.payload, height);
@@ -334,13 +339,17 @@ fn lines_ui(ui: &mut Ui, id_salt: &str, lines: &[String]) {
         return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 2.0;
-    egui::ScrollArea::both()
-        .id_salt(id_salt)
-        .max_height(row_height * DIFF_ROWS as f32)
-        .auto_shrink([false, true])
-        .show_rows(ui, row_height, lines.len(), |ui, range| {
-            for line in &lines[range] {
-                ui.add(egui::Label::new(RichText::new(line).monospace()).extend());
-            }
-        });
+    // Long lines scroll sideways, with a bar in sight.
+    ui.scope(|ui| {
+        fit::solid_scroll_bars(ui);
+        egui::ScrollArea::both()
+            .id_salt(id_salt)
+            .max_height(row_height * DIFF_ROWS as f32)
+            .auto_shrink([false, true])
+            .show_rows(ui, row_height, lines.len(), |ui, range| {
+                for line in &lines[range] {
+                    ui.add(egui::Label::new(RichText::new(line).monospace()).extend());
+                }
+            });
+    });
 }
