@@ -26,8 +26,8 @@ use super::ViewContext;
 use super::rows::{
     EventHeader, EventRow, LazyReader, PAGE_ROWS, PageCache, event_row, read_event_row,
 };
-use crate::widgets::style::{ROW_HEIGHT, failure_colour};
 use crate::state::EventRef;
+use crate::widgets::style::{ROW_HEIGHT, failure_colour};
 
 /// Pages of rows kept.
 const CACHED_PAGES: usize = 16;
@@ -238,7 +238,6 @@ impl EventLogView {
                 }
             }
         }
-
     }
 
     /// Shows the view.
@@ -569,11 +568,16 @@ fn log_cells(
 
 /// Scans the log (or the conversation's index) with the core's
 /// [`scan_events`] and sends the matching positions page by page.
-fn scan_log(store: &Store, filter: &EventFilter, worker: &Worker<ScanMessage>) -> Result<(), String> {
+fn scan_log(
+    store: &Store,
+    filter: &EventFilter,
+    worker: &Worker<ScanMessage>,
+) -> Result<(), String> {
     let reader = store.read().map_err(|error| error.to_string())?;
     scan_events(&reader, filter, &mut |page| {
         worker.progress(page.scanned, page.total);
-        let delivered = page.matches.is_empty() || worker.send(ScanMessage::Matches(page.matches.to_vec()));
+        let delivered =
+            page.matches.is_empty() || worker.send(ScanMessage::Matches(page.matches.to_vec()));
         if delivered && !worker.is_cancelled() {
             ControlFlow::Continue(())
         } else {
@@ -583,4 +587,3 @@ fn scan_log(store: &Store, filter: &EventFilter, worker: &Worker<ScanMessage>) -
     .map(|_| ())
     .map_err(|error| error.to_string())
 }
-

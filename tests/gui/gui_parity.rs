@@ -514,11 +514,17 @@ fn the_user_set_in_the_view_menu_is_named_in_the_audit_trail() {
         reason: "seen twice".to_string(),
     });
     settle(&mut harness);
-    let line = harness.state().last_action().map(|finished| finished.line());
+    let line = harness
+        .state()
+        .last_action()
+        .map(|finished| finished.line());
     assert_eq!(line.as_deref(), Some("Dead letter discarded."));
     drop(harness);
     let opened = Store::open(&store).expect("open");
     let audit = opened.read().expect("read").audit(1, 100).expect("audit");
     let last = audit.last().expect("an audit entry");
-    assert_eq!((last.user.as_str(), last.reason.as_str()), ("alice", "seen twice"));
+    assert_eq!(
+        (last.user.as_str(), last.reason.as_str()),
+        ("alice", "seen twice")
+    );
 }
