@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::records::*;
+use super::records::{decode, nanos, parse_json};
 use super::schema::{self, counter};
-use super::write::{decode, nanos, parse_json};
 
 /// One page of a query and where the next one starts.
 #[derive(Debug, Clone, PartialEq)]
