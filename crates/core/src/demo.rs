@@ -93,14 +93,11 @@ pub const DEMO_START: OffsetDateTime = datetime!(2026-08-03 06:00 UTC);
 /// …and stops here: what is due later is still pending in the store.
 pub const DEMO_NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
-/// Actions simulated per write transaction (bulk, made durable at the end).
-/// The writer keeps a transaction's stream records, new queue records and
-/// index entries in memory and writes them sorted at its end: the fewer the
-/// transactions, the fewer times a stream record or index page is rewritten.
-/// 100,000 processes take about a million actions, so they fit in one: on a
-/// tmpfs it made that demo in 18.1 s on average of four runs against 19.8 s
-/// with transactions of 262,144 actions, its peak memory 1.30 GB against 1.15 GB.
-/// The cap bounds the memory of larger demos.
+/// Actions simulated per write transaction (bulk, made durable at the end):
+/// each commit writes every page its transaction touched, and a page of a
+/// stream's record or of an index is touched again and again, so the fewer
+/// the commits the less is written. 100,000 processes take about a million
+/// actions, so they fit in one. The cap bounds the memory of larger demos.
 const ACTIONS_PER_TRANSACTION: usize = 1 << 21;
 
 /// Processes started between two calls of the progress callback.
@@ -620,13 +617,6 @@ impl Simulation {
         writer: &mut StoreWriter,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<(), DemoError> {
-        // Measured at 100,000 processes (one transaction): 318,105 streams
-        // and 866,409 dedup keys, about 3.2 and 8.7 per process; a process
-        // takes about 10 actions.
-        let processes = usize::try_from(self.options.processes.saturating_sub(self.started))
-            .unwrap_or(usize::MAX)
-            .min(ACTIONS_PER_TRANSACTION / 10);
-        writer.reserve(processes.saturating_mul(4), processes.saturating_mul(9));
         for _ in 0..ACTIONS_PER_TRANSACTION {
             let next_message = self.next_due().filter(|at| *at <= DEMO_NOW);
             let start_due = self.started < self.options.processes;

@@ -1,7 +1,6 @@
 //! Dispatch of one inbound message: route, validate against the definition,
 //! append events, enqueue outbox messages, set deadlines — or dead-letter it.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -145,17 +144,17 @@ impl Engine {
             (None, None) => None,
         };
         let existing = match &routed_id {
-            Some(stream_id) => writer.stream_view(stream_id)?,
+            Some(stream_id) => writer.stream(stream_id)?,
             None => None,
         };
         let process_type = existing
             .as_ref()
             .map(|s| s.process_type.as_str())
             .or(message.process_type.as_deref());
-        let refuse = |rejection: Rejection, stream: Option<Cow<StreamInfo>>, message| {
+        let refuse = |rejection: Rejection, stream: Option<StreamInfo>, message| {
             Ok(Err(Refused {
                 rejection,
-                stream: stream.map(Cow::into_owned),
+                stream,
                 message,
             }))
         };
@@ -189,15 +188,7 @@ impl Engine {
                 self.ids.next(now).simple()
             ),
         };
-        // A record the transaction changed already is moved out of the writer
-        // and back, not copied; nothing reads the stream in between.
-        let existing = match existing {
-            Some(Cow::Borrowed(_)) => writer.take_changed_stream(&stream_id),
-            Some(Cow::Owned(stream)) => Some(stream),
-            None => None,
-        };
         let expected_version = existing.as_ref().map_or(0, |s| s.version);
-        let before = existing.as_ref().map(|s| writer.before_change(s));
         let mut stream = existing.unwrap_or_else(|| StreamInfo {
             stream_id: stream_id.clone(),
             process_type: process_type.clone(),
@@ -255,15 +246,22 @@ impl Engine {
             payload: std::mem::take(&mut message.payload),
             metadata: Value::Object(metadata),
         };
-        let event = writer.append_one_after(stream, before, expected_version, event, now)?;
+        let Some(event) = writer
+            .append(&mut stream, expected_version, vec![event], now)?
+            .pop()
+        else {
+            return Err(StoreError::NotFound(format!(
+                "the event appended to {stream_id}"
+            )));
+        };
         checkpoint_if_due(writer, &event)?;
         if let Some(key) = &message.correlation_key
             && expected_version == 0
         {
             writer.set_stream_key(key, &stream_id)?;
         }
-        if let Some(key) = message.dedup_key.take() {
-            writer.record_inbox(key, event.position);
+        if let Some(key) = &message.dedup_key {
+            writer.record_inbox(key, event.position)?;
         }
         self.schedule_effects(writer, &definition, transition, &event, now, depth)?;
         Ok(Ok(event))

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::actions::{ActionError, open_dead_letter};
+use super::dispatch::deadline_id_of;
 use super::{Engine, InboundMessage};
 use crate::store::{Deadline, Direction, Event, OutboxMessage, Store, StoreError};
 
@@ -133,13 +134,16 @@ impl Engine {
                             let process_state = writer
                                 .stream(&event.stream_id)?
                                 .and_then(|info| info.process_state);
+                            // The messages the event emitted are due now. Taking
+                            // them out only looks: the preview is rolled back.
                             let outbox = writer
-                                .due_outbox(now, usize::MAX / 2)?
+                                .take_due_outbox(now, usize::MAX)?
                                 .into_iter()
                                 .filter(|m| m.caused_by == Some(event.event_id))
                                 .collect();
+                            // A stream has one deadline, under an id of its own.
                             let deadlines = writer
-                                .deadlines_of(&event.stream_id)?
+                                .deadline(deadline_id_of(&event.stream_id))?
                                 .into_iter()
                                 .filter(|d| d.caused_by == Some(event.event_id))
                                 .collect();

@@ -23,9 +23,7 @@ use time::OffsetDateTime;
 use super::ids::{IdSpace, format_time, parse_time};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
 use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
-use crate::store::{
-    EncodedEvent, Event, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus,
-};
+use crate::store::{NewEvent, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus};
 
 /// Attributes nested deeper than this are refused (they would only come from
 /// a broken or hostile file, and deep JSON is slow to write and to drop).
@@ -58,10 +56,10 @@ struct TraceEvent {
     payload: Map<String, Value>,
 }
 
-/// A trace as the store keeps it: its stream record and its encoded events.
+/// A trace ready for the store: its stream record (before its events) and its events.
 struct PreparedTrace {
     stream: StreamInfo,
-    events: Vec<EncodedEvent>,
+    events: Vec<NewEvent>,
 }
 
 /// Imports a XES log into the transaction of `writer`. `existing` is a snapshot
@@ -88,7 +86,6 @@ pub(super) fn import(
         log_name: None,
         spaces: None,
         used: HashSet::new(),
-        next_position: writer.next_position(),
         events: 0,
         streams: 0,
     };
@@ -98,13 +95,19 @@ pub(super) fn import(
         tracker,
         move |emitter| Parser::new(context.file.clone(), reader, Some(preparer)).run(emitter),
         |item, tracker| match item {
-            Item::Prepared(trace) => {
-                writer.append_encoded(&trace.stream, &trace.events)?;
-                let count = trace.events.len() as u64;
+            Item::Prepared(PreparedTrace { mut stream, events }) => {
+                let count = events.len() as u64;
+                for event in events {
+                    // A log has no recording time; the event's own time keeps
+                    // imports reproducible.
+                    let recorded_at = event.occurred_at;
+                    writer.insert_event(event, std::slice::from_mut(&mut stream), recorded_at)?;
+                }
+                writer.put_stream(&stream)?;
                 report.streams += 1;
                 report.events += count;
                 if report.streams == 1 {
-                    report.process_type = trace.stream.process_type;
+                    report.process_type = stream.process_type;
                 }
                 tracker.events_written(count)
             }
@@ -147,8 +150,7 @@ struct Spaces {
 }
 
 /// Makes traces ready for the store on the parser thread: stream ids, event
-/// ids, positions, versions and the events' JSON, so that the writer thread
-/// only inserts (it checks positions and versions as it does).
+/// ids and causes, so that the writer thread only writes.
 struct TracePreparer<'a> {
     context: &'a Context,
     existing: Option<&'a StoreReader>,
@@ -158,7 +160,6 @@ struct TracePreparer<'a> {
     spaces: Option<(Spaces, String)>,
     /// Stream ids given out by this import.
     used: HashSet<String>,
-    next_position: u64,
     events: u64,
     streams: u64,
 }
@@ -194,7 +195,7 @@ impl TracePreparer<'_> {
         let stream_id = self.unique_stream_id(base)?;
         self.streams += 1;
         let correlation = spaces.correlations.id(self.streams);
-        let mut stream = StreamInfo {
+        let stream = StreamInfo {
             stream_id,
             process_type,
             status: StreamStatus::Completed,
@@ -215,24 +216,16 @@ impl TracePreparer<'_> {
         for event in trace.events {
             self.events += 1;
             let event_id = spaces.events.id(self.events);
-            stream.advance(&event.event_type, event.occurred_at);
-            events.push(EncodedEvent::new(Event {
-                event_id,
-                stream_id: stream.stream_id.clone(),
-                version: stream.version,
-                position: self.next_position,
+            events.push(NewEvent {
+                event_id: Some(event_id),
                 event_type: event.event_type,
                 occurred_at: event.occurred_at,
-                // A log has no recording time; the event's own time keeps imports reproducible.
-                recorded_at: event.occurred_at,
                 correlation_id: Some(correlation),
                 causation_id: previous,
                 other_causes: Vec::new(),
-                other_streams: Vec::new(),
                 payload: Value::Object(event.payload),
                 metadata: Value::Null,
-            })?);
-            self.next_position += 1;
+            });
             previous = Some(event_id);
         }
         Ok(Some(PreparedTrace { stream, events }))

@@ -8,8 +8,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::records::*;
+use super::records::{nanos, next_variant, parse_json};
 use super::schema::{self, counter};
-use super::write::{nanos, next_variant, parse_json};
 use super::{EventRecord, StoreError, StoreReader};
 
 /// One broken invariant.

@@ -52,10 +52,6 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
-    /// Events encoded ahead of the writer ([`crate::store::EncodedEvent`]) do
-    /// not fit the store: another position, stream or version than it gives.
-    #[error("events prepared ahead of the writer do not fit: {0}")]
-    MisfitPreparedEvent(String),
     #[error("{0}")]
     NotFound(String),
     #[error("damaged record: {0}")]

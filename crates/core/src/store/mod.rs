@@ -2,19 +2,14 @@
 //! integrity check and the summary that `inspect` prints. No egui here.
 
 pub mod check;
-mod counter_changes;
-mod due_queue;
 mod error;
-mod event_indexes;
 mod event_record;
 mod query;
 mod queue_reads;
-mod record_json;
 pub mod records;
 mod replay_reads;
 pub mod schema;
 mod summary;
-mod table_thread;
 mod write;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,10 +23,7 @@ pub use event_record::EventRecord;
 pub use query::{Page, StoreReader, StreamFilter, all_pages};
 pub use records::*;
 pub use summary::Summary;
-pub use write::{
-    EncodedEvent, NewEvent, StoreWriter, StreamBefore, format_time, nanos, next_variant,
-    xxh3_128_of,
-};
+pub use write::{NewEvent, StoreWriter};
 
 /// Durability of a write transaction.
 pub use redb::Durability;
@@ -212,12 +204,10 @@ impl Store {
         transaction
             .set_durability(durability)
             .map_err(StoreError::from)?;
-        let result = std::thread::scope(|scope| {
-            let mut writer = StoreWriter::new(&transaction, scope).map_err(E::from)?;
-            let result = work(&mut writer)?;
-            writer.finish().map_err(E::from)?;
-            Ok::<T, E>(result)
-        })?;
+        let mut writer = StoreWriter::new(&transaction);
+        // An error drops the transaction uncommitted: nothing it wrote stays.
+        let result = work(&mut writer)?;
+        writer.finish().map_err(E::from)?;
         transaction.commit().map_err(StoreError::from)?;
         Ok(result)
     }

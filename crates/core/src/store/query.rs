@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::records::*;
+use super::records::{decode, nanos, parse_json};
 use super::schema::{self, counter};
-use super::write::{decode, nanos, parse_json};
 use super::{EventRecord, StoreError};
 
 /// One page of a query and where the next one starts.

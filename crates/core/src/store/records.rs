@@ -1,9 +1,14 @@
-//! The records kept in the store, as they are serialized to JSON.
+//! The records kept in the store, as they are serialized to JSON, and the
+//! small rules both sides of the store share: how a time is written in a
+//! record and in a key, how a record is read back, and the variant hash.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use super::StoreError;
 
 /// Timestamps are RFC 3339 text in every record.
 pub use time::serde::rfc3339;
@@ -251,6 +256,72 @@ pub struct AuditEntry {
     pub stream_id: Option<String>,
     pub before: Value,
     pub after: Value,
+}
+
+impl StreamInfo {
+    /// Moves the record on past one more event of `event_type` at `occurred_at`:
+    /// version, creation and last-event time, variant.
+    pub fn advance(&mut self, event_type: &str, occurred_at: OffsetDateTime) {
+        self.version += 1;
+        if self.version == 1 {
+            self.created_at = occurred_at;
+        }
+        self.updated_at = occurred_at;
+        self.variant = next_variant(self.variant, event_type);
+    }
+}
+
+/// The variant hash after appending an event of `event_type`.
+pub fn next_variant(previous: u128, event_type: &str) -> u128 {
+    xxh3_128_of(&[&previous.to_le_bytes(), &[0x1f], event_type.as_bytes()])
+}
+
+/// The 128-bit xxh3 hash of `parts` one after another. Joined on the stack
+/// unless they are unusually long: every event hashes its stream's variant,
+/// and a heap buffer cost more than the hash.
+pub fn xxh3_128_of(parts: &[&[u8]]) -> u128 {
+    const ON_STACK: usize = 128;
+    let length: usize = parts.iter().map(|part| part.len()).sum();
+    if length > ON_STACK {
+        return xxhash_rust::xxh3::xxh3_128(&parts.concat());
+    }
+    let mut joined = [0u8; ON_STACK];
+    let mut end = 0;
+    for part in parts {
+        joined[end..end + part.len()].copy_from_slice(part);
+        end += part.len();
+    }
+    xxhash_rust::xxh3::xxh3_128(&joined[..end])
+}
+
+/// Unix nanoseconds of a time, as kept in due-time keys (saturating outside i64).
+pub fn nanos(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos()).unwrap_or(if at.year() < 1970 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// RFC 3339 text of a time.
+pub fn format_time(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// Decodes an optional JSON record read from a table.
+pub(super) fn decode<T: DeserializeOwned>(
+    bytes: Option<redb::AccessGuard<'_, &'static [u8]>>,
+    what: &str,
+) -> Result<Option<T>, StoreError> {
+    bytes
+        .map(|bytes| parse_json(bytes.value(), what))
+        .transpose()
+}
+
+/// Decodes a JSON record; a record that does not parse is reported as damaged.
+pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
 }
 
 /// Serializes a `u128` as 32 hex digits (JSON numbers can't hold it exactly).

@@ -11,7 +11,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::query::StoreReader;
-use super::write::{StoreWriter, parse_json};
+use super::records::parse_json;
+use super::write::{StoreWriter, open};
 use super::{StoreError, schema};
 
 impl StoreReader {
@@ -117,46 +118,38 @@ impl StoreReader {
     }
 }
 
-impl<'txn> StoreWriter<'txn> {
+impl StoreWriter<'_> {
     /// As [`StoreReader::visit_stream_event_bytes`], seeing this transaction's writes.
     pub fn visit_stream_event_bytes<E: From<StoreError>>(
         &mut self,
         stream_id: &str,
         from: u64,
         to: u64,
-        mut visit: impl FnMut(u64, &[u8]) -> Result<(), E>,
+        visit: impl FnMut(u64, &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let held_back = self.held_back_versions(stream_id);
-        let tables = self.table_thread.settled()?;
-        visit_range(
-            &tables.stream_events,
-            &tables.events,
-            stream_id,
-            from,
-            to,
-            &mut visit,
+        let (transaction, tables) = (self.transaction, &mut self.tables);
+        let index = open(
+            &mut tables.stream_events,
+            transaction,
+            schema::STREAM_EVENTS,
         )?;
-        // Events appended in this transaction come after every stored version.
-        for (version, position) in held_back {
-            if (from..=to).contains(&version) {
-                visit(
-                    version,
-                    event_bytes(&tables.events, stream_id, version, position)?.value(),
-                )?;
-            }
-        }
-        Ok(())
+        let events = open(&mut tables.events, transaction, schema::EVENTS)?;
+        visit_range(&*index, &*events, stream_id, from, to, visit)
     }
 
     /// The checkpoint of a stream at the highest version at or below `version`,
     /// as this transaction sees it.
     pub fn checkpoint_at_or_below(
-        &self,
+        &mut self,
         stream_id: &str,
         version: u64,
     ) -> Result<Option<(u64, Value)>, StoreError> {
-        let Some(entry) = self
-            .checkpoints
+        let checkpoints = open(
+            &mut self.tables.checkpoints,
+            self.transaction,
+            schema::CHECKPOINTS,
+        )?;
+        let Some(entry) = checkpoints
             .range((stream_id, 0u64)..=(stream_id, version))?
             .next_back()
         else {
@@ -172,15 +165,17 @@ impl<'txn> StoreWriter<'txn> {
     /// Removes every checkpoint of a stream (before they are rebuilt under a
     /// changed definition or interval). Returns how many were removed.
     pub fn clear_checkpoints(&mut self, stream_id: &str) -> Result<u64, StoreError> {
+        let checkpoints = open(
+            &mut self.tables.checkpoints,
+            self.transaction,
+            schema::CHECKPOINTS,
+        )?;
         let mut versions = Vec::new();
-        for entry in self
-            .checkpoints
-            .range((stream_id, 0u64)..=(stream_id, u64::MAX))?
-        {
+        for entry in checkpoints.range((stream_id, 0u64)..=(stream_id, u64::MAX))? {
             versions.push(entry?.0.value().1);
         }
         for &version in &versions {
-            self.checkpoints.remove((stream_id, version))?;
+            checkpoints.remove((stream_id, version))?;
         }
         Ok(versions.len() as u64)
     }

@@ -31,7 +31,7 @@
 //! | `definitions` | process type → definition JSON | the store carries its own process rules |
 //! | `audit` | seq → audit entry JSON | every operator action |
 
-use redb::TableDefinition;
+use redb::{TableDefinition, TableError, WriteTransaction};
 
 /// Format version written by this build; newer files are refused.
 pub const FORMAT_VERSION: u32 = 1;
@@ -70,6 +70,36 @@ pub const INBOX: TableDefinition<&str, u64> = TableDefinition::new("inbox");
 pub const CHECKPOINTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("checkpoints");
 pub const DEFINITIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("definitions");
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
+/// Creates every table (a new store has them all, empty, so that any tool
+/// reading the file finds the whole schema). A write opens only the tables
+/// it needs.
+pub(super) fn create_tables(transaction: &WriteTransaction) -> Result<(), TableError> {
+    transaction.open_table(META)?;
+    transaction.open_table(COUNTERS)?;
+    transaction.open_table(EVENTS)?;
+    transaction.open_table(STREAM_EVENTS)?;
+    transaction.open_table(STREAMS)?;
+    transaction.open_table(STREAMS_BY_TYPE)?;
+    transaction.open_table(STREAMS_BY_STATUS)?;
+    transaction.open_table(VARIANTS)?;
+    transaction.open_table(EVENT_IDS)?;
+    transaction.open_table(CAUSED_BY)?;
+    transaction.open_table(CORRELATED)?;
+    transaction.open_table(CORRELATION_KEYS)?;
+    transaction.open_table(OUTBOX)?;
+    transaction.open_table(OUTBOX_DUE)?;
+    transaction.open_table(DEADLINES)?;
+    transaction.open_table(DEADLINES_DUE)?;
+    transaction.open_table(DEAD_LETTERS)?;
+    transaction.open_table(DEAD_LETTERS_BY_TIME)?;
+    transaction.open_table(DEAD_LETTERS_BY_REASON)?;
+    transaction.open_table(INBOX)?;
+    transaction.open_table(CHECKPOINTS)?;
+    transaction.open_table(DEFINITIONS)?;
+    transaction.open_table(AUDIT)?;
+    Ok(())
+}
 
 /// Counter names in the `counters` table. Per-type counters append the type
 /// after the prefix, e.g. `events.type/MeterReading`.

@@ -6,11 +6,13 @@ mod import_common;
 
 mod demo;
 mod engine;
+mod golden;
 mod graph_lib;
 mod graph_props;
 mod import_errors;
 mod import_fuzz;
 mod import_real_logs;
+mod model;
 mod queues_lib;
 mod replay_lib;
 mod replay_props;
