@@ -578,9 +578,8 @@ fn prepare(store: &Store, position: u64) -> Result<EventDetail, String> {
             raw: RawText::new(text_of_bytes(&bytes)),
         },
         Ok(document) => {
-            let links = EventRecord::decode(position, &bytes)
-                .ok()
-                .map(EventLinks::from);
+            let record: Option<EventRecord> = EventRecord::decode(position, &bytes).ok();
+            let links = record.map(EventLinks::from);
             let effects = match &links {
                 Some(links) => reader
                     .effects_of(links.event_id)

@@ -31,7 +31,7 @@ pub struct EventHeader {
 impl EventHeader {
     /// The header of the event record at `position`.
     pub fn decode(position: u64, bytes: &[u8]) -> Result<EventHeader, StoreError> {
-        let record = EventRecord::decode(position, bytes)?;
+        let record: EventRecord = EventRecord::decode(position, bytes)?;
         Ok(EventHeader {
             event_id: record.event_id,
             stream_id: record.stream_id.into_owned(),

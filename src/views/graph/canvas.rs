@@ -241,9 +241,8 @@ impl CanvasState {
             .ok()
             .and_then(|reader| reader.event_bytes(node.position).ok().flatten())
             .and_then(|bytes| {
-                EventRecord::decode(node.position, &bytes)
-                    .ok()
-                    .map(|event| event.occurred_at)
+                let record: Option<EventRecord> = EventRecord::decode(node.position, &bytes).ok();
+                record.map(|event| event.occurred_at)
             })
             .map(format_rfc3339)
             .unwrap_or_else(|| "time unknown".to_string());

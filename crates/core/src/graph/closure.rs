@@ -61,7 +61,8 @@ impl Light {
 }
 
 fn parse(bytes: &[u8]) -> Result<Light, StoreError> {
-    let record = EventRecord::decode_in(bytes, || "an event of the graph".to_string())?;
+    let record: EventRecord =
+        EventRecord::decode_in(bytes, || "an event of the graph".to_string())?;
     Ok(Light {
         event_id: record.event_id,
         stream_id: record.stream_id.into_owned(),

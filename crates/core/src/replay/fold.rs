@@ -203,14 +203,16 @@ impl<'s> Folder<'s> {
         self.check(version)?;
         self.expected += 1;
         let stream_id = self.stream_id;
-        let event =
-            EventRecord::decode_in(bytes, || format!("event {stream_id} version {version}"))?;
+        let event = EventRecord::<Value>::decode_in(bytes, || {
+            format!("event {stream_id} version {version}")
+        })?;
+        let metadata = event.metadata.unwrap_or(Value::Null);
         Ok(apply(
             self.definition,
             state,
             &event.event_type,
-            &event.payload()?,
-            &event.metadata()?,
+            &event.payload,
+            &metadata,
         ))
     }
 

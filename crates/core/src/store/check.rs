@@ -85,7 +85,7 @@ pub fn check(
             if event_count.is_multiple_of(4096) && !progress(event_count, total_events) {
                 return Ok(None);
             }
-            let event = match EventRecord::decode(position, bytes.value()) {
+            let event: EventRecord = match EventRecord::decode(position, bytes.value()) {
                 Ok(event) => event,
                 Err(error) => {
                     report.violation("events", format!("position {position}: {error}"));
@@ -160,8 +160,8 @@ pub fn check(
             return Ok(None);
         };
         Ok(events.get(position)?.and_then(|bytes| {
-            EventRecord::decode(position, bytes.value())
-                .and_then(|record| record.to_event())
+            EventRecord::<serde_json::Value>::decode(position, bytes.value())
+                .map(EventRecord::into_event)
                 .ok()
         }))
     };

@@ -17,9 +17,13 @@ use uuid::Uuid;
 
 use super::{Event, StoreError, StreamVersion, rfc3339};
 
-/// An event as stored, borrowed from its record's bytes.
+/// An event as stored, borrowed from its record's bytes. `P` is how the
+/// payload and the metadata are read: raw JSON by default (parsed when asked
+/// for), or a [`Value`] in the same pass for a reader that needs every
+/// payload (the fold).
 #[derive(Debug, Deserialize)]
-pub struct EventRecord<'a> {
+#[serde(bound(deserialize = "'de: 'a, P: Deserialize<'de>"))]
+pub struct EventRecord<'a, P = &'a RawValue> {
     pub event_id: Uuid,
     #[serde(borrow)]
     pub stream_id: Cow<'a, str>,
@@ -37,16 +41,15 @@ pub struct EventRecord<'a> {
     pub other_causes: Vec<Uuid>,
     #[serde(default)]
     pub other_streams: Vec<StreamVersion>,
-    #[serde(borrow)]
-    payload: &'a RawValue,
-    #[serde(default, borrow)]
-    metadata: Option<&'a RawValue>,
+    pub payload: P,
+    #[serde(default)]
+    pub metadata: Option<P>,
 }
 
-impl<'a> EventRecord<'a> {
+impl<'a, P: Deserialize<'a>> EventRecord<'a, P> {
     /// Decodes a record of the `events` table; a record that is not an event
     /// is [`StoreError::Corrupt`], named by `position`.
-    pub fn decode(position: u64, bytes: &'a [u8]) -> Result<EventRecord<'a>, StoreError> {
+    pub fn decode(position: u64, bytes: &'a [u8]) -> Result<EventRecord<'a, P>, StoreError> {
         Self::decode_in(bytes, || format!("the event at position {position}"))
     }
 
@@ -55,27 +58,9 @@ impl<'a> EventRecord<'a> {
     pub fn decode_in(
         bytes: &'a [u8],
         place: impl FnOnce() -> String,
-    ) -> Result<EventRecord<'a>, StoreError> {
+    ) -> Result<EventRecord<'a, P>, StoreError> {
         serde_json::from_slice(bytes)
             .map_err(|error| StoreError::Corrupt(format!("{}: {error}", place())))
-    }
-
-    /// The payload, parsed.
-    pub fn payload(&self) -> Result<Value, StoreError> {
-        self.parse(self.payload, "payload")
-    }
-
-    /// The payload as stored (JSON text).
-    pub fn payload_json(&self) -> &'a str {
-        self.payload.get()
-    }
-
-    /// The metadata, parsed (`null` when the record has none).
-    pub fn metadata(&self) -> Result<Value, StoreError> {
-        match self.metadata {
-            Some(raw) => self.parse(raw, "metadata"),
-            None => Ok(Value::Null),
-        }
     }
 
     /// Every cause of the event: the causation id first, then the others.
@@ -92,6 +77,26 @@ impl<'a> EventRecord<'a> {
                 .iter()
                 .map(|membership| (membership.stream_id.as_str(), membership.version)),
         )
+    }
+}
+
+impl<'a> EventRecord<'a> {
+    /// The payload, parsed.
+    pub fn payload(&self) -> Result<Value, StoreError> {
+        self.parse(self.payload, "payload")
+    }
+
+    /// The payload as stored (JSON text).
+    pub fn payload_json(&self) -> &'a str {
+        self.payload.get()
+    }
+
+    /// The metadata, parsed (`null` when the record has none).
+    pub fn metadata(&self) -> Result<Value, StoreError> {
+        match self.metadata {
+            Some(raw) => self.parse(raw, "metadata"),
+            None => Ok(Value::Null),
+        }
     }
 
     /// The event, owned, with its payload and metadata parsed.
@@ -114,12 +119,35 @@ impl<'a> EventRecord<'a> {
     }
 
     fn parse(&self, raw: &RawValue, part: &str) -> Result<Value, StoreError> {
+        // (parsing a payload kept raw: a reader that needs it in any case
+        // decodes an `EventRecord<Value>` instead, in one pass)
         serde_json::from_str(raw.get()).map_err(|error| {
             StoreError::Corrupt(format!(
                 "the {part} of the event at position {}: {error}",
                 self.position
             ))
         })
+    }
+}
+
+impl EventRecord<'_, Value> {
+    /// The event, owned (its payload and metadata were read in the one pass).
+    pub fn into_event(self) -> Event {
+        Event {
+            event_id: self.event_id,
+            stream_id: self.stream_id.into_owned(),
+            version: self.version,
+            position: self.position,
+            event_type: self.event_type.into_owned(),
+            occurred_at: self.occurred_at,
+            recorded_at: self.recorded_at,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            other_causes: self.other_causes,
+            other_streams: self.other_streams,
+            payload: self.payload,
+            metadata: self.metadata.unwrap_or(Value::Null),
+        }
     }
 }
 
@@ -153,7 +181,7 @@ mod tests {
     #[test]
     fn a_record_decodes_to_the_event_it_was_written_from() {
         let bytes = serde_json::to_vec(&event()).expect("encode");
-        let record = EventRecord::decode(9, &bytes).expect("decode");
+        let record: EventRecord = EventRecord::decode(9, &bytes).expect("decode");
         assert_eq!(record.event_type, "OrderShipped");
         assert_eq!(
             record.payload_json(),
@@ -164,6 +192,8 @@ mod tests {
             [Uuid::from_u128(5), Uuid::from_u128(6)]
         );
         assert_eq!(record.to_event().expect("owned"), event());
+        let parsed = EventRecord::<Value>::decode(9, &bytes).expect("decode in one pass");
+        assert_eq!(parsed.into_event(), event());
     }
 
     #[test]
@@ -171,10 +201,11 @@ mod tests {
         let mut value = serde_json::to_value(event()).expect("encode");
         value.as_object_mut().expect("object").remove("metadata");
         let bytes = serde_json::to_vec(&value).expect("encode");
-        let record = EventRecord::decode(9, &bytes).expect("decode");
+        let record: EventRecord = EventRecord::decode(9, &bytes).expect("decode");
         assert_eq!(record.metadata().expect("metadata"), Value::Null);
 
-        let error = EventRecord::decode(12, b"{\"event_id\": 1").expect_err("not an event");
+        let error =
+            EventRecord::<Value>::decode(12, b"{\"event_id\": 1").expect_err("not an event");
         assert!(error.to_string().contains("position 12"), "{error}");
     }
 }

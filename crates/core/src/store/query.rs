@@ -292,7 +292,7 @@ impl StoreReader {
             return Ok(None);
         };
         Ok(Some(
-            EventRecord::decode(position, bytes.value())?.to_event()?,
+            EventRecord::<Value>::decode(position, bytes.value())?.into_event(),
         ))
     }
 
@@ -338,7 +338,9 @@ impl StoreReader {
     pub fn log(&self, from: u64, limit: usize) -> Result<Vec<Event>, StoreError> {
         self.log_raw(from, limit)?
             .into_iter()
-            .map(|(position, bytes)| EventRecord::decode(position, &bytes)?.to_event())
+            .map(|(position, bytes)| {
+                EventRecord::<Value>::decode(position, &bytes).map(EventRecord::into_event)
+            })
             .collect()
     }
 
@@ -381,7 +383,7 @@ impl StoreReader {
                     "stream {stream_id} version {version} points at missing position {position}"
                 ))
             })?;
-            let mut event = EventRecord::decode(position, bytes.value())?.to_event()?;
+            let mut event = EventRecord::<Value>::decode(position, bytes.value())?.into_event();
             event.stream_id = stream_id.to_string();
             event.version = version;
             found.push(event);
