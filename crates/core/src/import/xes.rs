@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 use super::ids::{IdSpace, format_time, parse_time};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
 use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
-use crate::store::{NewEvent, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus};
+use crate::store::{
+    Event, PreparedEvent, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus,
+};
 
 /// Attributes nested deeper than this are refused (they would only come from
 /// a broken or hostile file, and deep JSON is slow to write and to drop).
@@ -59,7 +61,7 @@ struct TraceEvent {
 /// A trace ready for the store: its stream record (before its events) and its events.
 struct PreparedTrace {
     stream: StreamInfo,
-    events: Vec<NewEvent>,
+    events: Vec<PreparedEvent>,
 }
 
 /// Imports a XES log into the transaction of `writer`. `existing` is a snapshot
@@ -86,6 +88,7 @@ pub(super) fn import(
         log_name: None,
         spaces: None,
         used: HashSet::new(),
+        next_position: writer.next_position()?,
         events: 0,
         streams: 0,
     };
@@ -97,12 +100,7 @@ pub(super) fn import(
         |item, tracker| match item {
             Item::Prepared(PreparedTrace { mut stream, events }) => {
                 let count = events.len() as u64;
-                for event in events {
-                    // A log has no recording time; the event's own time keeps
-                    // imports reproducible.
-                    let recorded_at = event.occurred_at;
-                    writer.insert_event(event, std::slice::from_mut(&mut stream), recorded_at)?;
-                }
+                writer.insert_prepared(&mut stream, &events)?;
                 writer.put_stream(&stream)?;
                 report.streams += 1;
                 report.events += count;
@@ -150,7 +148,8 @@ struct Spaces {
 }
 
 /// Makes traces ready for the store on the parser thread: stream ids, event
-/// ids and causes, so that the writer thread only writes.
+/// ids, positions, versions and the events' JSON, so that the writer thread
+/// only inserts (the store's bulk path, see `store::write`).
 struct TracePreparer<'a> {
     context: &'a Context,
     existing: Option<&'a StoreReader>,
@@ -160,6 +159,7 @@ struct TracePreparer<'a> {
     spaces: Option<(Spaces, String)>,
     /// Stream ids given out by this import.
     used: HashSet<String>,
+    next_position: u64,
     events: u64,
     streams: u64,
 }
@@ -213,19 +213,26 @@ impl TracePreparer<'_> {
         };
         let mut previous = None;
         let mut events = Vec::with_capacity(trace.events.len());
-        for event in trace.events {
+        for (version, event) in (1..).zip(trace.events) {
             self.events += 1;
             let event_id = spaces.events.id(self.events);
-            events.push(NewEvent {
-                event_id: Some(event_id),
+            events.push(PreparedEvent::new(Event {
+                event_id,
+                stream_id: stream.stream_id.clone(),
+                version,
+                position: self.next_position,
                 event_type: event.event_type,
                 occurred_at: event.occurred_at,
+                // A log has no recording time; the event's own time keeps imports reproducible.
+                recorded_at: event.occurred_at,
                 correlation_id: Some(correlation),
                 causation_id: previous,
                 other_causes: Vec::new(),
+                other_streams: Vec::new(),
                 payload: Value::Object(event.payload),
                 metadata: Value::Null,
-            });
+            })?);
+            self.next_position += 1;
             previous = Some(event_id);
         }
         Ok(Some(PreparedTrace { stream, events }))
@@ -334,6 +341,8 @@ struct Parser<'a> {
     trace: Option<Trace>,
     event: Option<EventBuilder>,
     events_in_trace: u64,
+    /// The number of attributes of the last event.
+    payload_size: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -352,6 +361,7 @@ impl<'a> Parser<'a> {
             trace: None,
             event: None,
             events_in_trace: 0,
+            payload_size: 0,
         }
     }
 
@@ -480,7 +490,9 @@ impl<'a> Parser<'a> {
                     self.events_in_trace += 1;
                     self.event = Some(EventBuilder {
                         line: self.here(),
-                        payload: Map::new(),
+                        // Events of a log have about as many attributes as
+                        // the one before: the map is made that big at once.
+                        payload: Map::with_capacity(self.payload_size),
                         event_type: None,
                         timestamp: None,
                         time: None,
@@ -578,17 +590,25 @@ impl<'a> Parser<'a> {
             }
         };
         let mut date = None;
+        let mut raw = frame.raw;
         let value = match frame.kind {
             Kind::List => Value::Array(frame.children.into_iter().map(|(_, v)| v).collect()),
             Kind::Container => Value::Object(frame.children.into_iter().collect()),
             kind => {
-                let value = match &frame.raw {
-                    None => Value::Null,
-                    Some(raw) => {
-                        let (value, parsed) = typed(kind, raw);
-                        date = parsed;
-                        value
+                let value = match kind {
+                    // Text that is needed only as the value moves into it
+                    // (most of a log's attributes) instead of being copied.
+                    Kind::String | Kind::Id if !is_read_raw(&key) => {
+                        raw.take().map_or(Value::Null, Value::String)
                     }
+                    kind => match &raw {
+                        None => Value::Null,
+                        Some(raw) => {
+                            let (value, parsed) = typed(kind, raw);
+                            date = parsed;
+                            value
+                        }
+                    },
                 };
                 if frame.children.is_empty() {
                     value
@@ -603,7 +623,7 @@ impl<'a> Parser<'a> {
         Ok(Attribute {
             key,
             value,
-            raw: frame.raw,
+            raw,
             date,
         })
     }
@@ -658,7 +678,8 @@ impl<'a> Parser<'a> {
         let Some(trace) = &self.trace else {
             return Ok(());
         };
-        let label = match &trace.name {
+        // Made only for a message: every event passes here.
+        let label = || match &trace.name {
             Some(name) => format!("trace '{name}'"),
             None => format!("trace {}", trace.index),
         };
@@ -666,7 +687,7 @@ impl<'a> Parser<'a> {
         let Some(event_type) = event.event_type else {
             return Err(self.invalid(
                 event.line,
-                format!("missing concept:name in event {ordinal} of {label}"),
+                format!("missing concept:name in event {ordinal} of {}", label()),
             ));
         };
         let occurred_at = match (event.time, &event.timestamp) {
@@ -674,16 +695,20 @@ impl<'a> Parser<'a> {
             (None, Some(raw)) => parse_time(raw).ok_or_else(|| {
                 self.invalid(
                     event.line,
-                    format!("time:timestamp '{raw}' of event {ordinal} of {label} is not a date"),
+                    format!(
+                        "time:timestamp '{raw}' of event {ordinal} of {} is not a date",
+                        label()
+                    ),
                 )
             })?,
             (None, None) => {
                 return Err(self.invalid(
                     event.line,
-                    format!("missing time:timestamp in event {ordinal} of {label}"),
+                    format!("missing time:timestamp in event {ordinal} of {}", label()),
                 ));
             }
         };
+        self.payload_size = event.payload.len();
         if let Some(trace) = &mut self.trace {
             trace.events.push(TraceEvent {
                 event_type,
@@ -693,6 +718,12 @@ impl<'a> Parser<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether the raw text of an attribute of this key is read (besides its
+/// value): the names of logs, traces and events, and the events' times.
+fn is_read_raw(key: &str) -> bool {
+    matches!(key, "concept:name" | "time:timestamp")
 }
 
 /// The JSON value of a scalar XES attribute, and its time when it is a date.

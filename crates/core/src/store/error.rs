@@ -52,6 +52,10 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
+    /// Events prepared off the writer's thread ([`crate::store::PreparedEvent`])
+    /// do not fit the store: another position, stream or version than it gives.
+    #[error("events prepared ahead of the writer do not fit: {0}")]
+    MisfitPreparedEvent(String),
     #[error("{0}")]
     NotFound(String),
     #[error("damaged record: {0}")]

@@ -23,7 +23,7 @@ pub use event_record::EventRecord;
 pub use query::{Page, StoreReader, StreamFilter, all_pages};
 pub use records::*;
 pub use summary::Summary;
-pub use write::{NewEvent, StoreWriter};
+pub use write::{NewEvent, PreparedEvent, StoreWriter};
 
 /// Durability of a write transaction.
 pub use redb::Durability;

@@ -325,7 +325,7 @@ pub(super) fn parse_json<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Resul
 }
 
 /// Serializes a `u128` as 32 hex digits (JSON numbers can't hold it exactly).
-mod hex_u128 {
+pub(super) mod hex_u128 {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(value: &u128, serializer: S) -> Result<S::Ok, S::Error> {

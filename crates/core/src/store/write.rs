@@ -1,18 +1,26 @@
 //! Writes inside one redb write transaction: [`StoreWriter`].
 //!
 //! Every write goes to its tables at once, so the transaction reads what it
-//! wrote, and a table is opened the first time the transaction needs it.
+//! wrote; a table is opened the first time the transaction needs it.
 //! Records are JSON written by serde_json; a stream record moves its index
-//! entries along as it is written, a queue record its due-time entry.
+//! entries along as it is written, a queue record its due-time entry. Events
+//! that come together (an append of several, a trace of an import) are
+//! written table by table: the path through a tree stays in the processor's
+//! cache from one insert to the next.
 //!
-//! One thing waits for the end of the transaction ([`StoreWriter::finish`]),
-//! in every transaction alike: the changes of the counters and of the number
-//! of streams per variant. Every event bumps two counters and moves its
-//! stream to another variant, so a bulk load (the demo, an import: hundreds
-//! of thousands of events in one transaction) would otherwise rewrite the
-//! same few entries with every event. Kept as deltas in memory, each changed
-//! count is written once. This is the store's one mechanism for bulk writes;
-//! a bulk caller adds only its choice of how much to put in one transaction.
+//! Counts wait for the end of the transaction ([`StoreWriter::finish`]), in
+//! every transaction alike: what it changes of the counters and of the number
+//! of streams per variant is kept as deltas and written once. Every event
+//! bumps two counters and moves its stream to another variant; written
+//! through, a bulk load would rewrite the same few entries with every event.
+//!
+//! Bulk loads have one mechanism of their own, [`PreparedEvent`]: an
+//! importer places its events (log position, stream version) and writes
+//! their JSON on its parser thread, and the writer thread only checks and
+//! inserts them ([`StoreWriter::insert_prepared`]). The writer thread bounds
+//! the time of an import, and writing the JSON and freeing the payloads was
+//! a quarter of it (PERFORMANCE.md, "Core"). Besides that, a bulk caller
+//! only chooses how much to put in one transaction.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +62,29 @@ impl NewEvent {
             payload,
             metadata: Value::Null,
         }
+    }
+}
+
+/// An event placed and encoded off the writer's thread: an importer's
+/// parser thread decides its position and version and writes its JSON, so
+/// that the writer thread only inserts it ([`StoreWriter::insert_prepared`]).
+pub struct PreparedEvent {
+    /// The event without payload and metadata (those are in `json`).
+    event: Event,
+    json: Vec<u8>,
+}
+
+impl PreparedEvent {
+    /// Encodes `event` as the `events` table keeps it.
+    pub fn new(mut event: Event) -> Result<Self, StoreError> {
+        // Room for a typical event, so that the buffer does not grow step by step.
+        let mut json = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut json, &event)?;
+        // Dropped here, on the preparing thread that allocated them: freeing
+        // them on the writer's thread cost both threads.
+        event.payload = Value::Null;
+        event.metadata = Value::Null;
+        Ok(PreparedEvent { event, json })
     }
 }
 
@@ -111,11 +142,10 @@ where
     K: redb::Key + 'static,
     V: redb::Value + 'static,
 {
-    let table = match slot.take() {
-        Some(table) => table,
-        None => transaction.open_table(definition)?,
-    };
-    Ok(slot.insert(table))
+    match slot {
+        Some(table) => Ok(table),
+        None => Ok(slot.insert(transaction.open_table(definition)?)),
+    }
 }
 
 impl<'txn> StoreWriter<'txn> {
@@ -130,9 +160,17 @@ impl<'txn> StoreWriter<'txn> {
         }
     }
 
-    /// Creates the tables of a new store and writes its meta records.
+    /// Creates the tables of a new store and writes its meta records and
+    /// its first log position (imports derive their ids from it).
     pub(super) fn initialize(&mut self, now: OffsetDateTime) -> Result<(), StoreError> {
         schema::create_tables(self.transaction)?;
+        let next = self.next_position()?;
+        open(
+            &mut self.tables.counters,
+            self.transaction,
+            schema::COUNTERS,
+        )?
+        .insert(counter::NEXT_POSITION, next)?;
         self.set_meta(
             schema::META_FORMAT_VERSION,
             &schema::FORMAT_VERSION.to_string(),
@@ -191,8 +229,15 @@ impl<'txn> StoreWriter<'txn> {
 
     /// Writes a stream record, with its index entries and counts.
     pub fn put_stream(&mut self, info: &StreamInfo) -> Result<(), StoreError> {
-        let stored = self.stream(&info.stream_id)?;
+        let stored = self.placed(&info.stream_id)?;
         self.write_stream(stored.as_ref(), info)
+    }
+
+    /// What the indexes and counts of a stored stream record depend on: read
+    /// without decoding the rest of it, the state and metadata above all.
+    fn placed(&mut self, stream_id: &str) -> Result<Option<Placed>, StoreError> {
+        let streams = open(&mut self.tables.streams, self.transaction, schema::STREAMS)?;
+        decode(streams.get(stream_id)?, "stream")
     }
 
     /// Appends `events` to `stream` if the stored version equals
@@ -207,8 +252,8 @@ impl<'txn> StoreWriter<'txn> {
         events: Vec<NewEvent>,
         recorded_at: OffsetDateTime,
     ) -> Result<Vec<Event>, StoreError> {
-        let stored = self.stream(&stream.stream_id)?;
-        let actual = stored.as_ref().map_or(0, |info| info.version);
+        let stored_record = self.placed(&stream.stream_id)?;
+        let actual = stored_record.as_ref().map_or(0, |placed| placed.version);
         if actual != expected_version {
             return Err(StoreError::VersionConflict {
                 stream_id: stream.stream_id.clone(),
@@ -219,9 +264,19 @@ impl<'txn> StoreWriter<'txn> {
         stream.version = actual;
         let mut appended = Vec::with_capacity(events.len());
         for event in events {
-            appended.push(self.insert_event(event, std::slice::from_mut(stream), recorded_at)?);
+            appended.push(self.place(event, std::slice::from_mut(stream), recorded_at)?);
         }
-        self.write_stream(stored.as_ref(), stream)?;
+        let encoded = appended
+            .iter()
+            .map(serde_json::to_vec)
+            .collect::<Result<Vec<_>, _>>()?;
+        let records: Vec<(&Event, &[u8])> = appended
+            .iter()
+            .zip(&encoded)
+            .map(|(event, json)| (event, json.as_slice()))
+            .collect();
+        self.store_records(&records)?;
+        self.write_stream(stored_record.as_ref(), stream)?;
         Ok(appended)
     }
 
@@ -237,10 +292,75 @@ impl<'txn> StoreWriter<'txn> {
         streams: &mut [StreamInfo],
         recorded_at: OffsetDateTime,
     ) -> Result<Event, StoreError> {
+        let event = self.place(new, streams, recorded_at)?;
+        encode(&mut self.scratch, &event)?;
+        let json = std::mem::take(&mut self.scratch);
+        let stored = self.store_records(&[(&event, &json)]);
+        self.scratch = json;
+        stored?;
+        Ok(event)
+    }
+
+    /// Stores the events of one stream prepared off the writer's thread
+    /// ([`PreparedEvent`]) in the log and in the stream, whose record
+    /// `stream` moves on past them (the caller writes it with
+    /// [`StoreWriter::put_stream`]). What the preparer decided is checked:
+    /// the events continue the log and the stream, and belong to it alone.
+    pub fn insert_prepared(
+        &mut self,
+        stream: &mut StreamInfo,
+        events: &[PreparedEvent],
+    ) -> Result<(), StoreError> {
+        let first = self.next_position()?;
+        for (position, PreparedEvent { event, .. }) in (first..).zip(events) {
+            let misfit = if event.stream_id != stream.stream_id || !event.other_streams.is_empty() {
+                Some(format!(
+                    "an event of stream {} came with stream {}",
+                    event.stream_id, stream.stream_id
+                ))
+            } else if event.version != stream.version + 1 {
+                Some(format!(
+                    "stream {} continues at version {}, not {}",
+                    stream.stream_id,
+                    stream.version + 1,
+                    event.version
+                ))
+            } else if event.position != position {
+                Some(format!(
+                    "the log continues at position {position}, not {}",
+                    event.position
+                ))
+            } else {
+                None
+            };
+            if let Some(misfit) = misfit {
+                return Err(StoreError::MisfitPreparedEvent(misfit));
+            }
+            stream.advance(&event.event_type, event.occurred_at);
+        }
+        let next = first + events.len() as u64;
+        self.positions = self.positions.map(|(start, _)| (start, next));
+        let records: Vec<(&Event, &[u8])> = events
+            .iter()
+            .map(|prepared| (&prepared.event, prepared.json.as_slice()))
+            .collect();
+        self.store_records(&records)
+    }
+
+    /// Gives `new` its place: the next log position, and in every stream of
+    /// `streams` (its own first) the next version; the streams' records move
+    /// on past it (version, last time, variant).
+    fn place(
+        &mut self,
+        new: NewEvent,
+        streams: &mut [StreamInfo],
+        recorded_at: OffsetDateTime,
+    ) -> Result<Event, StoreError> {
         let Some((own, others)) = streams.split_first_mut() else {
             return Err(StoreError::NotFound("an event needs a stream".to_string()));
         };
         let position = self.next_position()?;
+        self.positions = self.positions.map(|(start, _)| (start, position + 1));
         own.advance(&new.event_type, new.occurred_at);
         let other_streams = others
             .iter_mut()
@@ -252,7 +372,7 @@ impl<'txn> StoreWriter<'txn> {
                 }
             })
             .collect();
-        let event = Event {
+        Ok(Event {
             event_id: new.event_id.unwrap_or_else(Uuid::now_v7),
             stream_id: own.stream_id.clone(),
             version: own.version,
@@ -266,46 +386,63 @@ impl<'txn> StoreWriter<'txn> {
             other_streams,
             payload: new.payload,
             metadata: new.metadata,
-        };
+        })
+    }
+
+    /// Writes the records of placed events (each with its JSON) at their
+    /// positions, with their ids, stream, cause and correlation entries and
+    /// counts. Table by table: the path through a tree stays in the
+    /// processor's cache from one event's insert to the next.
+    fn store_records(&mut self, records: &[(&Event, &[u8])]) -> Result<(), StoreError> {
         let (transaction, tables) = (self.transaction, &mut self.tables);
-        encode(&mut self.scratch, &event)?;
-        open(&mut tables.events, transaction, schema::EVENTS)?
-            .insert(position, self.scratch.as_slice())?;
-        let id = event.event_id.as_u128();
-        if open(&mut tables.event_ids, transaction, schema::EVENT_IDS)?
-            .insert(id, position)?
-            .is_some()
-        {
-            return Err(StoreError::Corrupt(format!(
-                "event id {} is already in the store",
-                event.event_id
-            )));
+        let events = open(&mut tables.events, transaction, schema::EVENTS)?;
+        for (event, json) in records {
+            events.insert(event.position, *json)?;
+        }
+        let ids = open(&mut tables.event_ids, transaction, schema::EVENT_IDS)?;
+        for (event, _) in records {
+            if ids
+                .insert(event.event_id.as_u128(), event.position)?
+                .is_some()
+            {
+                return Err(StoreError::Corrupt(format!(
+                    "event id {} is already in the store",
+                    event.event_id
+                )));
+            }
         }
         let stream_events = open(
             &mut tables.stream_events,
             transaction,
             schema::STREAM_EVENTS,
         )?;
-        for membership in event.memberships() {
-            stream_events.insert(membership, position)?;
+        for (event, _) in records {
+            for membership in event.memberships() {
+                stream_events.insert(membership, event.position)?;
+            }
         }
         let caused_by = open(&mut tables.caused_by, transaction, schema::CAUSED_BY)?;
-        for cause in event.causes() {
-            caused_by.insert((cause.as_u128(), id), ())?;
+        for (event, _) in records {
+            for cause in event.causes() {
+                caused_by.insert((cause.as_u128(), event.event_id.as_u128()), ())?;
+            }
         }
-        if let Some(correlation) = event.correlation_id {
-            open(&mut tables.correlated, transaction, schema::CORRELATED)?
-                .insert((correlation.as_u128(), position), ())?;
+        let correlated = open(&mut tables.correlated, transaction, schema::CORRELATED)?;
+        for (event, _) in records {
+            if let Some(correlation) = event.correlation_id {
+                correlated.insert((correlation.as_u128(), event.position), ())?;
+            }
         }
-        self.positions = self.positions.map(|(first, _)| (first, position + 1));
-        self.deltas.bump(counter::EVENTS_TOTAL, 1);
-        self.deltas
-            .bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
-        Ok(event)
+        for (event, _) in records {
+            self.deltas.bump(counter::EVENTS_TOTAL, 1);
+            self.deltas
+                .bump_named(counter::EVENTS_TYPE, &event.event_type, 1);
+        }
+        Ok(())
     }
 
     /// The log position the next event gets.
-    fn next_position(&mut self) -> Result<u64, StoreError> {
+    pub fn next_position(&mut self) -> Result<u64, StoreError> {
         if let Some((_, next)) = self.positions {
             return Ok(next);
         }
@@ -325,7 +462,7 @@ impl<'txn> StoreWriter<'txn> {
     /// moving its index entries and counts along.
     fn write_stream(
         &mut self,
-        stored: Option<&StreamInfo>,
+        stored: Option<&Placed>,
         current: &StreamInfo,
     ) -> Result<(), StoreError> {
         let (transaction, tables) = (self.transaction, &mut self.tables);
@@ -676,12 +813,25 @@ fn encode<T: Serialize + ?Sized>(buffer: &mut Vec<u8>, value: &T) -> Result<(), 
     Ok(())
 }
 
+/// The fields of a stored stream record that its index entries and counts
+/// depend on, and its version.
+#[derive(serde::Deserialize)]
+struct Placed {
+    version: u64,
+    process_type: String,
+    status: StreamStatus,
+    #[serde(with = "hex_u128")]
+    variant: u128,
+}
+
 /// The changes of one transaction to the counters and to the number of
 /// streams per variant (see the module docs).
 #[derive(Default)]
 struct Deltas {
     counters: BTreeMap<String, i64>,
     variants: BTreeMap<u128, i64>,
+    /// Where [`Deltas::bump_named`] builds a counter's name.
+    key: String,
 }
 
 impl Deltas {
@@ -697,7 +847,13 @@ impl Deltas {
 
     /// Changes the counter `prefix` + `name` by `delta`.
     fn bump_named(&mut self, prefix: &str, name: &str, delta: i64) {
-        self.bump(&format!("{prefix}{name}"), delta);
+        // Built in a kept buffer: every event bumps its type's counter.
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(name);
+        self.bump(&key, delta);
+        self.key = key;
     }
 
     /// Changes the number of streams of `variant` by `delta`. A stream passes

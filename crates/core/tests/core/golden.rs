@@ -1,12 +1,14 @@
-//! The golden test: the demo store of a fixed seed, dumped table by table in
-//! a canonical form, and its JSONL export equal committed digests.
+//! The golden tests: the demo store of a fixed seed, dumped table by table in
+//! a canonical form, and its JSONL export equal committed digests; so do the
+//! stores that imports of fixed logs (XES, OCEL, JSONL) make.
 //!
 //! It guards the store format and the engine's behaviour across changes of
 //! the writer: the dump holds every key and value of every table, with JSON
 //! values parsed and written again with sorted object keys, so that a change
 //! of bytes that keeps the content (another JSON writer, another key order)
-//! passes and any change of content fails. Only the store's creation time is
-//! left out: it is the clock's, not the demo's.
+//! passes and any change of content fails. Only the store's creation time
+//! and the time of an import's audit entry are left out: they are the
+//! clock's, not the demo's or the log's.
 //!
 //! On a mismatch the test names the first record that differs. For that it
 //! keeps a 16-bit digest of every record in `golden/demo.digests`; the
@@ -17,17 +19,21 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::import_common::{SMALL_OCEL1, SMALL_XES, gzip, write_file};
 use process_workbench_core::actions::{EventSelection, Unwatched, write_events};
 use process_workbench_core::demo::{self, DemoOptions};
+use process_workbench_core::engine::Operator;
+use process_workbench_core::import::{Format, import_file};
 use process_workbench_core::store::{Store, schema};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use serde_json::Value;
 use uuid::Uuid;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
-/// The demo of the golden test: big enough for every kind of record
-/// (dead letters of every reason, retries, expired deadlines, checkpoints,
-/// operator actions), small enough for a debug build.
+/// The demo of the golden test: big enough for most kinds of record (dead
+/// letters of every reason, retries, expired deadlines, operator actions),
+/// small enough for a debug build. (Its streams are too short for replay
+/// checkpoints; the replay tests cover those.)
 const OPTIONS: DemoOptions = DemoOptions {
     processes: 300,
     seed: 7,
@@ -37,10 +43,13 @@ const OPTIONS: DemoOptions = DemoOptions {
 const DUMP_DIGEST: u128 = 0xe4e419828f48b108d010c7518d39435c;
 /// xxh3-128 of `export --jsonl` (every event, the export shape).
 const EXPORT_DIGEST: u128 = 0x820e5b7c459ffdfe623761c27bb1af09;
+/// xxh3-128 of the canonical dumps of the stores the imports make.
+const IMPORT_DIGEST: u128 = 0x5ab70230919ccce883b75abd39262be5;
 
-/// One record of the dump: its table (or `export.jsonl`), its key and its value as text.
+/// One record of the dump: its table (or `export.jsonl`; an import's tables
+/// are named after the import), its key and its value as text.
 struct Record {
-    table: &'static str,
+    table: String,
     key: String,
     value: String,
 }
@@ -65,14 +74,17 @@ fn the_demo_of_a_fixed_seed_has_the_golden_content() {
 
     let dump = dump_tables(&path);
     let export = export_records(&path);
+    let imports = import_records(&path);
 
     let dump_digest = digest(&dump);
     let export_digest = digest(&export);
+    let import_digest = digest(&imports);
     let golden = golden_file();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        write_golden(&golden, &dump, &export);
+        write_golden(&golden, &[&dump, &export, &imports]);
         println!("const DUMP_DIGEST: u128 = 0x{dump_digest:032x};");
         println!("const EXPORT_DIGEST: u128 = 0x{export_digest:032x};");
+        println!("const IMPORT_DIGEST: u128 = 0x{import_digest:032x};");
         return;
     }
     let mut problems = Vec::new();
@@ -86,6 +98,12 @@ fn the_demo_of_a_fixed_seed_has_the_golden_content() {
         problems.push(format!(
             "the JSONL export differs (digest 0x{export_digest:032x}, golden 0x{EXPORT_DIGEST:032x}): {}",
             first_difference(&golden, &export)
+        ));
+    }
+    if import_digest != IMPORT_DIGEST {
+        problems.push(format!(
+            "the stores the imports make differ (digest 0x{import_digest:032x}, golden 0x{IMPORT_DIGEST:032x}): {}",
+            first_difference(&golden, &imports)
         ));
     }
     assert!(
@@ -148,11 +166,12 @@ fn dump_tables(path: &Path) -> Vec<Record> {
     );
 
     let mut records = Vec::new();
-    let dump = |records: &mut Vec<Record>, table: &'static str, rows: Vec<(String, String)>| {
-        records.extend(
-            rows.into_iter()
-                .map(|(key, value)| Record { table, key, value }),
-        );
+    let dump = |records: &mut Vec<Record>, table: &str, rows: Vec<(String, String)>| {
+        records.extend(rows.into_iter().map(|(key, value)| Record {
+            table: table.to_string(),
+            key,
+            value,
+        }));
     };
     // In table-name order, as `names` is.
     dump(
@@ -403,11 +422,115 @@ fn export_records(path: &Path) -> Vec<Record> {
         .lines()
         .enumerate()
         .map(|(index, line)| Record {
-            table: "export.jsonl",
+            table: "export.jsonl".to_string(),
             key: format!("line {}", index + 1),
             value: line.to_string(),
         })
         .collect()
+}
+
+// ----- imports ---------------------------------------------------------------------------
+
+/// The canonical dumps of new stores made by importing fixed logs: the small
+/// XES and OCEL logs of the import tests, a generated XES log of some size
+/// (with text that JSON must escape), and the first 400 events of the demo's
+/// JSONL export. Each table is named after its import, e.g. `xes/events`.
+fn import_records(demo: &Path) -> Vec<Record> {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("demo.jsonl");
+    let mut bytes = Vec::new();
+    let store = Store::open(demo).unwrap();
+    write_events(
+        &store.read().unwrap(),
+        &EventSelection::All,
+        &mut bytes,
+        &Unwatched,
+    )
+    .unwrap();
+    drop(store);
+    let lines: Vec<&str> = std::str::from_utf8(&bytes)
+        .unwrap()
+        .lines()
+        .take(400)
+        .collect();
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+    let inputs = [
+        (
+            "small-xes",
+            Format::Xes,
+            write_file(dir.path(), "small.xes.gz", &gzip(SMALL_XES.as_bytes())),
+        ),
+        (
+            "xes",
+            Format::Xes,
+            write_file(dir.path(), "generated.xes", generated_xes().as_bytes()),
+        ),
+        (
+            "ocel",
+            Format::Ocel,
+            write_file(dir.path(), "small.json", SMALL_OCEL1.as_bytes()),
+        ),
+        ("jsonl", Format::Jsonl, jsonl),
+    ];
+    let mut records = Vec::new();
+    for (label, format, input) in inputs {
+        let out = dir.path().join(format!("{label}.redb"));
+        import_file(
+            &out,
+            format,
+            &input,
+            &Operator::named("golden"),
+            &mut |_| true,
+        )
+        .unwrap();
+        for mut record in dump_tables(&out) {
+            if record.table == "audit" {
+                // The audit entry of an import is dated by the clock.
+                let mut entry: Value = serde_json::from_str(&record.value).unwrap();
+                entry["at"] = Value::from("(the time of the import)");
+                record.value = entry.to_string();
+            }
+            record.table = format!("{label}/{}", record.table);
+            records.push(record);
+        }
+    }
+    records
+}
+
+/// A XES log of 200 traces of 3 to 9 events, with strings, numbers and
+/// dates, repeated trace names, and text with quotes, backslashes, tabs,
+/// line breaks and non-ASCII letters.
+fn generated_xes() -> String {
+    let mut xes = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<log xes.version=\"1849-2016\" xmlns=\"http://www.xes-standard.org/\">\n<string key=\"concept:name\" value=\"generated\"/>\n",
+    );
+    let activities = [
+        "Eingang prüfen",
+        "say &quot;hi&quot;",
+        "back\\slash",
+        "tab&#9;bed",
+        "two&#10;lines",
+        "plain",
+    ];
+    for trace in 0..200u32 {
+        let name = format!("case {}", trace % 170);
+        writeln!(xes, "<trace><string key=\"concept:name\" value=\"{name}\"/><int key=\"size\" value=\"{trace}\"/>").unwrap();
+        for event in 0..(3 + trace % 7) {
+            let activity = activities[((trace + event * 5) % 6) as usize];
+            let minute = (trace * 13 + event * 7) % 60;
+            writeln!(
+                xes,
+                "<event><string key=\"concept:name\" value=\"{activity}\"/><date key=\"time:timestamp\" value=\"2024-05-{:02}T10:{minute:02}:00+02:00\"/><float key=\"cost\" value=\"{}.25\"/><string key=\"org:resource\" value=\"Zoë {}\"/></event>",
+                1 + trace % 28,
+                event * 3,
+                event % 4
+            )
+            .unwrap();
+        }
+        xes.push_str("</trace>\n");
+    }
+    xes.push_str("</log>\n");
+    xes
 }
 
 // ----- the golden file ----------------------------------------------------------------------
@@ -420,24 +543,31 @@ fn golden_file() -> PathBuf {
 const PER_LINE: usize = 32;
 
 /// Writes, per table, a line with its name and number of records, then the
-/// 16-bit digests of its records in key order (4 hex digits each): enough to
-/// find the first record that differs, small enough to commit.
-fn write_golden(path: &Path, dump: &[Record], export: &[Record]) {
+/// 16-bit digests of its records in key order (4 hex digits each, 32 to a
+/// line): enough to find the first record that differs, small enough to commit.
+fn write_golden(path: &Path, groups: &[&[Record]]) {
     let mut text = String::from(
         "# The golden test's record digests (tests/core/golden.rs). Regenerate: UPDATE_GOLDEN=1.\n",
     );
-    for table in tables(dump).into_iter().chain(tables(export)) {
+    for table in groups.iter().flat_map(|records| tables(records)) {
         writeln!(text, "table {} {}", table[0].table, table.len()).unwrap();
         for line in table.chunks(PER_LINE) {
             let digests: Vec<String> = line
                 .iter()
                 .map(|record| format!("{:04x}", record.digest()))
                 .collect();
-            writeln!(text, "{}", digests.join(" ")).unwrap();
+            writeln!(text, "{}", digests.concat()).unwrap();
         }
     }
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
+}
+
+/// Whether two tables are of one group of the golden file: the demo's
+/// tables, the export, or the imports' tables.
+fn same_group(a: &str, b: &str) -> bool {
+    let group = |table: &str| (table == "export.jsonl", table.contains('/'));
+    group(a) == group(b)
 }
 
 /// The records grouped by table, in their order.
@@ -461,14 +591,16 @@ fn first_difference(golden: &Path, records: &[Record]) -> String {
             expected.push((name.to_string(), Vec::new()));
         } else if let Some((_, digests)) = expected.last_mut() {
             digests.extend(
-                line.split(' ')
+                line.as_bytes()
+                    .chunks(4)
+                    .filter_map(|digest| std::str::from_utf8(digest).ok())
                     .filter_map(|digest| u16::from_str_radix(digest, 16).ok()),
             );
         }
     }
     let actual = tables(records);
     for table in &actual {
-        let name = table[0].table;
+        let name = table[0].table.as_str();
         let Some((_, digests)) = expected.iter().find(|(golden, _)| golden == name) else {
             return format!("table {name} is not in the golden file");
         };
@@ -509,6 +641,11 @@ fn first_difference(golden: &Path, records: &[Record]) -> String {
         .iter()
         .map(|(name, _)| name.as_str())
         .filter(|name| actual.iter().all(|table| table[0].table != *name))
+        .filter(|name| {
+            records
+                .first()
+                .is_some_and(|first| same_group(&first.table, name))
+        })
         .collect();
     if !missing.is_empty() {
         return format!("tables missing here: {}", missing.join(", "));

@@ -8,8 +8,8 @@ use crate::common::*;
 use process_workbench_core::store::check::check;
 use process_workbench_core::store::schema;
 use process_workbench_core::store::{
-    NewEvent, OpenError, OutboxMessage, Store, StoreError, StreamFilter, StreamInfo, StreamStatus,
-    Summary,
+    Event, NewEvent, OpenError, OutboxMessage, PreparedEvent, Store, StoreError, StreamFilter,
+    StreamInfo, StreamStatus, Summary,
 };
 use redb::ReadableTable;
 use serde_json::{Value, json};
@@ -137,6 +137,78 @@ fn append_with_a_stale_version_is_a_conflict_and_writes_nothing() {
         generation,
         "an aborted write changes nothing"
     );
+}
+
+/// Events of stream `stream_id` from version 1, prepared at positions from
+/// `first_position`, and the stream's record before them.
+fn prepared(stream_id: &str, first_position: u64, count: u64) -> (StreamInfo, Vec<PreparedEvent>) {
+    let events = (0..count)
+        .map(|offset| {
+            PreparedEvent::new(Event {
+                event_id: Uuid::now_v7(),
+                stream_id: stream_id.to_string(),
+                version: offset + 1,
+                position: first_position + offset,
+                event_type: "Step".to_string(),
+                occurred_at: T0,
+                recorded_at: T0,
+                correlation_id: None,
+                causation_id: None,
+                other_causes: Vec::new(),
+                other_streams: Vec::new(),
+                payload: json!({ "n": offset }),
+                metadata: Value::Null,
+            })
+            .unwrap()
+        })
+        .collect();
+    (stream(stream_id, "imported"), events)
+}
+
+#[test]
+fn events_prepared_ahead_are_checked_before_they_are_written() {
+    let (_dir, store) = new_store();
+    let insert = |mut info: StreamInfo, events: &[PreparedEvent]| {
+        store.write(|w| {
+            w.insert_prepared(&mut info, events)?;
+            w.put_stream(&info)
+        })
+    };
+    let (info, events) = prepared("i-1", 1, 3);
+    insert(info, &events).unwrap();
+    let reader = store.read().unwrap();
+    let stored = reader.log(1, 10).unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[2].payload, json!({ "n": 2 }));
+    assert_eq!(reader.stream("i-1").unwrap().unwrap().version, 3);
+    assert!(check(&reader, |_, _| true).unwrap().unwrap().is_ok());
+    drop(reader);
+
+    // A wrong position, events given with another stream's record, versions
+    // that start again: each refused, nothing written.
+    let generation = store.generation().unwrap();
+    let (info, events) = prepared("i-2", 7, 2);
+    let wrong_position = insert(info, &events);
+    let (_, events) = prepared("i-2", 4, 2);
+    let other_stream = insert(stream("i-3", "imported"), &events);
+    let (_, events) = prepared("i-1", 4, 2);
+    let restarted = insert(
+        store.read().unwrap().stream("i-1").unwrap().unwrap(),
+        &events,
+    );
+    for (result, expected) in [
+        (wrong_position, "the log continues at position 4, not 7"),
+        (other_stream, "an event of stream i-2 came with stream i-3"),
+        (restarted, "stream i-1 continues at version 4, not 1"),
+    ] {
+        let error = result.unwrap_err();
+        assert!(
+            matches!(&error, StoreError::MisfitPreparedEvent(text) if text == expected),
+            "{error}"
+        );
+    }
+    assert_eq!(store.generation().unwrap(), generation);
+    assert_eq!(store.read().unwrap().log(1, 10).unwrap().len(), 3);
 }
 
 #[test]
