@@ -108,11 +108,11 @@ impl Engine {
         now: OffsetDateTime,
         durability: Durability,
     ) -> Result<ResubmitOutcome, ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         // A failed-again resubmission is committed (its attempt is recorded) and
         // only then returned as an error; any other error aborts the transaction.
         let outcome = store.write_with(durability, |writer| {
-            self.resubmit_in(writer, id, edited_payload, operator, reason, now)
+            self.resubmit_in(writer, &act, id, edited_payload)
         })?;
         outcome.map_err(|(reason, detail)| ActionError::FailedAgain { reason, detail })
     }
@@ -120,12 +120,11 @@ impl Engine {
     fn resubmit_in(
         &mut self,
         writer: &mut StoreWriter,
+        act: &Act,
         id: Uuid,
         edited_payload: Option<Value>,
-        operator: &Operator,
-        reason: &str,
-        now: OffsetDateTime,
     ) -> Result<Result<ResubmitOutcome, FailedAgain>, ActionError> {
+        let now = act.now;
         let letter = open_dead_letter(writer, id)?;
         let edited = edited_payload.is_some();
         match letter.direction {
@@ -142,7 +141,7 @@ impl Engine {
                 }
                 let mut metadata = message.metadata.as_object().cloned().unwrap_or_default();
                 metadata.insert("resubmitted_from".into(), json!(id));
-                metadata.insert("resubmitted_by".into(), json!(operator.user));
+                metadata.insert("resubmitted_by".into(), json!(act.operator.user));
                 message.metadata = Value::Object(metadata);
                 message.received_at = now;
                 let new_message_id = edited.then_some(message.message_id);
@@ -150,12 +149,10 @@ impl Engine {
                     Ok(event) => {
                         self.resolve(
                             writer,
+                            act,
                             letter,
                             "resubmit",
                             new_message_id,
-                            operator,
-                            reason,
-                            now,
                             json!({ "event_id": event.event_id }),
                         )?;
                         Ok(Ok(ResubmitOutcome::Dispatched {
@@ -165,9 +162,7 @@ impl Engine {
                     Err(refused) => {
                         let detail = refused.rejection.to_string();
                         let label = refused.rejection.label().to_string();
-                        self.record_failed_resubmit(
-                            writer, letter, &label, &detail, operator, reason, now,
-                        )?;
+                        self.record_failed_resubmit(writer, act, letter, &label, &detail)?;
                         Ok(Err((label, detail)))
                     }
                 }
@@ -192,12 +187,10 @@ impl Engine {
                 writer.put_outbox(message)?;
                 self.resolve(
                     writer,
+                    act,
                     letter,
                     "resubmit",
                     Some(new_message_id),
-                    operator,
-                    reason,
-                    now,
                     json!({ "outbox_message_id": new_message_id }),
                 )?;
                 Ok(Ok(ResubmitOutcome::Requeued {
@@ -230,134 +223,93 @@ impl Engine {
         now: OffsetDateTime,
         durability: Durability,
     ) -> Result<(), ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         store.write_with(durability, |writer| {
             let letter = open_dead_letter(writer, id)?;
-            self.resolve(
-                writer,
-                letter,
-                "discard",
-                None,
-                operator,
-                reason,
-                now,
-                Value::Null,
-            )
+            self.resolve(writer, &act, letter, "discard", None, Value::Null)
         })
     }
 
-    /// Marks a dead letter resolved, appends the operator event and the audit entry.
-    #[allow(clippy::too_many_arguments)]
+    /// Marks a dead letter resolved and records it.
     fn resolve(
         &mut self,
         writer: &mut StoreWriter,
+        act: &Act,
         letter: DeadLetter,
         action: &str,
         new_message_id: Option<Uuid>,
-        operator: &Operator,
-        reason: &str,
-        now: OffsetDateTime,
         result: Value,
     ) -> Result<(), ActionError> {
-        let before = serde_json::to_value(&letter).map_err(StoreError::from)?;
+        let discard = action == "discard";
         let mut after = letter.clone();
-        after.status = if action == "discard" {
+        after.status = if discard {
             DeadLetterStatus::Discarded
         } else {
             DeadLetterStatus::Resubmitted
         };
         after.resolution = Some(Resolution {
-            at: now,
-            user: operator.user.clone(),
+            at: act.now,
+            user: act.operator.user.clone(),
             action: action.to_string(),
-            reason: reason.to_string(),
+            reason: act.reason.to_string(),
             new_message_id,
         });
         writer.put_dead_letter(&after)?;
-        let event_type = if action == "discard" {
-            "DeadLetterDiscarded"
-        } else {
-            "DeadLetterResubmitted"
-        };
         let mut payload = json!({ "dead_letter_id": letter.id, "reason_label": letter.reason, "message_type": letter.message_type });
         if let (Some(object), Some(extra)) = (payload.as_object_mut(), result.as_object()) {
             object.extend(extra.clone());
         }
-        if let Some(stream_id) = &letter.stream_id {
-            self.operator_event(
-                writer,
-                stream_id,
-                event_type,
-                payload,
-                Some(letter.id),
-                operator,
-                action,
-                reason,
-                None,
-                now,
-            )?;
-        }
-        let after_json = serde_json::to_value(&after).map_err(StoreError::from)?;
-        audit(
+        self.record(
             writer,
-            operator,
-            &format!("dead_letter.{action}"),
-            &format!("dead_letter:{}", letter.id),
-            reason,
-            letter.stream_id.clone(),
-            before,
-            after_json,
-            now,
+            act,
+            Record {
+                kind: "dead_letter",
+                target: letter.id.to_string(),
+                action,
+                stream_id: letter.stream_id.as_deref(),
+                event_type: if discard {
+                    "DeadLetterDiscarded"
+                } else {
+                    "DeadLetterResubmitted"
+                },
+                payload,
+                causation_id: Some(letter.id),
+                before: to_json(&letter)?,
+                after: to_json(&after)?,
+            },
         )?;
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn record_failed_resubmit(
         &mut self,
         writer: &mut StoreWriter,
+        act: &Act,
         letter: DeadLetter,
         label: &str,
         detail: &str,
-        operator: &Operator,
-        reason: &str,
-        now: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        let before = serde_json::to_value(&letter).map_err(StoreError::from)?;
         let mut after = letter.clone();
         after.attempts.push(Attempt {
-            at: now,
+            at: act.now,
             error: format!("{label}: {detail}"),
-            by: operator.user.clone(),
+            by: act.operator.user.clone(),
         });
         writer.put_dead_letter(&after)?;
-        if let Some(stream_id) = &letter.stream_id {
-            let payload =
-                json!({ "dead_letter_id": letter.id, "reason_label": label, "detail": detail });
-            self.operator_event(
-                writer,
-                stream_id,
-                "DeadLetterResubmitFailed",
-                payload,
-                Some(letter.id),
-                operator,
-                "resubmit_failed",
-                reason,
-                None,
-                now,
-            )?;
-        }
-        let after_json = serde_json::to_value(&after).map_err(StoreError::from)?;
-        audit(
+        self.record(
             writer,
-            operator,
-            "dead_letter.resubmit_failed",
-            &format!("dead_letter:{}", letter.id),
-            reason,
-            letter.stream_id.clone(),
-            before,
-            after_json,
-            now,
+            act,
+            Record {
+                kind: "dead_letter",
+                target: letter.id.to_string(),
+                action: "resubmit_failed",
+                stream_id: letter.stream_id.as_deref(),
+                event_type: "DeadLetterResubmitFailed",
+                payload: json!({ "dead_letter_id": letter.id, "reason_label": label, "detail": detail }),
+                causation_id: Some(letter.id),
+                before: to_json(&letter)?,
+                after: to_json(&after)?,
+            },
         )?;
         Ok(())
     }
@@ -373,10 +325,8 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        self.change_outbox(store, id, operator, reason, now, "deliver_now", |message| {
-            message.due_at = now;
-            Ok(())
-        })
+        let act = Act::new(operator, reason, now)?;
+        self.change_outbox(store, &act, id, "deliver_now", "OutboxDeliverNow", now)
     }
 
     /// Sets a new due time for an outbox message.
@@ -389,36 +339,45 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        self.change_outbox(store, id, operator, reason, now, "reschedule", |message| {
-            message.due_at = at;
-            Ok(())
-        })
+        let act = Act::new(operator, reason, now)?;
+        self.change_outbox(store, &act, id, "reschedule", "OutboxRescheduled", at)
     }
 
-    /// The one write path behind rescheduling and delivering now.
-    #[allow(clippy::too_many_arguments)]
+    /// The one write path behind rescheduling and delivering now: the message
+    /// becomes due at `due_at`.
     fn change_outbox(
         &mut self,
         store: &Store,
+        act: &Act,
         id: Uuid,
-        operator: &Operator,
-        reason: &str,
-        now: OffsetDateTime,
         action: &str,
-        change: impl FnOnce(&mut OutboxMessage) -> Result<(), ActionError>,
+        event_type: &str,
+        due_at: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        require_reason(reason)?;
         store.write(|writer| {
-            let message = writer.outbox_message(id)?.ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
+            let message = writer
+                .outbox_message(id)?
+                .ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
             let mut changed = message.clone();
-            change(&mut changed)?;
-            let payload = json!({ "message_id": id, "message_type": message.message_type, "due_at": crate::store::format_time(changed.due_at) });
-            let after = serde_json::to_value(&changed).map_err(StoreError::from)?;
+            changed.due_at = due_at;
+            let after = to_json(&changed)?;
             writer.put_outbox(changed)?;
-            let event_type = if action == "deliver_now" { "OutboxDeliverNow" } else { "OutboxRescheduled" };
-            self.operator_event(writer, &message.stream_id, event_type, payload, Some(id), operator, action, reason, None, now)?;
-            let before = serde_json::to_value(&message).map_err(StoreError::from)?;
-            audit(writer, operator, &format!("outbox.{action}"), &format!("outbox:{id}"), reason, Some(message.stream_id.clone()), before, after, now)?;
+            let payload = json!({ "message_id": id, "message_type": message.message_type, "due_at": crate::store::format_time(due_at) });
+            self.record(
+                writer,
+                act,
+                Record {
+                    kind: "outbox",
+                    target: id.to_string(),
+                    action,
+                    stream_id: Some(&message.stream_id),
+                    event_type,
+                    payload,
+                    causation_id: Some(id),
+                    before: to_json(&message)?,
+                    after,
+                },
+            )?;
             Ok(())
         })
     }
@@ -432,13 +391,27 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         store.write(|writer| {
-            let message = writer.remove_outbox(id)?.ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
+            let message = writer
+                .remove_outbox(id)?
+                .ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
             let payload = json!({ "message_id": id, "message_type": message.message_type, "recipient": message.recipient });
-            self.operator_event(writer, &message.stream_id, "OutboxCancelled", payload, Some(id), operator, "cancel", reason, None, now)?;
-            let before = serde_json::to_value(&message).map_err(StoreError::from)?;
-            audit(writer, operator, "outbox.cancel", &format!("outbox:{id}"), reason, Some(message.stream_id.clone()), before, Value::Null, now)?;
+            self.record(
+                writer,
+                &act,
+                Record {
+                    kind: "outbox",
+                    target: id.to_string(),
+                    action: "cancel",
+                    stream_id: Some(&message.stream_id),
+                    event_type: "OutboxCancelled",
+                    payload,
+                    causation_id: Some(id),
+                    before: to_json(&message)?,
+                    after: Value::Null,
+                },
+            )?;
             Ok(())
         })
     }
@@ -452,41 +425,32 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<Uuid, ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         store.write(|writer| {
             let mut message = writer
                 .remove_outbox(id)?
                 .ok_or_else(|| ActionError::NotFound(format!("outbox message {id}")))?;
-            let before = serde_json::to_value(&message).map_err(StoreError::from)?;
+            let before = to_json(&message)?;
             message.last_error = Some(format!(
                 "moved to dead letters by {}: {reason}",
                 operator.user
             ));
             let stream_id = message.stream_id.clone();
             let letter_id = self.dead_letter_outbound(writer, message, "moved_by_operator", now)?;
-            let payload = json!({ "message_id": id, "dead_letter_id": letter_id });
-            self.operator_event(
+            self.record(
                 writer,
-                &stream_id,
-                "OutboxMovedToDeadLetters",
-                payload,
-                Some(id),
-                operator,
-                "dead_letter",
-                reason,
-                None,
-                now,
-            )?;
-            audit(
-                writer,
-                operator,
-                "outbox.dead_letter",
-                &format!("outbox:{id}"),
-                reason,
-                Some(stream_id),
-                before,
-                json!({ "dead_letter_id": letter_id }),
-                now,
+                &act,
+                Record {
+                    kind: "outbox",
+                    target: id.to_string(),
+                    action: "dead_letter",
+                    stream_id: Some(&stream_id),
+                    event_type: "OutboxMovedToDeadLetters",
+                    payload: json!({ "message_id": id, "dead_letter_id": letter_id }),
+                    causation_id: Some(id),
+                    before,
+                    after: json!({ "dead_letter_id": letter_id }),
+                },
             )?;
             Ok(letter_id)
         })
@@ -503,12 +467,12 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<super::DispatchOutcome, ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         store.write(|writer| {
             let deadline = writer
                 .remove_deadline(id)?
                 .ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
-            let before = serde_json::to_value(&deadline).map_err(StoreError::from)?;
+            let before = to_json(&deadline)?;
             let stream_id = deadline.stream_id.clone();
             let metadata = json!({ "fired_by": operator.user, "fire_reason": reason });
             let outcome = self.fire_deadline_in(writer, deadline, now, metadata)?;
@@ -525,16 +489,13 @@ impl Engine {
                     json!({ "duplicate_of": position })
                 }
             };
-            audit(
+            act.audit(
                 writer,
-                operator,
                 "deadline.fire",
-                &format!("deadline:{id}"),
-                reason,
+                format!("deadline:{id}"),
                 Some(stream_id),
                 before,
                 after,
-                now,
             )?;
             Ok(outcome)
         })
@@ -550,17 +511,31 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         store.write(|writer| {
-            let deadline = writer.deadline(id)?.ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
+            let deadline = writer
+                .deadline(id)?
+                .ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
             let mut changed = deadline.clone();
             changed.due_at = at;
-            let after = serde_json::to_value(&changed).map_err(StoreError::from)?;
+            let after = to_json(&changed)?;
             writer.put_deadline(changed)?;
             let payload = json!({ "deadline_id": id, "on_expiry": deadline.on_expiry, "due_at": crate::store::format_time(at) });
-            self.operator_event(writer, &deadline.stream_id, "DeadlineRescheduled", payload, Some(id), operator, "reschedule", reason, None, now)?;
-            let before = serde_json::to_value(&deadline).map_err(StoreError::from)?;
-            audit(writer, operator, "deadline.reschedule", &format!("deadline:{id}"), reason, Some(deadline.stream_id.clone()), before, after, now)?;
+            self.record(
+                writer,
+                &act,
+                Record {
+                    kind: "deadline",
+                    target: id.to_string(),
+                    action: "reschedule",
+                    stream_id: Some(&deadline.stream_id),
+                    event_type: "DeadlineRescheduled",
+                    payload,
+                    causation_id: Some(id),
+                    before: to_json(&deadline)?,
+                    after,
+                },
+            )?;
             Ok(())
         })
     }
@@ -574,35 +549,25 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         store.write(|writer| {
             let deadline = writer
                 .remove_deadline(id)?
                 .ok_or_else(|| ActionError::NotFound(format!("deadline {id}")))?;
-            let payload = json!({ "deadline_id": id, "on_expiry": deadline.on_expiry });
-            self.operator_event(
+            self.record(
                 writer,
-                &deadline.stream_id,
-                "DeadlineCancelled",
-                payload,
-                Some(id),
-                operator,
-                "cancel",
-                reason,
-                None,
-                now,
-            )?;
-            let before = serde_json::to_value(&deadline).map_err(StoreError::from)?;
-            audit(
-                writer,
-                operator,
-                "deadline.cancel",
-                &format!("deadline:{id}"),
-                reason,
-                Some(deadline.stream_id.clone()),
-                before,
-                Value::Null,
-                now,
+                &act,
+                Record {
+                    kind: "deadline",
+                    target: id.to_string(),
+                    action: "cancel",
+                    stream_id: Some(&deadline.stream_id),
+                    event_type: "DeadlineCancelled",
+                    payload: json!({ "deadline_id": id, "on_expiry": deadline.on_expiry }),
+                    causation_id: Some(id),
+                    before: to_json(&deadline)?,
+                    after: Value::Null,
+                },
             )?;
             Ok(())
         })
@@ -623,7 +588,7 @@ impl Engine {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<Event, ActionError> {
-        require_reason(reason)?;
+        let act = Act::new(operator, reason, now)?;
         let reader = store.read()?;
         let info = reader
             .stream(stream_id)?
@@ -659,7 +624,7 @@ impl Engine {
             let info = writer
                 .stream(stream_id)?
                 .ok_or_else(|| ActionError::NotFound(format!("stream {stream_id}")))?;
-            let before = serde_json::to_value(&info).map_err(StoreError::from)?;
+            let before = to_json(&info)?;
             let payload = json!({
                 "failed_state": info.process_state,
                 "restored_state": restored_state,
@@ -669,15 +634,15 @@ impl Engine {
             let event = self
                 .operator_event(
                     writer,
-                    stream_id,
-                    "FailedStepRetried",
-                    payload,
-                    step_event.as_ref().map(|event| event.event_id),
-                    operator,
-                    "retry_failed_step",
-                    reason,
+                    &act,
+                    OperatorEvent {
+                        stream_id,
+                        event_type: "FailedStepRetried",
+                        payload,
+                        causation_id: step_event.as_ref().map(|event| event.event_id),
+                        action: "retry_failed_step",
+                    },
                     Some(&restored_state),
-                    now,
                 )?
                 .ok_or_else(|| ActionError::NotFound(format!("stream {stream_id}")))?;
             if let Some(step_event) = &step_event {
@@ -692,45 +657,69 @@ impl Engine {
                     self.schedule_effects(writer, &definition, &transition, &replayed, now, 0)?;
                 }
             }
-            let after =
-                serde_json::to_value(writer.stream(stream_id)?).map_err(StoreError::from)?;
-            audit(
+            let after = to_json(&writer.stream(stream_id)?)?;
+            act.audit(
                 writer,
-                operator,
                 "stream.retry_failed_step",
-                &format!("stream:{stream_id}"),
-                reason,
+                format!("stream:{stream_id}"),
                 Some(stream_id.to_string()),
                 before,
                 after,
-                now,
             )?;
             Ok(event)
         })
     }
 
+    /// Records an operator action: its event on the affected stream (when
+    /// the stream exists) and its audit entry `{kind}.{action}` on
+    /// `{kind}:{target}`.
+    fn record(
+        &mut self,
+        writer: &mut StoreWriter,
+        act: &Act,
+        record: Record,
+    ) -> Result<Option<Event>, StoreError> {
+        let event = match record.stream_id {
+            Some(stream_id) => self.operator_event(
+                writer,
+                act,
+                OperatorEvent {
+                    stream_id,
+                    event_type: record.event_type,
+                    payload: record.payload,
+                    causation_id: record.causation_id,
+                    action: record.action,
+                },
+                None,
+            )?,
+            None => None,
+        };
+        act.audit(
+            writer,
+            &format!("{}.{}", record.kind, record.action),
+            format!("{}:{}", record.kind, record.target),
+            record.stream_id.map(str::to_string),
+            record.before,
+            record.after,
+        )?;
+        Ok(event)
+    }
+
     /// Appends an operator event to a stream (when it exists). With `set_state`
     /// the process moves into that state and runs again; otherwise its state
     /// and status stay as they are.
-    #[allow(clippy::too_many_arguments)]
     fn operator_event(
         &mut self,
         writer: &mut StoreWriter,
-        stream_id: &str,
-        event_type: &str,
-        payload: Value,
-        causation_id: Option<Uuid>,
-        operator: &Operator,
-        action: &str,
-        reason: &str,
+        act: &Act,
+        event: OperatorEvent,
         set_state: Option<&str>,
-        now: OffsetDateTime,
     ) -> Result<Option<Event>, StoreError> {
-        let Some(mut stream) = writer.stream(stream_id)? else {
+        let Some(mut stream) = writer.stream(event.stream_id)? else {
             return Ok(None);
         };
         let mut metadata =
-            json!({ OPERATOR_MARK: action, "user": operator.user, "reason": reason });
+            json!({ OPERATOR_MARK: event.action, "user": act.operator.user, "reason": act.reason });
         if let Some(state) = set_state {
             metadata[SET_STATE] = json!(state);
             stream.process_state = Some(state.to_string());
@@ -738,17 +727,17 @@ impl Engine {
             stream.last_error = None;
         }
         let expected = stream.version;
-        let event = NewEvent {
-            event_id: Some(self.ids.next(now)),
-            event_type: event_type.to_string(),
-            occurred_at: now,
+        let new_event = NewEvent {
+            event_id: Some(self.ids.next(act.now)),
+            event_type: event.event_type.to_string(),
+            occurred_at: act.now,
             correlation_id: stream.correlation_id,
-            causation_id,
+            causation_id: event.causation_id,
             other_causes: Vec::new(),
-            payload,
+            payload: event.payload,
             metadata,
         };
-        let stored = writer.append(&mut stream, expected, vec![event], now)?;
+        let stored = writer.append(&mut stream, expected, vec![new_event], act.now)?;
         let event = stored.into_iter().next();
         if let Some(event) = &event {
             super::dispatch::checkpoint_if_due(writer, event)?;
@@ -757,11 +746,82 @@ impl Engine {
     }
 }
 
-fn require_reason(reason: &str) -> Result<(), ActionError> {
-    if reason.trim().is_empty() {
-        return Err(ActionError::MissingReason);
+/// Who acts, why and when: what every operator action carries.
+struct Act<'a> {
+    operator: &'a Operator,
+    reason: &'a str,
+    now: OffsetDateTime,
+}
+
+impl<'a> Act<'a> {
+    /// An action by `operator`, refused without a reason.
+    fn new(
+        operator: &'a Operator,
+        reason: &'a str,
+        now: OffsetDateTime,
+    ) -> Result<Self, ActionError> {
+        if reason.trim().is_empty() {
+            return Err(ActionError::MissingReason);
+        }
+        Ok(Act {
+            operator,
+            reason,
+            now,
+        })
     }
-    Ok(())
+
+    /// Appends the audit entry of this action.
+    fn audit(
+        &self,
+        writer: &mut StoreWriter,
+        action: &str,
+        target: String,
+        stream_id: Option<String>,
+        before: Value,
+        after: Value,
+    ) -> Result<u64, StoreError> {
+        writer.append_audit(AuditEntry {
+            seq: 0,
+            at: self.now,
+            user: self.operator.user.clone(),
+            action: action.to_string(),
+            target,
+            reason: self.reason.to_string(),
+            stream_id,
+            before,
+            after,
+        })
+    }
+}
+
+/// The event an operator action appends to a stream; `action` is its
+/// operator mark (`cancel`, `reschedule`, …).
+struct OperatorEvent<'a> {
+    stream_id: &'a str,
+    event_type: &'a str,
+    payload: Value,
+    causation_id: Option<Uuid>,
+    action: &'a str,
+}
+
+/// What an operator action records besides its own change (see
+/// [`Engine::record`]): the record of `kind` (`outbox`, `deadline`,
+/// `dead_letter`) it changed, named by `target`, before and after.
+struct Record<'a> {
+    kind: &'a str,
+    target: String,
+    action: &'a str,
+    stream_id: Option<&'a str>,
+    event_type: &'a str,
+    payload: Value,
+    causation_id: Option<Uuid>,
+    before: Value,
+    after: Value,
+}
+
+/// A record as JSON, for the audit trail.
+fn to_json(record: &impl serde::Serialize) -> Result<Value, StoreError> {
+    Ok(serde_json::to_value(record)?)
 }
 
 /// The dead letter `id`, if it is still open.
@@ -779,29 +839,4 @@ pub(super) fn open_dead_letter(
         });
     }
     Ok(letter)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn audit(
-    writer: &mut StoreWriter,
-    operator: &Operator,
-    action: &str,
-    target: &str,
-    reason: &str,
-    stream_id: Option<String>,
-    before: Value,
-    after: Value,
-    now: OffsetDateTime,
-) -> Result<u64, StoreError> {
-    writer.append_audit(AuditEntry {
-        seq: 0,
-        at: now,
-        user: operator.user.clone(),
-        action: action.to_string(),
-        target: target.to_string(),
-        reason: reason.to_string(),
-        stream_id,
-        before,
-        after,
-    })
 }
