@@ -9,6 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::{ActionError, Outcome, Progress};
+use crate::analysis::{MapRequest, drawing};
 use crate::graph::{self, GraphRequest};
 use crate::queues::{AuditFilter, audit_entries, export_audit_json};
 use crate::store::{Event, Store, StoreError, StoreReader};
@@ -198,6 +199,39 @@ pub(super) fn graph(
     Ok(Outcome::line(format!(
         "The graph ({} events) was saved to {} ({} bytes).",
         graph.nodes.len(),
+        out.display(),
+        bytes.len()
+    )))
+}
+
+/// `ExportMap`: the process map as JSON (as `map --json` prints it), or drawn
+/// as SVG or PNG with the request's mode and sliders.
+pub(super) fn map(
+    store: &Store,
+    request: &MapRequest,
+    format: GraphFormat,
+    out: &Path,
+) -> Result<Outcome, ActionError> {
+    let reader = store.read()?;
+    let (_, map) = request
+        .compute(&reader)
+        .map_err(|error| ActionError::Export(error.to_string()))?;
+    let bytes = match format {
+        GraphFormat::Json => serde_json::to_vec_pretty(&map.to_json())
+            .map_err(|error| ActionError::Export(error.to_string()))?,
+        GraphFormat::Svg => drawing::to_svg(&request.draw(&map)).into_bytes(),
+        GraphFormat::Png => drawing::to_png(&request.draw(&map)).map_err(|error| {
+            ActionError::Export(format!("the picture could not be made: {error}"))
+        })?,
+    };
+    write_atomically(out, |file| {
+        file.write_all(&bytes)
+            .map_err(|error| ActionError::Export(format!("{}: {error}", out.display())))
+    })?;
+    Ok(Outcome::line(format!(
+        "The process map ({} activities, {} edges) was saved to {} ({} bytes).",
+        map.activities.len(),
+        map.edges.len(),
         out.display(),
         bytes.len()
     )))

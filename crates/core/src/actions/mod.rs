@@ -19,6 +19,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::analysis::MapRequest;
 use crate::engine::{DispatchOutcome, Engine, EngineError, ResubmitOutcome};
 use crate::graph::{GraphError, GraphRequest};
 use crate::queues::{AuditFilter, BulkAction, BulkSummary, run_bulk};
@@ -73,6 +74,12 @@ pub enum Action {
         format: GraphFormat,
         out: PathBuf,
     },
+    /// Write the process map as JSON, SVG or PNG to `out`.
+    ExportMap {
+        request: MapRequest,
+        format: GraphFormat,
+        out: PathBuf,
+    },
     /// Write the audit entries passing `filter` as a JSON array to `out`.
     ExportAudit { filter: AuditFilter, out: PathBuf },
 }
@@ -83,7 +90,10 @@ impl Action {
     pub fn writes_store(&self) -> bool {
         !matches!(
             self,
-            Action::ExportJsonl { .. } | Action::ExportGraph { .. } | Action::ExportAudit { .. }
+            Action::ExportJsonl { .. }
+                | Action::ExportGraph { .. }
+                | Action::ExportMap { .. }
+                | Action::ExportAudit { .. }
         )
     }
 
@@ -111,6 +121,7 @@ impl Action {
             Action::BuildCheckpoints => "Building checkpoints".to_string(),
             Action::ExportJsonl { .. } => "Exporting events".to_string(),
             Action::ExportGraph { .. } => "Exporting the graph".to_string(),
+            Action::ExportMap { .. } => "Exporting the process map".to_string(),
             Action::ExportAudit { .. } => "Exporting the audit trail".to_string(),
         }
     }
@@ -242,6 +253,11 @@ pub fn execute(
             format,
             out,
         } => return export::graph(store, request, *format, out, progress),
+        Action::ExportMap {
+            request,
+            format,
+            out,
+        } => return export::map(store, request, *format, out),
         Action::ExportAudit { filter, out } => return export::audit(store, filter, out),
         Action::BuildCheckpoints => {
             return build_checkpoints(store, operator, reason, now, progress);

@@ -12,6 +12,7 @@ mod graph_props;
 mod import_errors;
 mod import_fuzz;
 mod import_real_logs;
+mod map;
 mod model;
 mod queues_lib;
 mod replay_lib;
