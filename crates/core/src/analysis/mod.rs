@@ -1,12 +1,15 @@
 //! Process-mining analyses over the store: the cases of a set of streams as
 //! activity sequences in time order ([`cases`]), and the directly-follows
-//! process map computed from them ([`map`]).
+//! process map computed from them ([`map`]), and the performance figures
+//! behind the dotted chart, the durations histogram and the activity table
+//! ([`charts`]).
 //!
 //! An analysis reads the store once into a compact [`cases::CaseLog`] (each
 //! event reduced to its activity and time) and computes from that; the
 //! window keeps the computed result and redraws from it.
 
 pub mod cases;
+pub mod charts;
 pub mod drawing;
 mod header;
 pub mod map;

@@ -4,6 +4,7 @@
 mod common;
 mod import_common;
 
+mod charts;
 mod demo;
 mod engine;
 mod golden;
@@ -14,6 +15,7 @@ mod import_fuzz;
 mod import_real_logs;
 mod map;
 mod model;
+mod process_filter;
 mod queues_lib;
 mod replay_lib;
 mod replay_props;
