@@ -99,6 +99,7 @@ impl Headless {
             None,
             StartOptions {
                 user: None,
+                filter: None,
                 file: Some(file.to_path_buf()),
                 data_dir: data_dir.to_path_buf(),
                 clock: Clock::Fixed(datetime!(2024-06-01 0:00 UTC)),

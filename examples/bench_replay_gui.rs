@@ -207,6 +207,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None,
             StartOptions {
                 user: None,
+                filter: None,
                 file: Some(path.clone()),
                 data_dir: dir.path().to_path_buf(),
                 clock: Clock::Fixed(datetime!(2026-11-20 12:00 UTC)),

@@ -42,9 +42,12 @@ fn main() -> ExitCode {
 
 fn run() -> ExitCode {
     let arguments = Cli::parse();
-    let result = match arguments.command {
-        Some(command) => cli::run(command, arguments.user.as_deref()),
-        None => process_workbench::app::run(arguments.file, arguments.user)
+    let result = match (arguments.command, arguments.filter) {
+        (Some(_), Some(_)) => Err(cli::CliError::input(
+            "--filter opens the window with a saved filter: give it without a subcommand",
+        )),
+        (Some(command), None) => cli::run(command, arguments.user.as_deref()),
+        (None, filter) => process_workbench::app::run(arguments.file, arguments.user, filter)
             .map_err(cli::CliError::input),
     };
     match result {

@@ -18,10 +18,13 @@ use std::time::{Duration, Instant};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use uuid::Uuid;
 
+use crate::state::filter::{FilterState, saved_filters_file};
 use crate::state::{Clock, EventRef, OpenMode, OpenStore, Selection, View};
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
+use crate::views::filter_bar::FilterBar;
 use crate::views::graph::GraphView;
+use crate::views::performance::PerformanceView;
 use crate::views::queues::QueuesView;
 use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
@@ -33,6 +36,7 @@ use crate::widgets::style::failure_colour;
 use crate::widgets::time::format_count;
 use process_workbench_core::actions::{Action, Request};
 use process_workbench_core::engine::Operator;
+use process_workbench_core::search::SavedFilters;
 
 use crate::state::command::{
     Command, Commands, ExportRequest, ImportTarget, SidePanel, ThemeChoice,
@@ -66,6 +70,8 @@ pub struct StartOptions {
     /// The user the audit trail records (`--user`); `None`: the setting, else
     /// the logged-in user.
     pub user: Option<String>,
+    /// The saved filter to apply (`--filter NAME`), from `data_dir`'s saved filters.
+    pub filter: Option<String>,
 }
 
 /// A file being opened.
@@ -98,6 +104,10 @@ pub struct WorkbenchApp {
     selection: Selection,
     commands: Commands,
     streams: StreamsView,
+    /// The process filter the browser, the summary and the analysis views share.
+    filter: FilterState,
+    filter_bar: FilterBar,
+    performance: PerformanceView,
     event_log: EventLogView,
     detail: DetailView,
     queues: QueuesView,
@@ -136,6 +146,13 @@ impl WorkbenchApp {
             },
             None => demo_request(&options.data_dir),
         };
+        let mut filter = FilterState::new(&options.data_dir);
+        // `run` refuses an unknown name before the window opens; here it
+        // can only have gone since (another window deleted it).
+        let notice = options
+            .filter
+            .as_deref()
+            .and_then(|name| filter.set_saved(name).err());
         WorkbenchApp {
             settings,
             user: options.user,
@@ -150,10 +167,13 @@ impl WorkbenchApp {
             import_dialog: None,
             importing: None,
             actions: ActionRunner::default(),
-            notice: None,
+            notice,
             selection: Selection::default(),
             commands: Commands::default(),
             streams: StreamsView::default(),
+            filter,
+            filter_bar: FilterBar::default(),
+            performance: PerformanceView::default(),
             event_log: EventLogView::default(),
             detail: DetailView::default(),
             queues: QueuesView::default(),
@@ -196,6 +216,21 @@ impl WorkbenchApp {
         &mut self.streams
     }
 
+    /// The shared process filter.
+    pub fn filter(&self) -> &FilterState {
+        &self.filter
+    }
+
+    /// The filter bar (tests open its editor directly).
+    pub fn filter_bar_mut(&mut self) -> &mut FilterBar {
+        &mut self.filter_bar
+    }
+
+    /// The performance view (dotted chart, durations, activities).
+    pub fn performance_mut(&mut self) -> &mut PerformanceView {
+        &mut self.performance
+    }
+
     /// The event log view.
     pub fn event_log_mut(&mut self) -> &mut EventLogView {
         &mut self.event_log
@@ -218,6 +253,8 @@ impl WorkbenchApp {
             || self.importing.is_some()
             || self.actions.is_running()
             || self.streams.is_busy()
+            || self.filter.is_busy()
+            || self.performance.is_busy()
             || self.event_log.is_busy()
             || self.detail.is_busy()
             || self.queues.is_busy()
@@ -244,8 +281,13 @@ impl WorkbenchApp {
         self.poll_import();
         self.poll_action();
         self.graph.poll();
-        self.streams.poll_job();
         self.refresh_store();
+        if let Some(store) = &self.store {
+            self.filter
+                .sync(&store.store, store.generation, self.repaint.as_ref());
+        }
+        self.streams.poll_job();
+        self.performance.poll();
         self.handle_input(ui);
 
         egui::Panel::top("menu_bar").show(ui, |ui| self.menu_bar_ui(ui));
@@ -256,6 +298,7 @@ impl WorkbenchApp {
                 now: self.clock.now(),
                 clock: self.clock,
                 selection: &self.selection,
+                filter: &self.filter,
                 commands: &mut self.commands,
                 action_running: self.actions.is_running(),
             };
@@ -327,11 +370,13 @@ impl WorkbenchApp {
                 self.failure = None;
                 self.selection = Selection::default();
                 self.streams = StreamsView::default();
+                self.performance = PerformanceView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
                 self.queues = QueuesView::default();
                 self.replay = ReplayView::default();
                 self.graph = GraphView::default();
+                self.filter.forget_selection();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -423,6 +468,12 @@ impl WorkbenchApp {
             .and_then(|outcome| outcome.event.as_ref())
             .map(|event| (event.stream_id.clone(), event.version));
         let retried = matches!(finished.action, Action::RetryFailedStep { .. });
+        if matches!(
+            finished.action,
+            Action::SaveFilter { .. } | Action::DeleteFilter { .. }
+        ) {
+            self.filter.reload_saved();
+        }
         self.last_refresh = None;
         self.refresh_store();
         if retried && let Some((stream_id, version)) = appended {
@@ -717,12 +768,17 @@ impl WorkbenchApp {
             now: self.clock.now(),
             clock: self.clock,
             selection: &self.selection,
+            filter: &self.filter,
             commands: &mut self.commands,
             action_running: self.actions.is_running(),
         };
+        if self.settings.view.is_filtered() {
+            self.filter_bar.ui(ui, &mut context);
+        }
         match self.settings.view {
             View::Streams => self.streams.ui(ui, &mut context),
             View::EventLog => self.event_log.ui(ui, &mut context),
+            View::Performance => self.performance.ui(ui, &mut context),
             view @ (View::Outbox | View::Deadlines | View::DeadLetters | View::Audit) => {
                 self.queues.ui(ui, &mut context, view);
             }
@@ -832,6 +888,7 @@ impl WorkbenchApp {
                 self.store = None;
                 self.selection = Selection::default();
                 self.streams = StreamsView::default();
+                self.performance = PerformanceView::default();
                 self.event_log = EventLogView::default();
                 self.detail = DetailView::default();
                 self.queues = QueuesView::default();
@@ -896,6 +953,13 @@ impl WorkbenchApp {
                 self.replay.show_version(&stream_id, version);
             }
             Command::ShowInGraph(event_id) => self.show_in_graph(event_id),
+            Command::SetFilter { filter, name } => self.filter.set(filter, name),
+            Command::ApplySavedFilter(name) => {
+                if let Err(error) = self.filter.set_saved(&name) {
+                    self.notice = Some(error);
+                }
+            }
+            Command::ClearFilter => self.filter.set(Default::default(), None),
         }
     }
 
@@ -931,6 +995,7 @@ impl WorkbenchApp {
         // The views hold the store through their jobs; dropping them cancels
         // the jobs so that the file is released for the new mode.
         self.streams = StreamsView::default();
+        self.performance = PerformanceView::default();
         self.event_log = EventLogView::default();
         self.detail = DetailView::default();
         self.queues = QueuesView::default();
@@ -1134,16 +1199,33 @@ fn failure_ui(
     });
 }
 
-/// Opens the window on `file`, or on the demo store when none is given.
-pub fn run(file: Option<PathBuf>, user: Option<String>) -> Result<(), String> {
-    let data_dir = eframe::storage_dir(APP_ID)
-        .ok_or_else(|| "no folder for the app's data could be found (is HOME set?)".to_string())?;
+/// The app's data folder: the demo store, the saved filters.
+pub fn data_dir() -> Result<PathBuf, String> {
+    eframe::storage_dir(APP_ID)
+        .ok_or_else(|| "no folder for the app's data could be found (is HOME set?)".to_string())
+}
+
+/// Opens the window on `file`, or on the demo store when none is given,
+/// with the saved filter `filter` applied (an unknown name is refused before
+/// the window opens).
+pub fn run(
+    file: Option<PathBuf>,
+    user: Option<String>,
+    filter: Option<String>,
+) -> Result<(), String> {
+    let data_dir = data_dir()?;
+    if let Some(name) = &filter {
+        SavedFilters::load(&saved_filters_file(&data_dir))
+            .and_then(|saved| saved.get(name).map(|_| ()))
+            .map_err(|error| error.to_string())?;
+    }
     let file = file.map(|path| std::path::absolute(&path).unwrap_or(path));
     let start = StartOptions {
         file,
         data_dir,
         clock: Clock::System,
         user,
+        filter,
     };
     match std::env::var(RENDERER_VARIABLE).ok() {
         Some(name) => {

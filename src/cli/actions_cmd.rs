@@ -72,6 +72,16 @@ pub fn run(path: &Path, action: Action, reason: &str, user: Option<&str>) -> Res
     Ok(())
 }
 
+/// Runs an action that writes a file of the user's, not a store (saving or
+/// deleting a filter); prints its line.
+pub fn run_without_store(action: Action, user: Option<&str>) -> Result<(), CliError> {
+    let mut request = Request::now(action, "");
+    request.operator = operator(user);
+    let outcome = actions::execute_without_store(&request)?;
+    println!("{}", outcome.line);
+    Ok(())
+}
+
 /// A UUID argument.
 pub fn parse_id(text: &str, what: &str) -> Result<Uuid, CliError> {
     Uuid::parse_str(text.trim())

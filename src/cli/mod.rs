@@ -7,6 +7,7 @@
 
 mod actions_cmd;
 mod commands;
+mod filter_cmd;
 mod graph_cmd;
 mod import_cmd;
 mod queues_cmd;
@@ -33,6 +34,9 @@ pub struct Cli {
     /// The user recorded in the audit trail (default: the logged-in user).
     #[arg(long, global = true)]
     pub user: Option<String>,
+    /// Open the window with the saved process filter NAME applied (see `filters`).
+    #[arg(long, value_name = "NAME")]
+    pub filter: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -96,6 +100,56 @@ pub enum Command {
         /// Occurred at or before (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
         #[arg(long)]
         to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The processes (streams) a process filter keeps: a count line and their
+    /// ids, or JSON. The same filter as the window's filter bar.
+    Filter {
+        file: PathBuf,
+        /// Start from the saved filter NAME (the parts given replace its parts).
+        #[arg(long, value_name = "NAME")]
+        saved: Option<String>,
+        #[arg(long)]
+        process_type: Option<String>,
+        #[arg(long, value_parser = ["running", "completed", "failed"])]
+        status: Option<String>,
+        /// A variant (32 hex digits, as `inspect` and the window show them).
+        #[arg(long)]
+        variant: Option<String>,
+        /// The time window's start (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// The time window's end (included).
+        #[arg(long)]
+        to: Option<String>,
+        /// How a process's first and last event meet the window.
+        #[arg(long, value_parser = ["intersecting", "contained", "started"])]
+        time: Option<String>,
+        /// An activity (event type) the process has (repeatable: all of them).
+        #[arg(long = "with", value_name = "ACTIVITY")]
+        with: Vec<String>,
+        /// An activity the process does not have (repeatable: none of them).
+        #[arg(long = "without", value_name = "ACTIVITY")]
+        without: Vec<String>,
+        /// A JSONPath (RFC 9535) that must find a node.
+        #[arg(long = "jsonpath")]
+        json_path: Option<String>,
+        /// Where the JSONPath looks (default: anywhere).
+        #[arg(long = "in", value_parser = ["anywhere", "payload", "event_metadata", "stream_metadata"])]
+        scope: Option<String>,
+        /// Save the filter under this name (in the app's data folder; the store is not written).
+        #[arg(long, value_name = "NAME")]
+        save: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The saved process filters (`filter --save` saves one; the window's
+    /// filter bar too; `process-workbench FILE --filter NAME` opens one).
+    Filters {
+        /// Forget the saved filter NAME.
+        #[arg(long, value_name = "NAME")]
+        delete: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -406,6 +460,38 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Filter {
+            file,
+            saved,
+            process_type,
+            status,
+            variant,
+            from,
+            to,
+            time,
+            with,
+            without,
+            json_path,
+            scope,
+            save,
+            json,
+        } => {
+            let args = filter_cmd::FilterArgs {
+                saved: saved.as_deref(),
+                process_type: process_type.as_deref(),
+                status: status.as_deref(),
+                variant: variant.as_deref(),
+                from: from.as_deref(),
+                to: to.as_deref(),
+                time: time.as_deref(),
+                with: &with,
+                without: &without,
+                json_path: json_path.as_deref(),
+                scope: scope.as_deref(),
+            };
+            filter_cmd::filter(&file, &args, save.as_deref(), json, user)
+        }
+        Command::Filters { delete, json } => filter_cmd::filters(delete.as_deref(), json, user),
         Command::Import { file, from, input } => import_cmd::import(&file, &from, &input, user),
         Command::Export {
             file,

@@ -10,6 +10,7 @@ use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
 use process_workbench_core::graph::GraphRequest;
 use process_workbench_core::import::Format;
 use process_workbench_core::queues::AuditFilter;
+use process_workbench_core::search::ProcessFilter;
 
 use super::{EventRef, View};
 
@@ -104,6 +105,16 @@ pub enum Command {
     ShowInReplay { stream_id: String, version: u64 },
     /// Show the causal graph centred on an event.
     ShowInGraph(Uuid),
+    /// Apply a process filter to the stream browser, the summary and the
+    /// analysis views (`name`: the saved filter it is, if it is one).
+    SetFilter {
+        filter: ProcessFilter,
+        name: Option<String>,
+    },
+    /// Apply the saved filter of this name.
+    ApplySavedFilter(String),
+    /// Show every process again.
+    ClearFilter,
 }
 
 /// Where imported events go.

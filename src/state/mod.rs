@@ -4,6 +4,7 @@
 //! [`command::Command`]s. Nothing here draws, and nothing here names a view.
 
 pub mod command;
+pub mod filter;
 pub mod jobs;
 pub mod loadable;
 
@@ -47,6 +48,8 @@ impl Clock {
 pub enum View {
     Streams,
     EventLog,
+    /// The dotted chart, the durations histogram and the activity table.
+    Performance,
     Graph,
     Replay,
     Outbox,
@@ -57,9 +60,10 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Streams,
         View::EventLog,
+        View::Performance,
         View::Graph,
         View::Replay,
         View::Outbox,
@@ -68,11 +72,17 @@ impl View {
         View::Audit,
     ];
 
+    /// Whether the view shows the processes the shared filter keeps (and the filter bar).
+    pub fn is_filtered(self) -> bool {
+        matches!(self, View::Streams | View::Performance)
+    }
+
     /// The navigation label.
     pub fn label(self) -> &'static str {
         match self {
             View::Streams => "Streams",
             View::EventLog => "Event log",
+            View::Performance => "Performance",
             View::Graph => "Graph",
             View::Replay => "Replay",
             View::Outbox => "Outbox",

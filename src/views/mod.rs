@@ -4,7 +4,9 @@
 
 pub mod detail;
 pub mod event_log;
+pub mod filter_bar;
 pub mod graph;
+pub mod performance;
 pub mod queues;
 pub mod replay;
 pub mod rows;
@@ -16,6 +18,7 @@ pub mod variants;
 use time::OffsetDateTime;
 
 use crate::state::command::{Command, Commands};
+use crate::state::filter::FilterState;
 use crate::state::{Clock, OpenStore, Selection};
 
 /// What every view gets each frame.
@@ -26,6 +29,8 @@ pub struct ViewContext<'a> {
     /// The clock `now` came from.
     pub clock: Clock,
     pub selection: &'a Selection,
+    /// The process filter the stream browser, the summary and the analysis views share.
+    pub filter: &'a FilterState,
     pub commands: &'a mut Commands,
     /// An action is running: write buttons wait for it.
     pub action_running: bool,

@@ -15,13 +15,15 @@ use egui::{Color32, RichText, Sense, Ui};
 use egui_extras::TableBuilder;
 
 use crate::state::command::Command;
+use crate::state::filter::Within;
 use crate::state::jobs::{Job, Worker};
 use crate::widgets::fit;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
 use crate::widgets::time::{format_count, format_time};
 use process_workbench_core::search::{
-    StreamQuery, StreamSort, StreamSortColumn, estimate_streams, scan_streams, stream_anchors,
+    ProcessSelection, StreamQuery, StreamSort, StreamSortColumn, estimate_streams, scan_streams,
+    stream_anchors,
 };
 use process_workbench_core::store::{Store, StoreError, StreamFilter, StreamInfo, StreamStatus};
 
@@ -81,6 +83,10 @@ pub struct StreamsView {
     search_mode: SearchMode,
     sort: StreamSort,
     variant: Option<u128>,
+    /// The processes the shared filter keeps (`None`: every process).
+    within: Option<Arc<ProcessSelection>>,
+    /// The shared filter is being applied: no rows until it is known.
+    filter_pending: bool,
     group_by_variant: bool,
     applied: Option<(u64, StreamQuery)>,
     rows: Rows,
@@ -105,6 +111,8 @@ impl Default for StreamsView {
             search_mode: SearchMode::Prefix,
             sort: StreamSort::default(),
             variant: None,
+            within: None,
+            filter_pending: false,
             group_by_variant: false,
             applied: None,
             rows: Rows::Listed {
@@ -142,8 +150,17 @@ impl StreamsView {
             },
             contains,
             variant: self.variant,
+            within: self.within.clone(),
             sort: self.sort,
         }
+    }
+
+    /// Whether the browser's own inputs (not the shared filter) hide streams or sort them.
+    fn is_locally_filtered(&self) -> bool {
+        StreamQuery {
+            within: None,
+            ..self.query()
+        } != StreamQuery::default()
     }
 
     /// Sets the filter inputs (for the jump box, links and tests).
@@ -216,8 +233,39 @@ impl StreamsView {
         self.events.scroll_to_version(version);
     }
 
+    /// Takes the processes the shared filter keeps now.
+    fn follow_filter(&mut self, within: Within<'_>) {
+        let (within, pending) = match within {
+            Within::All => (None, false),
+            Within::Pending => (None, true),
+            Within::Only(selection) => (Some(Arc::clone(selection)), false),
+        };
+        self.filter_pending = pending;
+        let same = match (&self.within, &within) {
+            (Some(shown), Some(next)) => Arc::ptr_eq(shown, next),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.within = within;
+            self.scroll_to = Some(0);
+        }
+    }
+
     /// Rebuilds the rows if the query or the store changed.
     fn sync(&mut self, store: &Arc<Store>, generation: u64, repaint: &egui::Context) {
+        if self.filter_pending {
+            // Nothing to show until the filter is known; look again then.
+            self.applied = None;
+            self.job = None;
+            self.pages.clear();
+            self.rows = Rows::Listed {
+                ids: Vec::new(),
+                complete: false,
+                sorted: false,
+            };
+            return;
+        }
         let query = self.query();
         if self.applied.as_ref() == Some(&(generation, query.clone())) {
             return;
@@ -391,7 +439,7 @@ impl StreamsView {
                 self.scroll_to = Some(row);
                 self.pending_reveal = None;
             }
-            Ok(None) if self.query() != StreamQuery::default() || self.group_by_variant => {
+            Ok(None) if self.is_locally_filtered() || self.group_by_variant => {
                 // Hidden by the filters: show every stream, then look again.
                 self.set_filter(None, None, "", SearchMode::Prefix);
                 self.variant = None;
@@ -406,6 +454,7 @@ impl StreamsView {
 
     /// Shows the browser.
     pub fn ui(&mut self, ui: &mut Ui, ctx: &mut ViewContext<'_>) {
+        self.follow_filter(ctx.filter.within());
         self.sync(&ctx.store.store, ctx.store.generation, ui.ctx());
         self.pages.key_on(ctx.store.generation, self.source);
         self.poll_job();
@@ -515,7 +564,7 @@ impl StreamsView {
                     self.variant = None;
                 }
             }
-            let filtered = self.query() != StreamQuery::default() || self.variant.is_some();
+            let filtered = self.is_locally_filtered();
             if ui
                 .add_enabled(filtered, egui::Button::new("Clear filters"))
                 .clicked()
@@ -550,6 +599,8 @@ impl StreamsView {
                     ui.label(format!("{} streams (counting…)", format_count(rows)));
                 }
             }
+        } else if self.filter_pending {
+            ui.label("Applying the filter…");
         } else {
             let noun = if rows == 1 { "stream" } else { "streams" };
             let suffix = if complete { "" } else { " (stopped early)" };

@@ -4,6 +4,7 @@
 use egui::{RichText, Ui};
 
 use crate::state::command::Command;
+use crate::state::filter::Within;
 use crate::widgets::time::format_count;
 use process_workbench_core::store::Summary;
 
@@ -42,7 +43,49 @@ pub fn navigation_ui(ui: &mut Ui, ctx: &mut ViewContext<'_>, current: View) {
     egui::ScrollArea::vertical()
         .id_salt("summary_scroll")
         .auto_shrink([false, false])
-        .show(ui, |ui| summary_ui(ui, &ctx.store.summary));
+        .show(ui, |ui| {
+            filtered_ui(ui, ctx);
+            summary_ui(ui, &ctx.store.summary);
+        });
+}
+
+/// The counts of the processes the shared filter keeps, above the store's.
+fn filtered_ui(ui: &mut Ui, ctx: &ViewContext<'_>) {
+    if !ctx.filter.is_active() {
+        return;
+    }
+    egui::CollapsingHeader::new(RichText::new("Filtered processes").strong())
+        .id_salt("summary_filtered")
+        .default_open(true)
+        .show(ui, |ui| {
+            let Within::Only(selection) = ctx.filter.within() else {
+                ui.label("applying the filter…");
+                return;
+            };
+            let counts = &selection.counts;
+            egui::Grid::new("summary_filtered_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    ui.label("kept");
+                    ui.label(format!(
+                        "{} of {}",
+                        format_count(counts.streams),
+                        format_count(ctx.store.summary.streams.total)
+                    ));
+                    ui.end_row();
+                    for (status, count) in &counts.by_status {
+                        count_row(ui, status, *count);
+                    }
+                    count_row(ui, "variants", counts.variants);
+                    count_row(ui, "events", counts.events);
+                });
+            egui::CollapsingHeader::new("kept by process type")
+                .id_salt("summary_filtered_by_type")
+                .default_open(counts.by_type.len() <= 8)
+                .show(ui, |ui| {
+                    counts_ui(ui, "summary_filtered_types_grid", &counts.by_type)
+                });
+        });
 }
 
 /// The store's counts.

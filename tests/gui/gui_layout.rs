@@ -23,8 +23,10 @@ use egui_kittest::kittest::Queryable;
 use process_workbench::app::{StartOptions, WorkbenchApp};
 use process_workbench::state::command::{Command, ThemeChoice};
 use process_workbench::state::{Clock, EventRef, View};
+use process_workbench::views::performance::PerformanceTab;
 use process_workbench_core::demo::DEMO_NOW;
 use process_workbench_core::queues::{AuditFilter, DeadLetterFilter, audit_entries, triage};
+use process_workbench_core::search::ProcessFilter;
 use process_workbench_core::store::{
     DeadLetterStatus, Event, NewEvent, Store, StreamInfo, StreamStatus,
 };
@@ -222,6 +224,7 @@ fn demo_at(data_dir: &Path, size: Vec2) -> Harness<'static, WorkbenchApp> {
         None,
         StartOptions {
             user: None,
+            filter: None,
             file: None,
             data_dir: data_dir.to_path_buf(),
             clock: Clock::Fixed(DEMO_NOW),
@@ -347,6 +350,42 @@ fn demo_screens(
 
     harness.state_mut().send(Command::ShowView(View::EventLog));
     check(harness, &format!("event-log-{look}"), problems);
+
+    // The shared filter's editor, a filter applied, and the performance
+    // view's tabs under it.
+    harness.state_mut().send(Command::ShowView(View::Streams));
+    harness.state_mut().filter_bar_mut().set_editing(true);
+    check(harness, &format!("filter-editor-{look}"), problems);
+    harness.state_mut().send(Command::SetFilter {
+        filter: ProcessFilter {
+            process_type: Some("grid_usage_billing".to_string()),
+            status: Some(StreamStatus::Failed),
+            with_activities: ["InvoiceReceived".to_string()].into(),
+            json_path: Some("$.grid_operator".to_string()),
+            ..ProcessFilter::default()
+        },
+        name: Some("failed billing".to_string()),
+    });
+    check(harness, &format!("filter-applied-{look}"), problems);
+    harness.state_mut().filter_bar_mut().set_editing(false);
+    harness
+        .state_mut()
+        .send(Command::ShowView(View::Performance));
+    for (tab, name) in [
+        (PerformanceTab::DottedChart, "dotted-chart"),
+        (PerformanceTab::Durations, "durations"),
+        (PerformanceTab::Activities, "activities"),
+    ] {
+        harness.state_mut().performance_mut().set_tab(tab);
+        check(harness, &format!("{name}-{look}"), problems);
+    }
+    harness.state_mut().send(Command::ClearFilter);
+    harness
+        .state_mut()
+        .performance_mut()
+        .set_tab(PerformanceTab::DottedChart);
+    check(harness, &format!("dotted-chart-all-{look}"), problems);
+    harness.state_mut().send(Command::ShowView(View::Streams));
 
     if let Some(correlation) = demo.last.correlation_id {
         harness

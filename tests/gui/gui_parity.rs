@@ -368,6 +368,7 @@ fn window_app(file: &Path, data_dir: &Path) -> WorkbenchApp {
             data_dir: data_dir.to_path_buf(),
             clock: Clock::System,
             user: Some(USER.to_string()),
+            filter: None,
         },
     )
 }

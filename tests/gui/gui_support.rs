@@ -300,6 +300,7 @@ pub fn app(file: Option<PathBuf>, data_dir: &Path) -> WorkbenchApp {
         None,
         StartOptions {
             user: None,
+            filter: None,
             file,
             data_dir: data_dir.to_path_buf(),
             clock: Clock::Fixed(NOW),
@@ -412,6 +413,7 @@ pub fn demo_harness(data_dir: &Path) -> Harness<'static, WorkbenchApp> {
         None,
         StartOptions {
             user: None,
+            filter: None,
             file: None,
             data_dir: data_dir.to_path_buf(),
             clock: Clock::Fixed(process_workbench_core::demo::DEMO_NOW),

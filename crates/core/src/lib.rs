@@ -5,6 +5,7 @@
 //! library and are thin layers over it.
 
 pub mod actions;
+pub mod analysis;
 pub mod definition;
 pub mod demo;
 pub mod engine;

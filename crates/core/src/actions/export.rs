@@ -1,5 +1,5 @@
 //! Exports to files: events as JSONL, the causal graph as JSON/SVG/PNG, the
-//! audit trail as JSON. One rule for all: the file is written beside its
+//! audit trail as JSON, the saved process filters. One rule for all: the file is written beside its
 //! target under a temporary name and renamed into place when complete, so a
 //! failed or cancelled export leaves no partial file and an existing file
 //! unchanged. A damaged event fails the export with its position: nothing is
@@ -9,8 +9,10 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::{ActionError, Outcome, Progress};
+use crate::analysis::{MapRequest, drawing};
 use crate::graph::{self, GraphRequest};
 use crate::queues::{AuditFilter, audit_entries, export_audit_json};
+use crate::search::{ProcessFilter, SavedFilters, SavedFiltersError};
 use crate::store::{Event, Store, StoreError, StoreReader};
 
 /// Events read from the store at a time (and between progress reports).
@@ -203,6 +205,39 @@ pub(super) fn graph(
     )))
 }
 
+/// `ExportMap`: the process map as JSON (as `map --json` prints it), or drawn
+/// as SVG or PNG with the request's mode and sliders.
+pub(super) fn map(
+    store: &Store,
+    request: &MapRequest,
+    format: GraphFormat,
+    out: &Path,
+) -> Result<Outcome, ActionError> {
+    let reader = store.read()?;
+    let (_, map) = request
+        .compute(&reader)
+        .map_err(|error| ActionError::Export(error.to_string()))?;
+    let bytes = match format {
+        GraphFormat::Json => serde_json::to_vec_pretty(&map.to_json())
+            .map_err(|error| ActionError::Export(error.to_string()))?,
+        GraphFormat::Svg => drawing::to_svg(&request.draw(&map)).into_bytes(),
+        GraphFormat::Png => drawing::to_png(&request.draw(&map)).map_err(|error| {
+            ActionError::Export(format!("the picture could not be made: {error}"))
+        })?,
+    };
+    write_atomically(out, |file| {
+        file.write_all(&bytes)
+            .map_err(|error| ActionError::Export(format!("{}: {error}", out.display())))
+    })?;
+    Ok(Outcome::line(format!(
+        "The process map ({} activities, {} edges) was saved to {} ({} bytes).",
+        map.activities.len(),
+        map.edges.len(),
+        out.display(),
+        bytes.len()
+    )))
+}
+
 /// `ExportAudit`: the entries passing the filter, as the `audit --json` array.
 pub(super) fn audit(
     store: &Store,
@@ -219,4 +254,49 @@ pub(super) fn audit(
         entries.len(),
         out.display()
     )))
+}
+
+/// `SaveFilter`: the saved filters with `filter` as `name`, written whole.
+pub(super) fn save_filter(
+    file: &Path,
+    name: &str,
+    filter: &ProcessFilter,
+) -> Result<Outcome, ActionError> {
+    filter
+        .validate()
+        .map_err(|error| ActionError::Export(error.to_string()))?;
+    let mut saved = SavedFilters::load(file).map_err(filter_error)?;
+    saved.insert(name, filter.clone()).map_err(filter_error)?;
+    write_filters(file, &saved)?;
+    Ok(Outcome::line(format!(
+        "Filter {:?} saved: {}.",
+        name.trim(),
+        filter.describe()
+    )))
+}
+
+/// `DeleteFilter`: the saved filters without `name`, written whole.
+pub(super) fn delete_filter(file: &Path, name: &str) -> Result<Outcome, ActionError> {
+    let mut saved = SavedFilters::load(file).map_err(filter_error)?;
+    saved.remove(name).map_err(filter_error)?;
+    write_filters(file, &saved)?;
+    Ok(Outcome::line(format!("Filter {name:?} deleted.")))
+}
+
+fn filter_error(error: SavedFiltersError) -> ActionError {
+    ActionError::Export(error.to_string())
+}
+
+fn write_filters(file: &Path, saved: &SavedFilters) -> Result<(), ActionError> {
+    if let Some(folder) = file
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(folder)
+            .map_err(|error| ActionError::Export(format!("{}: {error}", folder.display())))?;
+    }
+    write_atomically(file, |out| {
+        out.write_all(saved.to_json().as_bytes())
+            .map_err(|error| ActionError::Export(format!("{}: {error}", file.display())))
+    })
 }

@@ -19,10 +19,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::analysis::MapRequest;
 use crate::engine::{DispatchOutcome, Engine, EngineError, ResubmitOutcome};
 use crate::graph::{GraphError, GraphRequest};
 use crate::queues::{AuditFilter, BulkAction, BulkSummary, run_bulk};
 use crate::replay::{self, ReplayError};
+use crate::search::ProcessFilter;
 use crate::store::{AuditEntry, Event, Store, StoreError};
 
 pub use crate::engine::Operator;
@@ -73,8 +75,23 @@ pub enum Action {
         format: GraphFormat,
         out: PathBuf,
     },
+    /// Write the process map as JSON, SVG or PNG to `out`.
+    ExportMap {
+        request: MapRequest,
+        format: GraphFormat,
+        out: PathBuf,
+    },
     /// Write the audit entries passing `filter` as a JSON array to `out`.
     ExportAudit { filter: AuditFilter, out: PathBuf },
+    /// Save a process filter as `name` in the saved-filters file `file`
+    /// (replacing one of that name); the store is not written.
+    SaveFilter {
+        file: PathBuf,
+        name: String,
+        filter: ProcessFilter,
+    },
+    /// Forget the saved filter `name` in the saved-filters file `file`.
+    DeleteFilter { file: PathBuf, name: String },
 }
 
 impl Action {
@@ -83,7 +100,12 @@ impl Action {
     pub fn writes_store(&self) -> bool {
         !matches!(
             self,
-            Action::ExportJsonl { .. } | Action::ExportGraph { .. } | Action::ExportAudit { .. }
+            Action::ExportJsonl { .. }
+                | Action::ExportGraph { .. }
+                | Action::ExportMap { .. }
+                | Action::ExportAudit { .. }
+                | Action::SaveFilter { .. }
+                | Action::DeleteFilter { .. }
         )
     }
 
@@ -111,7 +133,10 @@ impl Action {
             Action::BuildCheckpoints => "Building checkpoints".to_string(),
             Action::ExportJsonl { .. } => "Exporting events".to_string(),
             Action::ExportGraph { .. } => "Exporting the graph".to_string(),
+            Action::ExportMap { .. } => "Exporting the process map".to_string(),
             Action::ExportAudit { .. } => "Exporting the audit trail".to_string(),
+            Action::SaveFilter { name, .. } => format!("Saving the filter {name:?}"),
+            Action::DeleteFilter { name, .. } => format!("Deleting the filter {name:?}"),
         }
     }
 }
@@ -203,6 +228,8 @@ pub enum ActionError {
     Export(String),
     #[error("cancelled; nothing was written")]
     Cancelled,
+    #[error("{0} needs an open store")]
+    NeedsStore(String),
 }
 
 /// Checks an action before it runs: what can be refused without the store.
@@ -242,7 +269,15 @@ pub fn execute(
             format,
             out,
         } => return export::graph(store, request, *format, out, progress),
+        Action::ExportMap {
+            request,
+            format,
+            out,
+        } => return export::map(store, request, *format, out),
         Action::ExportAudit { filter, out } => return export::audit(store, filter, out),
+        Action::SaveFilter { .. } | Action::DeleteFilter { .. } => {
+            return execute_without_store(request);
+        }
         Action::BuildCheckpoints => {
             return build_checkpoints(store, operator, reason, now, progress);
         }
@@ -356,6 +391,17 @@ pub fn execute(
         }
     };
     Ok(outcome)
+}
+
+/// Runs an action that needs no store: saving or deleting a filter (the
+/// command line's `filters` has no store open). Any other action is refused.
+pub fn execute_without_store(request: &Request) -> Result<Outcome, ActionError> {
+    validate(request)?;
+    match &request.action {
+        Action::SaveFilter { file, name, filter } => export::save_filter(file, name, filter),
+        Action::DeleteFilter { file, name } => export::delete_filter(file, name),
+        other => Err(ActionError::NeedsStore(other.describe().to_lowercase())),
+    }
 }
 
 /// `BuildCheckpoints`: checkpoints are derived data, written in batches of

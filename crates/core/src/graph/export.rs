@@ -153,7 +153,7 @@ impl VertexLabels {
 }
 
 /// Shortens text to `max` characters, marking the cut with an ellipsis.
-pub(super) fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -163,7 +163,7 @@ pub(super) fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Escapes text for SVG (XML) content and attributes.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
         match character {

@@ -153,6 +153,28 @@ pub fn layered(
     cancel: &dyn Fn() -> bool,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Layout, Cancelled> {
+    let keys: Vec<u64> = graph.vertices().map(|vertex| vertex.position()).collect();
+    let edges: Vec<(usize, usize)> = graph
+        .edges
+        .iter()
+        .map(|edge| (edge.from, edge.to))
+        .collect();
+    layered_edges(graph.vertex_count(), &edges, &keys, cancel, progress)
+}
+
+/// The layered layout of any directed graph of `n` vertices: `edges` as
+/// (from, to) vertex indexes, `keys` one per vertex (cycles are broken so
+/// that vertices of smaller keys come first where they can). One route per
+/// edge, in the order given; a loop (from = to) or an edge naming a vertex
+/// out of range gets an empty route. The process map lays its activities
+/// out with it.
+pub fn layered_edges(
+    n: usize,
+    edges: &[(usize, usize)],
+    keys: &[u64],
+    cancel: &dyn Fn() -> bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Layout, Cancelled> {
     let mut job = Job {
         cancel,
         progress,
@@ -160,17 +182,14 @@ pub fn layered(
         total: 4 + 2 * SWEEPS as u64 + COORDINATE_PASSES as u64,
     };
     job.check()?;
-    let n = graph.vertex_count();
-    let keys: Vec<u64> = graph.vertices().map(|vertex| vertex.position()).collect();
-    let pairs: Vec<(usize, usize)> = graph
-        .edges
+    let pairs: Vec<(usize, usize)> = edges
         .iter()
-        .filter(|edge| edge.from != edge.to && edge.from < n && edge.to < n)
-        .map(|edge| (edge.from, edge.to))
+        .copied()
+        .filter(|&(from, to)| from != to && from < n && to < n)
         .collect();
 
     // 1. An order in which as many edges as possible point forward.
-    let rank = acyclic_rank(n, &pairs, &keys);
+    let rank = acyclic_rank(n, &pairs, keys);
     let oriented: Vec<(usize, usize)> = pairs
         .iter()
         .map(|&(from, to)| {
@@ -188,7 +207,7 @@ pub fn layered(
     job.step()?;
 
     // 3. Dummy points on long edges, within a budget.
-    let mut grid = Grid::new(&layer, &keys);
+    let mut grid = Grid::new(&layer, keys);
     let chains: Vec<Vec<usize>> = oriented
         .iter()
         .map(|&(upper, lower)| grid.chain(upper, lower))
@@ -238,10 +257,10 @@ pub fn layered(
             height: NODE_HEIGHT,
         })
         .collect();
-    let mut routes = Vec::with_capacity(graph.edges.len());
+    let mut routes = Vec::with_capacity(edges.len());
     let mut chain_of = chains.iter().zip(&pairs);
-    for (index, edge) in graph.edges.iter().enumerate() {
-        if edge.from == edge.to || edge.from >= n || edge.to >= n {
+    for (index, &(edge_from, edge_to)) in edges.iter().enumerate() {
+        if edge_from == edge_to || edge_from >= n || edge_to >= n {
             routes.push(EdgeRoute {
                 edge: index,
                 points: Vec::new(),

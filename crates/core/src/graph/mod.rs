@@ -20,7 +20,7 @@ use crate::store::StoreError;
 
 pub use closure::{ClosureOptions, DEFAULT_MAX_NODES, closure};
 pub use export::{process_color, to_svg};
-pub use layout::{Cancelled, EdgeRoute, Layout, LayoutKind, Rect, lanes, layered};
+pub use layout::{Cancelled, EdgeRoute, Layout, LayoutKind, Rect, lanes, layered, layered_edges};
 pub use raster::{PngError, to_png};
 pub use request::{GraphRequest, laid_out};
 

@@ -42,7 +42,12 @@ pub enum PngError {
 
 /// The scale the picture is drawn at: 1, or less so that it fits the limits.
 pub fn png_scale(layout: &Layout) -> f32 {
-    let (width, height) = (layout.width.max(1.0), layout.height.max(1.0));
+    png_scale_of(layout.width, layout.height)
+}
+
+/// The scale a picture of `width` × `height` layout units is drawn at.
+pub fn png_scale_of(width: f32, height: f32) -> f32 {
+    let (width, height) = (width.max(1.0), height.max(1.0));
     let by_side = PNG_MAX_SIDE / width.max(height);
     let by_area = (PNG_MAX_PIXELS / (width * height)).sqrt();
     by_side.min(by_area).min(1.0)
@@ -114,13 +119,30 @@ pub fn to_png(graph: &CausalGraph, layout: &Layout) -> Result<Vec<u8>, PngError>
     Ok(bytes.into_inner())
 }
 
-/// A picture drawn in layout coordinates.
-struct Canvas {
-    image: RgbaImage,
+/// A picture drawn in layout coordinates (the process map's PNG draws with
+/// it too).
+pub(crate) struct Canvas {
+    pub(crate) image: RgbaImage,
     scale: f32,
 }
 
 impl Canvas {
+    /// A white picture of `width` × `height` layout units drawn at `scale`
+    /// pixels per unit.
+    pub(crate) fn new(width: f32, height: f32, scale: f32) -> Canvas {
+        let width = (width * scale).ceil().max(1.0) as u32;
+        let height = (height * scale).ceil().max(1.0) as u32;
+        Canvas {
+            image: RgbaImage::from_pixel(width, height, WHITE),
+            scale,
+        }
+    }
+
+    /// Whether labels drawn at this scale are large enough to read.
+    pub(crate) fn labels_readable(&self) -> bool {
+        LABEL_SIZE * self.scale >= MIN_LABEL_PIXELS
+    }
+
     /// Blends `colour` at `alpha` into the pixel at (x, y), if it is inside.
     fn blend(&mut self, x: i64, y: i64, colour: [u8; 3], alpha: f32) {
         if x < 0
@@ -138,7 +160,7 @@ impl Canvas {
     }
 
     /// Fills a box given as [left, top, right, bottom] in layout coordinates.
-    fn fill(&mut self, corners: [f32; 4], colour: [u8; 3], alpha: f32) {
+    pub(crate) fn fill(&mut self, corners: [f32; 4], colour: [u8; 3], alpha: f32) {
         let [left, top, right, bottom] = corners.map(|value| (value * self.scale).round() as i64);
         for y in top..bottom {
             for x in left..right {
@@ -148,7 +170,7 @@ impl Canvas {
     }
 
     /// Outlines a box `width` layout units thick (at least one pixel).
-    fn outline(&mut self, corners: [f32; 4], colour: [u8; 3], width: f32, dashed: bool) {
+    pub(crate) fn outline(&mut self, corners: [f32; 4], colour: [u8; 3], width: f32, dashed: bool) {
         let [left, top, right, bottom] = corners;
         let thickness = (width * self.scale).round().max(1.0) as i64;
         for offset in 0..thickness {
@@ -162,7 +184,7 @@ impl Canvas {
     }
 
     /// Writes `text` with its baseline starting at `at` (layout coordinates).
-    fn text(&mut self, font: &FontRef<'_>, at: [f32; 2], text: &str, colour: [u8; 3]) {
+    pub(crate) fn text(&mut self, font: &FontRef<'_>, at: [f32; 2], text: &str, colour: [u8; 3]) {
         let size = PxScale::from(LABEL_SIZE * self.scale);
         let scaled = font.as_scaled(size);
         let mut caret = point(at[0] * self.scale, at[1] * self.scale);
@@ -187,7 +209,7 @@ impl Canvas {
     }
 
     /// A one-pixel line (dashed: 4 on, 3 off, in pixels).
-    fn line(&mut self, from: [f32; 2], to: [f32; 2], colour: [u8; 3], dashed: bool) {
+    pub(crate) fn line(&mut self, from: [f32; 2], to: [f32; 2], colour: [u8; 3], dashed: bool) {
         let (x0, y0) = (from[0] * self.scale, from[1] * self.scale);
         let (x1, y1) = (to[0] * self.scale, to[1] * self.scale);
         let steps = (x1 - x0).abs().max((y1 - y0).abs()).ceil().max(1.0) as i64;
@@ -203,7 +225,7 @@ impl Canvas {
     }
 
     /// A filled triangle pointing at `tip`, along the direction from `before`.
-    fn arrow_head(&mut self, before: [f32; 2], tip: [f32; 2], colour: [u8; 3]) {
+    pub(crate) fn arrow_head(&mut self, before: [f32; 2], tip: [f32; 2], colour: [u8; 3]) {
         let (dx, dy) = (tip[0] - before[0], tip[1] - before[1]);
         let length = (dx * dx + dy * dy).sqrt();
         if length <= f32::EPSILON {

@@ -38,14 +38,28 @@ pub enum JsonPathScope {
 impl JsonPathScope {
     /// Whether `path` finds at least one node in the parts of `event` this scope names.
     pub fn finds(self, path: &JsonPath, event: &Event) -> bool {
+        self.finds_in(path, &event.payload, &event.metadata)
+    }
+
+    /// Whether `path` finds at least one node in the parts this scope names,
+    /// given an event's payload and metadata.
+    pub fn finds_in(self, path: &JsonPath, payload: &Value, metadata: &Value) -> bool {
         let finds_in = |value: &Value| !path.query(value).is_empty();
         match self {
-            JsonPathScope::PayloadAndMetadata => {
-                finds_in(&event.payload) || finds_in(&event.metadata)
-            }
-            JsonPathScope::Payload => finds_in(&event.payload),
-            JsonPathScope::Metadata => finds_in(&event.metadata),
+            JsonPathScope::PayloadAndMetadata => finds_in(payload) || finds_in(metadata),
+            JsonPathScope::Payload => finds_in(payload),
+            JsonPathScope::Metadata => finds_in(metadata),
         }
+    }
+
+    /// Whether the scope looks in the payload.
+    pub fn reads_payload(self) -> bool {
+        self != JsonPathScope::Metadata
+    }
+
+    /// Whether the scope looks in the metadata.
+    pub fn reads_metadata(self) -> bool {
+        self != JsonPathScope::Payload
     }
 }
 

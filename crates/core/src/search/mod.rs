@@ -12,6 +12,12 @@
 //!   walk that makes every page of an id-ordered list reachable at once
 //!   ([`stream_anchors`]).
 //!
+//! - [`process`]: the filter of processes that the analysis views share
+//!   ([`ProcessFilter`]: time window, process type, status, variant,
+//!   activities present or absent, a JSONPath over payload and metadata) and
+//!   its evaluation to the matching streams ([`select_processes`]);
+//!   [`saved`]: such filters saved by name.
+//!
 //! Dead-letter triage (its filter and failure groups) lives with the queues:
 //! [`crate::queues::triage()`] in [`crate::queues`].
 //!
@@ -21,11 +27,18 @@
 //! deterministic order.
 
 pub mod events;
+pub mod process;
+pub mod saved;
 pub mod streams;
 
 pub use events::{
     EventFilter, EventScan, EventScanPage, InvalidJsonPath, JsonPathScope, SCAN_PAGE, scan_events,
 };
+pub use process::{
+    InvalidFilter, ProcessFilter, ProcessFilterError, ProcessPathScope, ProcessSelection,
+    SelectionCounts, SelectionProgress, TimeWindowMode, select_processes, short_variant,
+};
+pub use saved::{SAVED_FILTERS_FILE, SavedFilters, SavedFiltersError};
 pub use streams::{
     SCAN_CHUNK, StreamAnchors, StreamAnchorsPage, StreamQuery, StreamScan, StreamScanPage,
     StreamSort, StreamSortColumn, contains_ignoring_case, estimate_streams, scan_streams,

@@ -8,6 +8,9 @@
 //! indexed range read starting after its anchor.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use super::process::ProcessSelection;
 
 use crate::store::schema::counter;
 use crate::store::{StoreError, StoreReader, StreamFilter, StreamInfo, StreamStatus};
@@ -44,6 +47,8 @@ pub struct StreamQuery {
     pub contains: Option<String>,
     /// Streams of this variant (their event-type sequence's hash).
     pub variant: Option<u128>,
+    /// Only streams a process filter kept ([`super::select_processes`]).
+    pub within: Option<Arc<ProcessSelection>>,
     pub sort: StreamSort,
 }
 
@@ -51,7 +56,10 @@ impl StreamQuery {
     /// Whether the streams come straight from an index, in id order (no scan:
     /// use [`stream_anchors`] and [`StoreReader::stream_ids`]).
     pub fn is_indexed(&self) -> bool {
-        self.contains.is_none() && self.variant.is_none() && self.sort == StreamSort::default()
+        self.contains.is_none()
+            && self.variant.is_none()
+            && self.within.is_none()
+            && self.sort == StreamSort::default()
     }
 }
 
@@ -198,7 +206,8 @@ fn sort_key(info: &StreamInfo, column: StreamSortColumn) -> SortKey {
 }
 
 /// Finds the streams `query` lets through: walks the ids its indexed filter
-/// names, keeps those containing [`StreamQuery::contains`] and (reading
+/// names, keeps those containing [`StreamQuery::contains`], kept by
+/// [`StreamQuery::within`] and (reading
 /// their records) of [`StreamQuery::variant`], and sorts them by
 /// [`StreamQuery::sort`]. After each chunk of [`SCAN_CHUNK`] ids `on_chunk`
 /// is told how far the scan got and what the chunk matched;
@@ -223,6 +232,11 @@ pub fn scan_streams(
             scan.scanned += 1;
             if let Some(needle) = &query.contains
                 && !contains_ignoring_case(&id, needle)
+            {
+                continue;
+            }
+            if let Some(within) = &query.within
+                && !within.contains(&id)
             {
                 continue;
             }

@@ -627,8 +627,9 @@ impl StoreReader {
         Ok(table.get(dedup_key)?.map(|value| value.value()))
     }
 
-    /// Raw access for the integrity check: opens any table of the schema.
-    pub(super) fn raw_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    /// Raw access for the integrity check and the analyses (`crate::analysis`),
+    /// which read whole tables in bulk: opens any table of the schema.
+    pub(crate) fn raw_table<K: redb::Key + 'static, V: redb::Value + 'static>(
         &self,
         definition: TableDefinition<K, V>,
     ) -> Result<Option<ReadOnlyTable<K, V>>, StoreError> {

@@ -4,6 +4,7 @@
 mod common;
 mod import_common;
 
+mod charts;
 mod demo;
 mod engine;
 mod golden;
@@ -12,7 +13,9 @@ mod graph_props;
 mod import_errors;
 mod import_fuzz;
 mod import_real_logs;
+mod map;
 mod model;
+mod process_filter;
 mod queues_lib;
 mod replay_lib;
 mod replay_props;
