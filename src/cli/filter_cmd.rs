@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use process_workbench_core::actions::{Action, parse_time_input};
+use process_workbench_core::actions::{self, Action, Request, parse_time_input};
 use process_workbench_core::search::{
     ProcessFilter, ProcessPathScope, SavedFilters, TimeWindowMode, select_processes,
 };
@@ -175,8 +175,16 @@ pub fn filter(
             name: name.to_string(),
             filter,
         };
-        // Saving writes the user's filters file, not the store: no reason is asked.
-        super::actions_cmd::run_without_store(action, user)?;
+        // Saving writes the user's filters file, not the store: no reason is
+        // asked. With --json, standard output holds the JSON only.
+        let mut request = Request::now(action, "");
+        request.operator = super::actions_cmd::operator(user);
+        let outcome = actions::execute_without_store(&request)?;
+        if json {
+            eprintln!("{}", outcome.line);
+        } else {
+            println!("{}", outcome.line);
+        }
     }
     Ok(())
 }

@@ -360,13 +360,21 @@ fn demo_screens(
         filter: ProcessFilter {
             process_type: Some("grid_usage_billing".to_string()),
             status: Some(StreamStatus::Failed),
-            with_activities: ["InvoiceReceived".to_string()].into(),
-            json_path: Some("$.grid_operator".to_string()),
+            with_activities: ["BillingPeriodOpened".to_string()].into(),
+            json_path: Some("$.from_state".to_string()),
             ..ProcessFilter::default()
         },
         name: Some("failed billing".to_string()),
     });
     check(harness, &format!("filter-applied-{look}"), problems);
+    assert!(
+        harness
+            .state()
+            .filter()
+            .selection()
+            .is_some_and(|selection| selection.counts.streams > 0),
+        "the filter keeps some processes, for the charts to show them"
+    );
     harness.state_mut().filter_bar_mut().set_editing(false);
     harness
         .state_mut()

@@ -1,0 +1,104 @@
+//! `filter`, `filters` and `process-workbench FILE --filter NAME`: the
+//! process filter on the command line, its figures against the library's,
+//! saved filters in the data folder (`XDG_DATA_HOME`), and bad input refused
+//! with exit status 2 and one line.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use process_workbench_core::search::{ProcessFilter, select_processes};
+use process_workbench_core::store::{Store, StreamStatus};
+use serde_json::Value;
+
+/// The binary with its data folder in `data`.
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_process-workbench"))
+        .args(args)
+        .env("XDG_DATA_HOME", data)
+        .output()
+        .expect("run the binary")
+}
+
+fn refused(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
+    stderr
+}
+
+fn json_of(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn filters_are_evaluated_saved_listed_and_opened_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = dir.path().join("demo.redb");
+    let file = store.to_str().unwrap();
+    let made = run(&data, &["demo", file, "--processes", "40"]);
+    assert!(made.status.success());
+
+    let found = json_of(&run(
+        &data,
+        &[
+            "filter",
+            file,
+            "--status",
+            "failed",
+            "--with",
+            "GridRejection",
+            "--save",
+            "rejected",
+            "--json",
+        ],
+    ));
+    let filter = ProcessFilter {
+        status: Some(StreamStatus::Failed),
+        with_activities: ["GridRejection".to_string()].into(),
+        ..ProcessFilter::default()
+    };
+    let opened = Store::open(&store).unwrap();
+    let expected = select_processes(&opened.read().unwrap(), &filter, &mut |_| {
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    drop(opened);
+    assert_eq!(found["count"], expected.counts.streams);
+    assert_eq!(
+        found["streams"].as_array().unwrap().len() as u64,
+        expected.counts.streams
+    );
+
+    // Saved in the data folder; listed; reused with --saved.
+    let saved = data.join("process-workbench").join("filters.json");
+    assert!(saved.is_file(), "{}", saved.display());
+    let listed = json_of(&run(&data, &["filters", "--json"]));
+    assert_eq!(listed[0]["name"], "rejected");
+    let again = json_of(&run(
+        &data,
+        &["filter", file, "--saved", "rejected", "--json"],
+    ));
+    assert_eq!(again["count"], found["count"]);
+
+    // Bad input: one line, exit 2.
+    assert!(refused(&run(&data, &[file, "--filter", "nope"])).contains("no saved filter"));
+    assert!(refused(&run(&data, &["filter", file, "--jsonpath", "x"])).contains("JSONPath"));
+    assert!(refused(&run(&data, &["filter", file, "--saved", "nope"])).contains("nope"));
+    assert!(refused(&run(&data, &["filters", "--delete", "nope"])).contains("nope"));
+
+    let deleted = run(&data, &["filters", "--delete", "rejected"]);
+    assert!(deleted.status.success());
+    assert!(
+        json_of(&run(&data, &["filters", "--json"]))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
