@@ -17,6 +17,7 @@
 //!    question: each stream's own events, stopping at its first match, when
 //!    they are few; the log once, in position order, when they are many.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
 
@@ -467,11 +468,12 @@ struct ActivitiesByVariant {
 impl ActivitiesByVariant {
     /// The activities of `info`'s stream; `None` when its events cannot be read.
     fn of(&mut self, reader: &StoreReader, info: &StreamInfo) -> Option<&BTreeSet<String>> {
-        if !self.known.contains_key(&info.variant) {
-            let read = activities_of(reader, &info.stream_id).ok()?;
-            self.known.insert(info.variant, read);
+        match self.known.entry(info.variant) {
+            Entry::Occupied(known) => Some(known.into_mut()),
+            Entry::Vacant(unknown) => {
+                Some(unknown.insert(activities_of(reader, &info.stream_id).ok()?))
+            }
         }
-        self.known.get(&info.variant)
     }
 }
 
