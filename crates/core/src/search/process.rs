@@ -377,9 +377,10 @@ pub fn select_processes(
         let ids = reader.stream_ids(&indexed, after.as_deref(), SCAN_CHUNK)?;
         let last_chunk = ids.len() < SCAN_CHUNK;
         after = ids.last().cloned();
-        for id in ids {
+        let records = reader.stream_records(&ids)?;
+        for record in records {
             selection.scanned += 1;
-            let Ok(Some(info)) = reader.stream(&id) else {
+            let Ok(Some(info)) = record else {
                 selection.unreadable += 1;
                 continue;
             };
@@ -468,12 +469,11 @@ struct ActivitiesByVariant {
 impl ActivitiesByVariant {
     /// The activities of `info`'s stream; `None` when its events cannot be read.
     fn of(&mut self, reader: &StoreReader, info: &StreamInfo) -> Option<&BTreeSet<String>> {
-        match self.known.entry(info.variant) {
-            Entry::Occupied(known) => Some(known.into_mut()),
-            Entry::Vacant(unknown) => {
-                Some(unknown.insert(activities_of(reader, &info.stream_id).ok()?))
-            }
-        }
+        let known = match self.known.entry(info.variant) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(entry) => entry.insert(activities_of(reader, &info.stream_id).ok()?),
+        };
+        Some(known)
     }
 }
 

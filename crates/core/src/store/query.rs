@@ -160,6 +160,23 @@ impl StoreReader {
         self.json_at(schema::STREAMS, stream_id, "stream")
     }
 
+    /// The records of `ids` through one open table (a reader of many
+    /// streams pays for opening the table once): one result per id, `None`
+    /// for an id without a record, an error for a damaged one.
+    pub fn stream_records(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<Result<Option<StreamInfo>, StoreError>>, StoreError> {
+        let Some(table) = self.table(schema::STREAMS)? else {
+            return Ok(ids.iter().map(|_| Ok(None)).collect());
+        };
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.push(decode(table.get(id.as_str())?, "stream"));
+        }
+        Ok(found)
+    }
+
     /// Streams matching `filter`, in stream-id order, starting after `after`.
     pub fn streams(
         &self,
