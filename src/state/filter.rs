@@ -119,7 +119,8 @@ impl FilterState {
         }
     }
 
-    /// The last selection evaluated, even while the next one is worked on.
+    /// The processes the applied filter keeps, once evaluated (kept while
+    /// the store's next generation is evaluated).
     pub fn selection(&self) -> Option<&Arc<ProcessSelection>> {
         match self.within() {
             Within::Only(selection) => Some(selection),
