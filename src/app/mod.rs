@@ -22,6 +22,7 @@ use crate::state::{Clock, EventRef, OpenMode, OpenStore, Selection, View};
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
 use crate::views::graph::GraphView;
+use crate::views::map::MapView;
 use crate::views::queues::QueuesView;
 use crate::views::replay::ReplayView;
 use crate::views::rows::EventHeader;
@@ -103,6 +104,7 @@ pub struct WorkbenchApp {
     queues: QueuesView,
     replay: ReplayView,
     graph: GraphView,
+    map: MapView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -159,6 +161,7 @@ impl WorkbenchApp {
             queues: QueuesView::default(),
             replay: ReplayView::default(),
             graph: GraphView::default(),
+            map: MapView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -211,6 +214,11 @@ impl WorkbenchApp {
         &mut self.graph
     }
 
+    /// The process map view.
+    pub fn map_mut(&mut self) -> &mut MapView {
+        &mut self.map
+    }
+
     /// Whether anything is still working in the background (opening, scans).
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
@@ -223,6 +231,7 @@ impl WorkbenchApp {
             || self.queues.is_busy()
             || self.replay.is_busy()
             || self.graph.is_busy()
+            || self.map.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -244,6 +253,7 @@ impl WorkbenchApp {
         self.poll_import();
         self.poll_action();
         self.graph.poll();
+        self.map.poll();
         self.streams.poll_job();
         self.refresh_store();
         self.handle_input(ui);
@@ -332,6 +342,7 @@ impl WorkbenchApp {
                 self.queues = QueuesView::default();
                 self.replay = ReplayView::default();
                 self.graph = GraphView::default();
+                self.map = MapView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -728,6 +739,7 @@ impl WorkbenchApp {
             }
             View::Replay => self.replay.ui(ui, &mut context),
             View::Graph => self.graph.ui(ui, &mut context),
+            View::Map => self.map.ui(ui, &mut context),
         }
     }
 
@@ -837,6 +849,7 @@ impl WorkbenchApp {
                 self.queues = QueuesView::default();
                 self.replay = ReplayView::default();
                 self.graph = GraphView::default();
+                self.map = MapView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -896,6 +909,10 @@ impl WorkbenchApp {
                 self.replay.show_version(&stream_id, version);
             }
             Command::ShowInGraph(event_id) => self.show_in_graph(event_id),
+            Command::ShowStreamsContaining { label, ids } => {
+                self.streams.show_only(label, ids);
+                self.settings.view = View::Streams;
+            }
         }
     }
 
@@ -936,6 +953,7 @@ impl WorkbenchApp {
         self.queues = QueuesView::default();
         self.replay = ReplayView::default();
         self.graph = GraphView::default();
+        self.map = MapView::default();
         drop(store);
         self.start(request, fallback);
     }

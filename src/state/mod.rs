@@ -48,6 +48,7 @@ pub enum View {
     Streams,
     EventLog,
     Graph,
+    Map,
     Replay,
     Outbox,
     Deadlines,
@@ -57,10 +58,11 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Streams,
         View::EventLog,
         View::Graph,
+        View::Map,
         View::Replay,
         View::Outbox,
         View::Deadlines,
@@ -74,6 +76,7 @@ impl View {
             View::Streams => "Streams",
             View::EventLog => "Event log",
             View::Graph => "Graph",
+            View::Map => "Map",
             View::Replay => "Replay",
             View::Outbox => "Outbox",
             View::Deadlines => "Deadlines",

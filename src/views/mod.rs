@@ -5,6 +5,7 @@
 pub mod detail;
 pub mod event_log;
 pub mod graph;
+pub mod map;
 pub mod queues;
 pub mod replay;
 pub mod rows;

@@ -16,6 +16,7 @@ mod gui_engines;
 mod gui_graph;
 mod gui_import;
 mod gui_layout;
+mod gui_map;
 mod gui_open_errors;
 mod gui_parity;
 mod gui_queues;
