@@ -24,6 +24,7 @@ use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
 use crate::views::filter_bar::FilterBar;
 use crate::views::graph::GraphView;
+use crate::views::map::MapView;
 use crate::views::performance::PerformanceView;
 use crate::views::queues::QueuesView;
 use crate::views::replay::ReplayView;
@@ -113,6 +114,7 @@ pub struct WorkbenchApp {
     queues: QueuesView,
     replay: ReplayView,
     graph: GraphView,
+    map: MapView,
     jump_text: String,
     applied_theme: Option<ThemeChoice>,
     title: String,
@@ -179,6 +181,7 @@ impl WorkbenchApp {
             queues: QueuesView::default(),
             replay: ReplayView::default(),
             graph: GraphView::default(),
+            map: MapView::default(),
             jump_text: String::new(),
             applied_theme: None,
             title: String::new(),
@@ -246,6 +249,11 @@ impl WorkbenchApp {
         &mut self.graph
     }
 
+    /// The process map view.
+    pub fn map_mut(&mut self) -> &mut MapView {
+        &mut self.map
+    }
+
     /// Whether anything is still working in the background (opening, scans).
     pub fn is_busy(&self) -> bool {
         self.initial.is_some()
@@ -260,6 +268,7 @@ impl WorkbenchApp {
             || self.queues.is_busy()
             || self.replay.is_busy()
             || self.graph.is_busy()
+            || self.map.is_busy()
     }
 
     /// Asks for `command` as a view would; applied after the next frame.
@@ -281,6 +290,7 @@ impl WorkbenchApp {
         self.poll_import();
         self.poll_action();
         self.graph.poll();
+        self.map.poll();
         self.refresh_store();
         if let Some(store) = &self.store {
             self.filter
@@ -377,6 +387,7 @@ impl WorkbenchApp {
                 self.replay = ReplayView::default();
                 self.graph = GraphView::default();
                 self.filter.forget_selection();
+                self.map = MapView::default();
                 self.store = Some(store);
                 self.last_refresh = Some(Instant::now());
             }
@@ -784,6 +795,7 @@ impl WorkbenchApp {
             }
             View::Replay => self.replay.ui(ui, &mut context),
             View::Graph => self.graph.ui(ui, &mut context),
+            View::Map => self.map.ui(ui, &mut context),
         }
     }
 
@@ -894,6 +906,7 @@ impl WorkbenchApp {
                 self.queues = QueuesView::default();
                 self.replay = ReplayView::default();
                 self.graph = GraphView::default();
+                self.map = MapView::default();
             }
             Command::ClearRecentFiles => self.settings.recent_files.clear(),
             Command::AskEnableWriting => self.confirm_writing = self.store.is_some(),
@@ -960,6 +973,10 @@ impl WorkbenchApp {
                 }
             }
             Command::ClearFilter => self.filter.set(Default::default(), None),
+            Command::ShowStreamsContaining { label, ids } => {
+                self.streams.show_only(label, ids);
+                self.settings.view = View::Streams;
+            }
         }
     }
 
@@ -1001,6 +1018,7 @@ impl WorkbenchApp {
         self.queues = QueuesView::default();
         self.replay = ReplayView::default();
         self.graph = GraphView::default();
+        self.map = MapView::default();
         drop(store);
         self.start(request, fallback);
     }

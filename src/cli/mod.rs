@@ -10,6 +10,7 @@ mod commands;
 mod filter_cmd;
 mod graph_cmd;
 mod import_cmd;
+mod map_cmd;
 mod queues_cmd;
 mod replay_cmd;
 mod search_cmd;
@@ -175,6 +176,34 @@ pub enum Command {
         /// The layout of a saved picture.
         #[arg(long, value_parser = ["layered", "lanes"], default_value = "layered")]
         layout: String,
+    },
+    /// The process map (directly-follows graph): activities, edges with
+    /// their count and mean and median time, start and end activities.
+    Map {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Only the streams of this object type (OCEL) or process type.
+        #[arg(long)]
+        object_type: Option<String>,
+        /// Only these streams (repeat for several).
+        #[arg(long)]
+        stream: Vec<String>,
+        /// Save the map as SVG (laid out as the window draws it).
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// Save the map as PNG.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// What a saved picture's edges show: counts or times.
+        #[arg(long, value_parser = ["frequency", "performance"], default_value = "frequency")]
+        mode: String,
+        /// Share of the activities a saved picture shows (0 to 1, the most frequent).
+        #[arg(long, default_value_t = 1.0)]
+        activities: f32,
+        /// Share of the paths a saved picture shows (0 to 1, the most frequent).
+        #[arg(long, default_value_t = 1.0)]
+        paths: f32,
     },
     /// Import a log (JSONL, XES, OCEL) or an engine's store directory (mako, batpak) into a store.
     Import {
@@ -492,6 +521,36 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             filter_cmd::filter(&file, &args, save.as_deref(), json, user)
         }
         Command::Filters { delete, json } => filter_cmd::filters(delete.as_deref(), json, user),
+        Command::Map {
+            file,
+            json,
+            object_type,
+            stream,
+            svg,
+            png,
+            mode,
+            activities,
+            paths,
+        } => {
+            let request = map_cmd::request(object_type, stream, &mode, activities, paths)?;
+            let pictures = [(svg, GraphFormat::Svg), (png, GraphFormat::Png)];
+            if pictures.iter().all(|(out, _)| out.is_none()) {
+                return map_cmd::map(&file, &request, json);
+            }
+            for (out, format) in pictures {
+                let Some(out) = out else { continue };
+                act(
+                    &file,
+                    Action::ExportMap {
+                        request: request.clone(),
+                        format,
+                        out,
+                    },
+                    "",
+                )?;
+            }
+            Ok(())
+        }
         Command::Import { file, from, input } => import_cmd::import(&file, &from, &input, user),
         Command::Export {
             file,

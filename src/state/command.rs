@@ -3,10 +3,12 @@
 //! at one place after the frame (egui demo `wrap_app.rs`, rerun `command_sender.rs`).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use uuid::Uuid;
 
 use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::analysis::MapRequest;
 use process_workbench_core::graph::GraphRequest;
 use process_workbench_core::import::Format;
 use process_workbench_core::queues::AuditFilter;
@@ -115,6 +117,12 @@ pub enum Command {
     ApplySavedFilter(String),
     /// Show every process again.
     ClearFilter,
+    /// Show only these streams in the stream browser (the processes that
+    /// contain a node or an edge of the process map), named by `label`.
+    ShowStreamsContaining {
+        label: String,
+        ids: Arc<Vec<String>>,
+    },
 }
 
 /// Where imported events go.
@@ -144,6 +152,11 @@ pub enum ExportRequest {
         request: GraphRequest,
         format: GraphFormat,
     },
+    /// The process map as the map view shows it.
+    Map {
+        request: MapRequest,
+        format: GraphFormat,
+    },
     /// The audit entries passing a filter, as JSON.
     Audit(AuditFilter),
 }
@@ -154,6 +167,11 @@ impl ExportRequest {
         match self {
             ExportRequest::Events(selection) => Action::ExportJsonl { selection, out },
             ExportRequest::Graph { request, format } => Action::ExportGraph {
+                request,
+                format,
+                out,
+            },
+            ExportRequest::Map { request, format } => Action::ExportMap {
                 request,
                 format,
                 out,
@@ -175,6 +193,11 @@ impl ExportRequest {
                 GraphFormat::Json => ("Export the graph", "graph.json", "JSON", "json"),
                 GraphFormat::Svg => ("Export the graph", "graph.svg", "SVG", "svg"),
                 GraphFormat::Png => ("Export the graph", "graph.png", "PNG", "png"),
+            },
+            ExportRequest::Map { format, .. } => match format {
+                GraphFormat::Json => ("Export the process map", "map.json", "JSON", "json"),
+                GraphFormat::Svg => ("Export the process map", "map.svg", "SVG", "svg"),
+                GraphFormat::Png => ("Export the process map", "map.png", "PNG", "png"),
             },
             ExportRequest::Audit(_) => ("Export the audit trail", "audit.json", "JSON", "json"),
         }

@@ -48,6 +48,8 @@ impl Clock {
 pub enum View {
     Streams,
     EventLog,
+    /// The process map (directly-follows graph) of the processes the filter keeps.
+    Map,
     /// The dotted chart, the durations histogram and the activity table.
     Performance,
     Graph,
@@ -60,9 +62,10 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Streams,
         View::EventLog,
+        View::Map,
         View::Performance,
         View::Graph,
         View::Replay,
@@ -74,7 +77,7 @@ impl View {
 
     /// Whether the view shows the processes the shared filter keeps (and the filter bar).
     pub fn is_filtered(self) -> bool {
-        matches!(self, View::Streams | View::Performance)
+        matches!(self, View::Streams | View::Performance | View::Map)
     }
 
     /// The navigation label.
@@ -84,6 +87,7 @@ impl View {
             View::EventLog => "Event log",
             View::Performance => "Performance",
             View::Graph => "Graph",
+            View::Map => "Map",
             View::Replay => "Replay",
             View::Outbox => "Outbox",
             View::Deadlines => "Deadlines",

@@ -6,6 +6,7 @@ pub mod detail;
 pub mod event_log;
 pub mod filter_bar;
 pub mod graph;
+pub mod map;
 pub mod performance;
 pub mod queues;
 pub mod replay;

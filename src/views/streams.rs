@@ -100,6 +100,10 @@ pub struct StreamsView {
     drawn: Option<(usize, usize, usize)>,
     events: StreamEventsTable,
     variants: VariantsPanel,
+    /// Only these streams, named (from the process map), while no filter changes.
+    only: Option<(String, Arc<Vec<String>>)>,
+    /// Whether the rows show `only`.
+    only_applied: bool,
 }
 
 impl Default for StreamsView {
@@ -129,6 +133,8 @@ impl Default for StreamsView {
             drawn: None,
             events: StreamEventsTable::default(),
             variants: VariantsPanel::default(),
+            only: None,
+            only_applied: false,
         }
     }
 }
@@ -228,6 +234,22 @@ impl StreamsView {
         self.pending_reveal = Some(stream_id.to_string());
     }
 
+    /// Shows only the streams `ids` (sorted), described by `label` (e.g. "the
+    /// processes containing Resolve ticket"), until a filter is changed.
+    pub fn show_only(&mut self, label: String, ids: Arc<Vec<String>>) {
+        self.set_filter(None, None, "", SearchMode::Prefix);
+        self.variant = None;
+        self.sort = StreamSort::default();
+        self.only = Some((label, ids));
+        self.only_applied = false;
+        self.scroll_to = Some(0);
+    }
+
+    /// The label of the list shown by [`StreamsView::show_only`], if any.
+    pub fn only_label(&self) -> Option<&str> {
+        self.only.as_ref().map(|(label, _)| label.as_str())
+    }
+
     /// Scrolls the events table of the selected stream to `version`.
     pub fn reveal_event(&mut self, version: u64) {
         self.events.scroll_to_version(version);
@@ -267,6 +289,27 @@ impl StreamsView {
             return;
         }
         let query = self.query();
+        if self.only_applied {
+            if self.applied.as_ref() == Some(&(generation, query.clone())) {
+                return;
+            }
+            // A filter (or the store) changed: the list gives way to it.
+            self.only = None;
+            self.only_applied = false;
+        } else if let Some((_, ids)) = &self.only {
+            self.applied = Some((generation, query));
+            self.source += 1;
+            self.pages.clear();
+            self.error = None;
+            self.job = None;
+            self.rows = Rows::Listed {
+                ids: ids.to_vec(),
+                complete: true,
+                sorted: false,
+            };
+            self.only_applied = true;
+            return;
+        }
         if self.applied.as_ref() == Some(&(generation, query.clone())) {
             return;
         }
@@ -564,11 +607,17 @@ impl StreamsView {
                     self.variant = None;
                 }
             }
-            let filtered = self.is_locally_filtered();
+            if let Some((label, _)) = &self.only {
+                ui.label(RichText::new(format!("Only {label}")).strong());
+            }
+            let filtered = self.is_locally_filtered() || self.only.is_some();
             if ui
                 .add_enabled(filtered, egui::Button::new("Clear filters"))
                 .clicked()
             {
+                self.only = None;
+                self.only_applied = false;
+                self.applied = None;
                 self.set_filter(None, None, "", SearchMode::Prefix);
                 self.variant = None;
                 self.sort = StreamSort::default();

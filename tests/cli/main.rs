@@ -20,4 +20,5 @@ mod graph_export;
 mod import_batpak;
 mod import_mako;
 mod import_roundtrip;
+mod map_cli;
 mod replay_cli;

@@ -413,6 +413,14 @@ fn demo_screens(
     });
     check(harness, &format!("replay-{look}"), problems);
 
+    // The process map, by frequency and by performance.
+    harness.state_mut().send(Command::ShowView(View::Map));
+    check(harness, &format!("map-{look}"), problems);
+    harness.get_by_label("Performance").click();
+    check(harness, &format!("map-performance-{look}"), problems);
+    harness.get_by_label("Frequency").click();
+    settle(harness);
+
     // Each queue, then with a row selected (its actions or detail show).
     for (view, name, row) in [
         (View::Outbox, "outbox", demo.outbox_type.as_str()),

@@ -19,6 +19,7 @@ mod gui_filters;
 mod gui_graph;
 mod gui_import;
 mod gui_layout;
+mod gui_map;
 mod gui_open_errors;
 mod gui_parity;
 mod gui_performance;

@@ -13,7 +13,9 @@
 //!     default /work/venv-r4pm/bin/python; skipped when missing).
 //!
 //! Run: `cargo run --release -p process-workbench-core --no-default-features --example bench_map [LOG.xes] [RUNS]`
-//! (default /dev/shm/bench/log250k.xes, the log `bench_import` generates).
+//! (default /dev/shm/bench/log250k.xes, the log `bench_import` generates;
+//! `STORE_OF_LOG=FILE` uses a store already imported from it; `BASELINES=0`
+//! leaves out (b) and (c)).
 
 /// The allocator of the `process-workbench` binary, so that figures match it.
 #[global_allocator]
@@ -158,8 +160,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let xes = Path::new(&xes);
     let dir = tempfile::tempdir()?;
-    let store_path = dir.path().join("log.pwb");
-    import(xes, &store_path)?;
+    // A store already imported from the log (`STORE_OF_LOG`) saves the import.
+    let store_path = match std::env::var_os("STORE_OF_LOG") {
+        Some(store) => std::path::PathBuf::from(store),
+        None => {
+            let store_path = dir.path().join("log.pwb");
+            import(xes, &store_path)?;
+            store_path
+        }
+    };
 
     // (a) the map from the open store.
     let store = Store::open(&store_path)?;
@@ -185,6 +194,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         map.activities.len(),
         map.edges.len()
     );
+
+    if std::env::var_os("BASELINES").is_some_and(|value| value == "0") {
+        return Ok(());
+    }
 
     // (b) slider moves.
     println!("(b) a slider move (thin + lay out), this log:");

@@ -159,22 +159,32 @@ impl CaseLog {
 #[derive(Default)]
 struct Partial {
     activities: Vec<String>,
-    activity_index: HashMap<String, u32, RandomState>,
+    activity_index: HashMap<Box<[u8]>, u32, RandomState>,
     stream_ids: Vec<String>,
     /// (case, event) in the order read.
     events: Vec<(u32, CaseEvent)>,
 }
 
 impl Partial {
-    fn activity(&mut self, name: &str) -> u32 {
+    /// The index of an activity name (as stored: UTF-8, checked when new).
+    fn activity(&mut self, name: &[u8], position: u64) -> Result<u32, StoreError> {
         if let Some(&index) = self.activity_index.get(name) {
-            return index;
+            return Ok(index);
         }
         let index = self.activities.len() as u32;
-        self.activities.push(name.to_string());
-        self.activity_index.insert(name.to_string(), index);
-        index
+        self.activities.push(text(name, position)?);
+        self.activity_index.insert(name.into(), index);
+        Ok(index)
     }
+}
+
+/// Stored text as a string; bytes that are not UTF-8 are a damaged record.
+fn text(bytes: &[u8], position: u64) -> Result<String, StoreError> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        StoreError::Corrupt(format!(
+            "the event at position {position}: a name that is not UTF-8"
+        ))
+    })
 }
 
 /// Reads the events of the given streams through the stream index.
@@ -200,7 +210,7 @@ fn by_stream(
             let header = header::decode(bytes.value(), false, || {
                 format!("the event at position {position}")
             })?;
-            let activity = partial.activity(&header.event_type);
+            let activity = partial.activity(&header.event_type, position)?;
             partial.events.push((
                 case,
                 CaseEvent {
@@ -244,11 +254,14 @@ fn scan_range(
     to: u64,
     streams: Option<&HashSet<String>>,
 ) -> Result<Partial, StoreError> {
-    let mut partial = Partial::default();
-    let mut case_index: HashMap<String, u32, RandomState> = HashMap::default();
+    let mut partial = Partial {
+        events: Vec::with_capacity((to.saturating_sub(from) as usize).saturating_add(1)),
+        ..Partial::default()
+    };
+    let mut case_index: HashMap<Box<[u8]>, Option<u32>, RandomState> = HashMap::default();
     // Events of one stream usually come together: the last stream's case
     // (or that it is not wanted) saves a lookup.
-    let mut last: Option<(String, Option<u32>)> = None;
+    let mut last: Option<(Box<[u8]>, Option<u32>)> = None;
     for entry in events.range(from..=to)? {
         let (position, bytes) = entry?;
         let position = position.value();
@@ -256,26 +269,30 @@ fn scan_range(
             format!("the event at position {position}")
         })?;
         let case = match &last {
-            Some((stream_id, case)) if *stream_id == header.stream_id => *case,
+            Some((stream_id, case)) if **stream_id == *header.stream_id => *case,
             _ => {
-                let case = if streams.is_some_and(|streams| !streams.contains(&*header.stream_id)) {
-                    None
-                } else if let Some(&case) = case_index.get(&*header.stream_id) {
-                    Some(case)
-                } else {
-                    let case = partial.stream_ids.len() as u32;
-                    partial.stream_ids.push(header.stream_id.to_string());
-                    case_index.insert(header.stream_id.to_string(), case);
-                    Some(case)
+                let case = match case_index.get(&*header.stream_id) {
+                    Some(case) => *case,
+                    None => {
+                        let stream_id = text(&header.stream_id, position)?;
+                        let case = if streams.is_some_and(|streams| !streams.contains(&stream_id)) {
+                            None
+                        } else {
+                            partial.stream_ids.push(stream_id);
+                            Some(partial.stream_ids.len() as u32 - 1)
+                        };
+                        case_index.insert(header.stream_id.as_ref().into(), case);
+                        case
+                    }
                 };
-                last = Some((header.stream_id.to_string(), case));
+                last = Some((header.stream_id.as_ref().into(), case));
                 case
             }
         };
         let Some(case) = case else {
             continue;
         };
-        let activity = partial.activity(&header.event_type);
+        let activity = partial.activity(&header.event_type, position)?;
         partial.events.push((
             case,
             CaseEvent {
