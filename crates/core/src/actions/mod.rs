@@ -11,6 +11,7 @@
 //! export leaves no partial file.
 
 mod export;
+mod export_log;
 mod time_input;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use crate::store::{AuditEntry, Event, Store, StoreError};
 
 pub use crate::engine::Operator;
 pub use export::{EventSelection, GraphFormat, write_events};
+pub use export_log::LogFormat;
 pub use time_input::parse_time_input;
 
 /// One thing a user asked to be done.
@@ -75,6 +77,13 @@ pub enum Action {
     },
     /// Write the audit entries passing `filter` as a JSON array to `out`.
     ExportAudit { filter: AuditFilter, out: PathBuf },
+    /// Write `streams` (every stream when empty) as a process-mining log
+    /// (XES or OCEL 2.0 JSON) to `out`.
+    ExportLog {
+        format: LogFormat,
+        streams: Vec<String>,
+        out: PathBuf,
+    },
 }
 
 impl Action {
@@ -83,7 +92,10 @@ impl Action {
     pub fn writes_store(&self) -> bool {
         !matches!(
             self,
-            Action::ExportJsonl { .. } | Action::ExportGraph { .. } | Action::ExportAudit { .. }
+            Action::ExportJsonl { .. }
+                | Action::ExportGraph { .. }
+                | Action::ExportAudit { .. }
+                | Action::ExportLog { .. }
         )
     }
 
@@ -112,6 +124,7 @@ impl Action {
             Action::ExportJsonl { .. } => "Exporting events".to_string(),
             Action::ExportGraph { .. } => "Exporting the graph".to_string(),
             Action::ExportAudit { .. } => "Exporting the audit trail".to_string(),
+            Action::ExportLog { format, .. } => format!("Exporting as {}", format.label()),
         }
     }
 }
@@ -243,6 +256,11 @@ pub fn execute(
             out,
         } => return export::graph(store, request, *format, out, progress),
         Action::ExportAudit { filter, out } => return export::audit(store, filter, out),
+        Action::ExportLog {
+            format,
+            streams,
+            out,
+        } => return export_log::export_log(store, *format, streams, out, progress),
         Action::BuildCheckpoints => {
             return build_checkpoints(store, operator, reason, now, progress);
         }
