@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use uuid::Uuid;
 
-use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::actions::{Action, EventSelection, GraphFormat, LogFormat};
 use process_workbench_core::graph::GraphRequest;
-use process_workbench_core::import::Format;
+use process_workbench_core::import::{Format, ImportOptions};
 use process_workbench_core::queues::AuditFilter;
 
 use super::{EventRef, View};
@@ -120,6 +120,8 @@ pub enum ImportTarget {
 pub struct ImportRequest {
     pub input: PathBuf,
     pub format: Format,
+    /// The CSV column mapping.
+    pub options: ImportOptions,
     pub target: ImportTarget,
 }
 
@@ -135,6 +137,11 @@ pub enum ExportRequest {
     },
     /// The audit entries passing a filter, as JSON.
     Audit(AuditFilter),
+    /// Streams (every stream when empty) as a XES or OCEL 2.0 JSON log.
+    Log {
+        format: LogFormat,
+        streams: Vec<String>,
+    },
 }
 
 impl ExportRequest {
@@ -148,6 +155,11 @@ impl ExportRequest {
                 out,
             },
             ExportRequest::Audit(filter) => Action::ExportAudit { filter, out },
+            ExportRequest::Log { format, streams } => Action::ExportLog {
+                format,
+                streams,
+                out,
+            },
         }
     }
 
@@ -166,6 +178,15 @@ impl ExportRequest {
                 GraphFormat::Png => ("Export the graph", "graph.png", "PNG", "png"),
             },
             ExportRequest::Audit(_) => ("Export the audit trail", "audit.json", "JSON", "json"),
+            ExportRequest::Log { format, .. } => match format {
+                LogFormat::Xes => ("Export as XES", "log.xes", "XES", "xes"),
+                LogFormat::Ocel => (
+                    "Export as OCEL 2.0 JSON",
+                    "log.jsonocel",
+                    "OCEL 2.0 JSON",
+                    "jsonocel",
+                ),
+            },
         }
     }
 }
