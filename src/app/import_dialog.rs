@@ -1,5 +1,6 @@
-//! File > Import…: the dialog that chooses a process log (XES, OCEL, JSONL),
-//! its format and where it goes (a new store file, or the open store when
+//! File > Import…: the dialog that chooses a process log (XES, OCEL, CSV,
+//! JSONL), its format (for CSV: which columns are the case, the activity and
+//! the timestamp, beside the file's first rows) and where it goes (a new store file, or the open store when
 //! writing is enabled), and the background job that imports it with progress
 //! and cancel. The import itself is the library's ([`process_workbench_core::import`]), the
 //! same code path as the CLI's `import`.
@@ -14,7 +15,8 @@ use crate::state::jobs::Job;
 use crate::widgets::progress::job_progress_ui;
 use process_workbench_core::engine::Operator;
 use process_workbench_core::import::{
-    Format, ImportProgress, ImportReport, import_file, import_into,
+    CsvMapping, CsvPreview, Format, ImportOptions, ImportProgress, ImportReport, csv_preview,
+    import_file_with, import_into_with,
 };
 use process_workbench_core::store::Store;
 
@@ -35,6 +37,19 @@ pub struct ImportDialog {
     /// What `input` names, looked at once per change of the text, not every
     /// frame (telling OCEL JSON or an engine folder apart reads the file).
     looked_at: Option<LookedAt>,
+    /// A CSV input's first rows and the columns chosen, read once per input.
+    csv: Option<CsvColumns>,
+}
+
+/// Rows of a CSV file shown in the dialog.
+const PREVIEW_ROWS: usize = 5;
+
+/// The CSV part of the dialog: the file's first rows and the column mapping.
+#[derive(Debug, Clone)]
+struct CsvColumns {
+    input: String,
+    preview: Result<CsvPreview, String>,
+    mapping: CsvMapping,
 }
 
 /// What the dialog found at the typed input path.
@@ -54,6 +69,7 @@ impl ImportDialog {
             into_open_store: false,
             new_file: String::new(),
             looked_at: None,
+            csv: None,
         };
         if let Some(input) = input {
             dialog.set_input(input);
@@ -84,6 +100,29 @@ impl ImportDialog {
         }
     }
 
+    /// The CSV preview and mapping of the input, read when the input changed.
+    fn csv_columns(&mut self) -> &mut CsvColumns {
+        let input = self.input.trim().to_string();
+        if self.csv.as_ref().is_none_or(|csv| csv.input != input) {
+            let preview =
+                csv_preview(Path::new(&input), PREVIEW_ROWS).map_err(|error| error.to_string());
+            let mapping = preview
+                .as_ref()
+                .map(|preview| CsvMapping::guess(&preview.headers))
+                .unwrap_or_default();
+            self.csv = Some(CsvColumns {
+                input,
+                preview,
+                mapping,
+            });
+        }
+        self.csv.get_or_insert_with(|| CsvColumns {
+            input: String::new(),
+            preview: Err(String::new()),
+            mapping: CsvMapping::default(),
+        })
+    }
+
     /// The request the fields describe, or why they do not describe one yet.
     fn request(&mut self, can_write_open_store: bool) -> Result<ImportRequest, String> {
         let looked = self.look_at_input();
@@ -103,6 +142,24 @@ impl ImportDialog {
                 );
             }
         };
+        let mut options = ImportOptions::default();
+        if format == Format::Csv {
+            let csv = self.csv_columns();
+            let headers = match &csv.preview {
+                Ok(preview) => &preview.headers,
+                Err(error) => return Err(format!("The CSV file cannot be read: {error}")),
+            };
+            for (role, column) in [
+                ("case", &csv.mapping.case),
+                ("activity", &csv.mapping.activity),
+                ("timestamp", &csv.mapping.timestamp),
+            ] {
+                if !headers.contains(column) {
+                    return Err(format!("Choose the {role} column."));
+                }
+            }
+            options.csv = csv.mapping.clone();
+        }
         let target = if self.into_open_store {
             if !can_write_open_store {
                 return Err(
@@ -122,6 +179,7 @@ impl ImportDialog {
         Ok(ImportRequest {
             input,
             format,
+            options,
             target,
         })
     }
@@ -137,9 +195,9 @@ impl ImportDialog {
             ui.set_width(DIALOG_WIDTH);
             ui.heading("Import a process log");
             ui.label(
-                "XES (.xes, .xes.gz), OCEL 1.0/2.0 JSON, JSONL exports and the data folders of \
-                 mako-engine and batpak become streams and events of a process store. The \
-                 input is only read.",
+                "XES (.xes, .xes.gz), OCEL 2.0 (JSON, XML, SQLite), OCEL 1.0 (JSON, XML), CSV, \
+                 JSONL exports and the data folders of mako-engine and batpak become streams \
+                 and events of a process store. The input is only read.",
             );
             ui.add_space(8.0);
             self.fields_ui(ui, can_write_open_store);
@@ -183,7 +241,13 @@ impl ImportDialog {
                     if ui.button("Choose…").clicked()
                         && let Some(path) = rfd::FileDialog::new()
                             .set_title("Import a process log")
-                            .add_filter("Process logs", &["xes", "gz", "jsonocel", "json", "jsonl"])
+                            .add_filter(
+                                "Process logs",
+                                &[
+                                    "xes", "gz", "jsonocel", "json", "xmlocel", "xml", "sqlite",
+                                    "csv", "jsonl",
+                                ],
+                            )
                             .add_filter("All files", &["*"])
                             .pick_file()
                     {
@@ -221,6 +285,10 @@ impl ImportDialog {
                         }
                     });
                 ui.end_row();
+
+                if self.format.or(detected) == Some(Format::Csv) {
+                    self.csv_mapping_ui(ui);
+                }
 
                 ui.label("Import into");
                 ui.vertical(|ui| {
@@ -264,10 +332,65 @@ impl ImportDialog {
     }
 }
 
+impl ImportDialog {
+    /// The column pickers of a CSV log (rows of the fields grid) and its first rows.
+    fn csv_mapping_ui(&mut self, ui: &mut Ui) {
+        let csv = self.csv_columns();
+        let headers = match &csv.preview {
+            Ok(preview) => preview.headers.clone(),
+            Err(error) => {
+                ui.label("Columns");
+                ui.label(RichText::new(error.as_str()).color(ui.visuals().warn_fg_color));
+                ui.end_row();
+                return;
+            }
+        };
+        for (label, column) in [
+            ("Case column", &mut csv.mapping.case),
+            ("Activity column", &mut csv.mapping.activity),
+            ("Timestamp column", &mut csv.mapping.timestamp),
+        ] {
+            ui.label(label);
+            egui::ComboBox::from_id_salt(label)
+                .selected_text(column.as_str())
+                .width(FIELD_WIDTH)
+                .show_ui(ui, |ui| {
+                    for header in &headers {
+                        ui.selectable_value(column, header.clone(), header.as_str());
+                    }
+                });
+            ui.end_row();
+        }
+        ui.label("First rows");
+        if let Ok(preview) = &csv.preview {
+            egui::ScrollArea::horizontal()
+                .max_width(DIALOG_WIDTH - 120.0)
+                .show(ui, |ui| {
+                    egui::Grid::new("csv_preview")
+                        .striped(true)
+                        .spacing([12.0, 2.0])
+                        .show(ui, |ui| {
+                            for header in &preview.headers {
+                                ui.strong(header);
+                            }
+                            ui.end_row();
+                            for row in &preview.rows {
+                                for cell in row {
+                                    ui.label(cell);
+                                }
+                                ui.end_row();
+                            }
+                        });
+                });
+        }
+        ui.end_row();
+    }
+}
+
 /// How a format is named in the window.
 fn format_label(format: Format) -> String {
     match format.as_str() {
-        "ocel" => "OCEL JSON".to_string(),
+        "ocel" => "OCEL (JSON, XML, SQLite)".to_string(),
         "mako" => "mako-engine store folder".to_string(),
         "batpak" => "batpak data folder".to_string(),
         other => other.to_uppercase(),
@@ -319,12 +442,22 @@ impl RunningImport {
                 !worker.is_cancelled()
             };
             let result = match (&work.target, open_store) {
-                (ImportTarget::File(file), _) => {
-                    import_file(file, work.format, &work.input, &operator, &mut progress)
-                }
-                (ImportTarget::OpenStore, Some(store)) => {
-                    import_into(&store, work.format, &work.input, &operator, &mut progress)
-                }
+                (ImportTarget::File(file), _) => import_file_with(
+                    file,
+                    work.format,
+                    &work.input,
+                    &work.options,
+                    &operator,
+                    &mut progress,
+                ),
+                (ImportTarget::OpenStore, Some(store)) => import_into_with(
+                    &store,
+                    work.format,
+                    &work.input,
+                    &work.options,
+                    &operator,
+                    &mut progress,
+                ),
                 (ImportTarget::OpenStore, None) => {
                     worker.send(Err("no store is open for writing".to_string()));
                     return;

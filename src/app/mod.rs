@@ -35,7 +35,7 @@ use crate::widgets::dialog;
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::failure_colour;
 use crate::widgets::time::format_count;
-use process_workbench_core::actions::{Action, Request};
+use process_workbench_core::actions::{Action, LogFormat, Request};
 use process_workbench_core::engine::Operator;
 use process_workbench_core::search::SavedFilters;
 
@@ -602,6 +602,35 @@ impl WorkbenchApp {
                 if import.clicked() {
                     self.commands.send(Command::ShowImportDialog(None));
                 }
+                ui.add_enabled_ui(self.store.is_some(), |ui| {
+                    ui.menu_button("Export", |ui| {
+                        for format in LogFormat::ALL {
+                            if ui
+                                .button(format!("The store as {}…", format.label()))
+                                .clicked()
+                            {
+                                self.commands.send(Command::Export(ExportRequest::Log {
+                                    format,
+                                    streams: Vec::new(),
+                                }));
+                            }
+                        }
+                        if let Some(stream) = self.selection.stream.clone() {
+                            ui.separator();
+                            for format in LogFormat::ALL {
+                                if ui
+                                    .button(format!("The selected stream as {}…", format.label()))
+                                    .clicked()
+                                {
+                                    self.commands.send(Command::Export(ExportRequest::Log {
+                                        format,
+                                        streams: vec![stream.clone()],
+                                    }));
+                                }
+                            }
+                        }
+                    });
+                });
                 if ui.button("Open the demo store").clicked() {
                     self.commands.send(Command::OpenDemo);
                 }

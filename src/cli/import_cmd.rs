@@ -1,4 +1,5 @@
-//! `import FILE --from jsonl|xes|ocel|mako|batpak INPUT` and `export FILE --jsonl OUT [--stream ID]`.
+//! `import FILE --from xes|ocel|csv|jsonl|mako|batpak INPUT [--case C --activity A --timestamp T]`
+//! and `export FILE --jsonl - [--stream ID]`.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -6,12 +7,42 @@ use std::time::Instant;
 
 use super::CliError;
 use process_workbench_core::actions::{EventSelection, Unwatched, write_events};
-use process_workbench_core::import::{Format, ImportProgress, import_file};
+use process_workbench_core::import::{
+    CsvMapping, Format, ImportOptions, ImportProgress, import_file_with,
+};
 use process_workbench_core::store::Store;
+
+/// The CSV column mapping as given on the command line (unset: the XES names).
+pub struct CsvColumns {
+    pub case: Option<String>,
+    pub activity: Option<String>,
+    pub timestamp: Option<String>,
+}
+
+impl CsvColumns {
+    fn is_empty(&self) -> bool {
+        self.case.is_none() && self.activity.is_none() && self.timestamp.is_none()
+    }
+
+    fn mapping(&self) -> CsvMapping {
+        let defaults = CsvMapping::default();
+        CsvMapping {
+            case: self.case.clone().unwrap_or(defaults.case),
+            activity: self.activity.clone().unwrap_or(defaults.activity),
+            timestamp: self.timestamp.clone().unwrap_or(defaults.timestamp),
+        }
+    }
+}
 
 /// Imports a log into a store (created when it does not exist). Progress goes
 /// to stderr when it is a terminal; one summary line goes to stdout.
-pub fn import(path: &Path, format: &str, input: &Path, user: Option<&str>) -> Result<(), CliError> {
+pub fn import(
+    path: &Path,
+    format: &str,
+    input: &Path,
+    columns: &CsvColumns,
+    user: Option<&str>,
+) -> Result<(), CliError> {
     let operator = super::actions_cmd::operator(user);
     let Some(format) = Format::parse(format) else {
         let known: Vec<&str> = Format::ALL.iter().map(|format| format.as_str()).collect();
@@ -19,6 +50,14 @@ pub fn import(path: &Path, format: &str, input: &Path, user: Option<&str>) -> Re
             "unknown format {format:?}: use {}",
             known.join(", ")
         )));
+    };
+    if format != Format::Csv && !columns.is_empty() {
+        return Err(CliError::input(
+            "--case, --activity and --timestamp are for --from csv",
+        ));
+    }
+    let options = ImportOptions {
+        csv: columns.mapping(),
     };
     let started = Instant::now();
     let show = std::io::stderr().is_terminal();
@@ -33,7 +72,7 @@ pub fn import(path: &Path, format: &str, input: &Path, user: Option<&str>) -> Re
         }
         true
     };
-    let result = import_file(path, format, input, &operator, &mut progress);
+    let result = import_file_with(path, format, input, &options, &operator, &mut progress);
     if show {
         eprintln!();
     }

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::actions::{Action, EventSelection, GraphFormat, LogFormat};
 use process_workbench_core::store::{OpenError, StoreError};
 
 /// Command-line arguments.
@@ -205,20 +205,38 @@ pub enum Command {
         #[arg(long, default_value_t = 1.0)]
         paths: f32,
     },
-    /// Import a log (JSONL, XES, OCEL) or an engine's store directory (mako, batpak) into a store.
+    /// Import a log (XES, OCEL as JSON, XML or SQLite, CSV, JSONL) or an engine's store directory (mako, batpak) into a store.
     Import {
         file: PathBuf,
         #[arg(long, value_parser = process_workbench_core::import::Format::ALL.map(process_workbench_core::import::Format::as_str))]
         from: String,
         input: PathBuf,
+        /// CSV: the case id column (default case:concept:name).
+        #[arg(long)]
+        case: Option<String>,
+        /// CSV: the activity column (default concept:name).
+        #[arg(long)]
+        activity: Option<String>,
+        /// CSV: the timestamp column (default time:timestamp).
+        #[arg(long)]
+        timestamp: Option<String>,
     },
-    /// Export events as JSONL.
+    /// Export events as JSONL, or streams as a XES or OCEL 2.0 JSON log.
+    #[command(group(clap::ArgGroup::new("out").required(true).args(["jsonl", "xes", "ocel"])))]
     Export {
         file: PathBuf,
+        /// Events as JSONL ('-': standard output).
         #[arg(long)]
-        jsonl: PathBuf,
+        jsonl: Option<PathBuf>,
+        /// A XES log, a trace per stream.
         #[arg(long)]
-        stream: Option<String>,
+        xes: Option<PathBuf>,
+        /// An OCEL 2.0 JSON log, an object per stream.
+        #[arg(long)]
+        ocel: Option<PathBuf>,
+        /// Only this stream (repeatable for --xes and --ocel).
+        #[arg(long)]
+        stream: Vec<String>,
     },
     /// Build replay checkpoints for every stream that lacks them (audited).
     Checkpoints {
@@ -551,13 +569,54 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Import { file, from, input } => import_cmd::import(&file, &from, &input, user),
+        Command::Import {
+            file,
+            from,
+            input,
+            case,
+            activity,
+            timestamp,
+        } => {
+            let mapping = import_cmd::CsvColumns {
+                case,
+                activity,
+                timestamp,
+            };
+            import_cmd::import(&file, &from, &input, &mapping, user)
+        }
         Command::Export {
             file,
             jsonl,
+            xes,
+            ocel,
             stream,
         } => {
-            let selection = stream.map_or(EventSelection::All, EventSelection::Stream);
+            let log = xes
+                .map(|out| (LogFormat::Xes, out))
+                .or(ocel.map(|out| (LogFormat::Ocel, out)));
+            if let Some((format, out)) = log {
+                return act(
+                    &file,
+                    Action::ExportLog {
+                        format,
+                        streams: stream,
+                        out,
+                    },
+                    "",
+                );
+            }
+            let Some(jsonl) = jsonl else {
+                return Err(CliError::input("export needs --jsonl, --xes or --ocel"));
+            };
+            if stream.len() > 1 {
+                return Err(CliError::input(
+                    "export --jsonl takes one --stream (--xes and --ocel take several)",
+                ));
+            }
+            let selection = stream
+                .into_iter()
+                .next()
+                .map_or(EventSelection::All, EventSelection::Stream);
             if jsonl == std::path::Path::new("-") {
                 return import_cmd::export_to_stdout(&file, &selection);
             }

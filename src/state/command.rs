@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::actions::{Action, EventSelection, GraphFormat, LogFormat};
 use process_workbench_core::analysis::MapRequest;
 use process_workbench_core::graph::GraphRequest;
-use process_workbench_core::import::Format;
+use process_workbench_core::import::{Format, ImportOptions};
 use process_workbench_core::queues::AuditFilter;
 use process_workbench_core::search::ProcessFilter;
 
@@ -139,6 +139,8 @@ pub enum ImportTarget {
 pub struct ImportRequest {
     pub input: PathBuf,
     pub format: Format,
+    /// The CSV column mapping.
+    pub options: ImportOptions,
     pub target: ImportTarget,
 }
 
@@ -159,6 +161,11 @@ pub enum ExportRequest {
     },
     /// The audit entries passing a filter, as JSON.
     Audit(AuditFilter),
+    /// Streams (every stream when empty) as a XES or OCEL 2.0 JSON log.
+    Log {
+        format: LogFormat,
+        streams: Vec<String>,
+    },
 }
 
 impl ExportRequest {
@@ -177,6 +184,11 @@ impl ExportRequest {
                 out,
             },
             ExportRequest::Audit(filter) => Action::ExportAudit { filter, out },
+            ExportRequest::Log { format, streams } => Action::ExportLog {
+                format,
+                streams,
+                out,
+            },
         }
     }
 
@@ -200,6 +212,15 @@ impl ExportRequest {
                 GraphFormat::Png => ("Export the process map", "map.png", "PNG", "png"),
             },
             ExportRequest::Audit(_) => ("Export the audit trail", "audit.json", "JSON", "json"),
+            ExportRequest::Log { format, .. } => match format {
+                LogFormat::Xes => ("Export as XES", "log.xes", "XES", "xes"),
+                LogFormat::Ocel => (
+                    "Export as OCEL 2.0 JSON",
+                    "log.jsonocel",
+                    "OCEL 2.0 JSON",
+                    "jsonocel",
+                ),
+            },
         }
     }
 }

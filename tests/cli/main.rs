@@ -12,6 +12,7 @@ mod import_common;
 
 mod cli;
 mod cli_filter;
+mod cli_formats;
 mod cli_pipe;
 mod cli_queues;
 mod cli_search;

@@ -53,7 +53,7 @@ impl GraphFormat {
 
 /// Writes a file atomically: `write` fills a temporary file beside `out`,
 /// which replaces `out` only when `write` succeeded.
-fn write_atomically<T>(
+pub(super) fn write_atomically<T>(
     out: &Path,
     write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> Result<T, ActionError>,
 ) -> Result<T, ActionError> {

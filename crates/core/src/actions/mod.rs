@@ -11,6 +11,7 @@
 //! export leaves no partial file.
 
 mod export;
+mod export_log;
 mod time_input;
 
 use std::path::PathBuf;
@@ -29,6 +30,7 @@ use crate::store::{AuditEntry, Event, Store, StoreError};
 
 pub use crate::engine::Operator;
 pub use export::{EventSelection, GraphFormat, write_events};
+pub use export_log::LogFormat;
 pub use time_input::parse_time_input;
 
 /// One thing a user asked to be done.
@@ -92,6 +94,13 @@ pub enum Action {
     },
     /// Forget the saved filter `name` in the saved-filters file `file`.
     DeleteFilter { file: PathBuf, name: String },
+    /// Write `streams` (every stream when empty) as a process-mining log
+    /// (XES or OCEL 2.0 JSON) to `out`.
+    ExportLog {
+        format: LogFormat,
+        streams: Vec<String>,
+        out: PathBuf,
+    },
 }
 
 impl Action {
@@ -106,6 +115,7 @@ impl Action {
                 | Action::ExportAudit { .. }
                 | Action::SaveFilter { .. }
                 | Action::DeleteFilter { .. }
+                | Action::ExportLog { .. }
         )
     }
 
@@ -137,6 +147,7 @@ impl Action {
             Action::ExportAudit { .. } => "Exporting the audit trail".to_string(),
             Action::SaveFilter { name, .. } => format!("Saving the filter {name:?}"),
             Action::DeleteFilter { name, .. } => format!("Deleting the filter {name:?}"),
+            Action::ExportLog { format, .. } => format!("Exporting as {}", format.label()),
         }
     }
 }
@@ -278,6 +289,11 @@ pub fn execute(
         Action::SaveFilter { .. } | Action::DeleteFilter { .. } => {
             return execute_without_store(request);
         }
+        Action::ExportLog {
+            format,
+            streams,
+            out,
+        } => return export_log::export_log(store, *format, streams, out, progress),
         Action::BuildCheckpoints => {
             return build_checkpoints(store, operator, reason, now, progress);
         }

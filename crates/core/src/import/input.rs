@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +25,8 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(50);
 
 /// An input file, opened and ready to be parsed.
 pub(crate) struct OpenedInput {
+    /// The file's path (readers that need the file itself, such as SQLite, open it again).
+    pub path: PathBuf,
     /// The file name, for messages.
     pub name: String,
     /// The file name without `.gz` and its format extension.
@@ -70,6 +72,7 @@ pub(crate) fn open(path: &Path) -> Result<OpenedInput, ImportError> {
         |name| name.to_string_lossy().into_owned(),
     );
     Ok(OpenedInput {
+        path: path.to_path_buf(),
         stem: stem_of(&name),
         name,
         reader,
@@ -164,6 +167,11 @@ impl<R> Tracked<R> {
             },
             position,
         )
+    }
+
+    /// The reader it wraps.
+    pub fn into_inner(self) -> R {
+        self.inner
     }
 }
 

@@ -13,20 +13,28 @@
 //!   appended on a clash), an event is an event (type = `concept:name`, time =
 //!   `time:timestamp`, payload = every attribute as JSON). Events keep the
 //!   order of the file, as pm4py's `read_xes` does, so variants match pm4py's.
-//! - OCEL 1.0 / 2.0 JSON: an event is stored once and appears in the stream of
+//! - OCEL 1.0 / 2.0 (JSON, XML; 2.0 also SQLite): an event is stored once and appears in the stream of
 //!   every object it relates to; the previous event of each related object is
 //!   one of its causes.
+//!   OCEL 2.0 XML and SQLite are read through `process_mining` (the field's
+//!   library), OCEL 1.0 XML by a small reader of its own; the form is found
+//!   from the content (`ocel_forms`).
+//! - CSV: one event a row; a column mapping names the case, activity and
+//!   timestamp columns, every other column is kept (see `csv`).
 //! - JSONL: ARCHITECTURE.md's export shape, one event per line; ids, links and
 //!   streams are kept, positions and versions are assigned again.
 //! - mako-engine and batpak stores (features `mako`, `batpak`): directories,
 //!   read from a private copy through the engines' crates; see `engines`.
 
+mod csv;
 #[cfg(any(feature = "mako", feature = "batpak"))]
 mod engines;
 mod ids;
 mod input;
 mod jsonl;
 mod ocel;
+mod ocel1_xml;
+mod ocel_forms;
 pub mod variants;
 mod xes;
 
@@ -42,6 +50,7 @@ use crate::engine::Operator;
 use crate::store::schema::counter;
 use crate::store::{AuditEntry, OpenError, Store, StoreError, StoreWriter};
 
+pub use self::csv::{CsvMapping, CsvPreview, csv_preview};
 pub use variants::{VariantInfo, variant_sequences};
 
 /// The input formats an import understands.
@@ -52,8 +61,11 @@ pub enum Format {
     Jsonl,
     /// IEEE 1849 XES, plain or gzip-compressed.
     Xes,
-    /// OCEL 1.0 or 2.0 JSON.
+    /// OCEL 2.0 as JSON, XML or SQLite, OCEL 1.0 as JSON or XML (the form
+    /// is found from the content).
     Ocel,
+    /// CSV, one event a row, with a column mapping ([`CsvMapping`]).
+    Csv,
     /// A mako-engine store directory (SlateDB on the local filesystem).
     #[cfg(feature = "mako")]
     Mako,
@@ -65,9 +77,10 @@ pub enum Format {
 impl Format {
     /// Every format, in display order.
     pub const ALL: [Format;
-        3 + cfg!(feature = "mako") as usize + cfg!(feature = "batpak") as usize] = [
+        4 + cfg!(feature = "mako") as usize + cfg!(feature = "batpak") as usize] = [
         Format::Xes,
         Format::Ocel,
+        Format::Csv,
         Format::Jsonl,
         #[cfg(feature = "mako")]
         Format::Mako,
@@ -81,6 +94,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Xes => "xes",
             Format::Ocel => "ocel",
+            Format::Csv => "csv",
             #[cfg(feature = "mako")]
             Format::Mako => "mako",
             #[cfg(feature = "batpak")]
@@ -88,7 +102,7 @@ impl Format {
         }
     }
 
-    /// Parses the CLI name: `jsonl`, `xes`, `ocel`, `mako` or `batpak`.
+    /// Parses the CLI name: `jsonl`, `xes`, `ocel`, `csv`, `mako` or `batpak`.
     pub fn parse(text: &str) -> Option<Format> {
         Format::ALL
             .into_iter()
@@ -96,8 +110,10 @@ impl Format {
     }
 
     /// Guesses the format of a file from its name (`.jsonl`, `.ndjson`,
-    /// `.xes`, `.jsonocel`, each optionally `.gz`), and for `.json` from its
-    /// first bytes (OCEL's top-level keys). A directory is recognised as a
+    /// `.xes`, `.jsonocel`, `.xmlocel`, `.sqlite`, `.csv`, each optionally
+    /// `.gz`), and for `.json`, `.xml`, `.db` or any other name from its first
+    /// bytes (OCEL's top-level keys or elements, SQLite's header, XES's
+    /// `<log>`). A directory is recognised as a
     /// mako-engine store or a batpak data directory by the files in it.
     pub fn detect(path: &Path) -> Option<Format> {
         #[cfg(any(feature = "mako", feature = "batpak"))]
@@ -106,14 +122,26 @@ impl Format {
         }
         let name = path.file_name()?.to_string_lossy().to_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
-        let (_, extension) = name.rsplit_once('.')?;
+        let extension = name.rsplit_once('.').map_or("", |(_, extension)| extension);
         match extension {
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             "xes" => Some(Format::Xes),
-            "jsonocel" => Some(Format::Ocel),
+            "jsonocel" | "xmlocel" | "sqlite" | "sqlite3" => Some(Format::Ocel),
+            "csv" | "tsv" => Some(Format::Csv),
             "json" => looks_like_ocel(path).then_some(Format::Ocel),
-            _ => None,
+            _ => Format::sniff(path),
         }
+    }
+
+    /// The format from the first bytes of a file: an OCEL form, or XES.
+    fn sniff(path: &Path) -> Option<Format> {
+        let head = head_of(path)?;
+        if ocel_forms::sniff(&head).is_some() {
+            return Some(Format::Ocel);
+        }
+        let text = String::from_utf8_lossy(&head);
+        (text.contains("<log") && (text.contains("<trace") || text.contains("xes.version")))
+            .then_some(Format::Xes)
     }
 }
 
@@ -123,16 +151,22 @@ impl fmt::Display for Format {
     }
 }
 
-/// Whether the start of a JSON file names OCEL's top-level keys.
-fn looks_like_ocel(path: &Path) -> bool {
+/// The first 64 KiB of a file (decompressed).
+fn head_of(path: &Path) -> Option<Vec<u8>> {
     const PEEK: u64 = 64 * 1024;
-    let Ok(opened) = input::open(path) else {
-        return false;
-    };
+    let opened = input::open(path).ok()?;
     let mut head = Vec::new();
     if opened.reader.take(PEEK).read_to_end(&mut head).is_err() && head.is_empty() {
-        return false;
+        return None;
     }
+    Some(head)
+}
+
+/// Whether the start of a JSON file names OCEL's top-level keys.
+fn looks_like_ocel(path: &Path) -> bool {
+    let Some(head) = head_of(path) else {
+        return false;
+    };
     let text = String::from_utf8_lossy(&head);
     [
         "\"ocel:events\"",
@@ -280,6 +314,32 @@ impl ImportError {
     }
 }
 
+/// What an import may be told besides its input: the column mapping of a CSV log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Which CSV columns are the case, the activity and the timestamp.
+    pub csv: CsvMapping,
+}
+
+/// Imports `input` (of `format`) into the store at `store_path`, with the
+/// default [`ImportOptions`]; see [`import_file_with`].
+pub fn import_file(
+    store_path: &Path,
+    format: Format,
+    input: &Path,
+    operator: &Operator,
+    progress: &mut dyn FnMut(ImportProgress) -> bool,
+) -> Result<ImportReport, ImportError> {
+    import_file_with(
+        store_path,
+        format,
+        input,
+        &ImportOptions::default(),
+        operator,
+        progress,
+    )
+}
+
 /// Imports `input` (of `format`) into the store at `store_path`.
 ///
 /// When `store_path` does not exist, a new store is built in a temporary file
@@ -287,10 +347,11 @@ impl ImportError {
 /// it is opened for writing and everything is written in one transaction.
 /// `progress` is called now and then; returning false cancels the import
 /// ([`ImportError::Cancelled`]), leaving the store as it was.
-pub fn import_file(
+pub fn import_file_with(
     store_path: &Path,
     format: Format,
     input: &Path,
+    options: &ImportOptions,
     operator: &Operator,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
@@ -304,7 +365,7 @@ pub fn import_file(
         // if nothing is committed: so the input is checked first against a
         // read-only snapshot, and a bad input leaves the file's bytes as they were.
         match Store::open(store_path) {
-            Ok(store) => check(&store, format, opened, progress)?,
+            Ok(store) => check(&store, format, opened, options, progress)?,
             // Opening for writing repairs it; there is nothing to keep byte for byte.
             Err(OpenError::NeedsRepair(_)) => {}
             Err(other) => return Err(other.into()),
@@ -315,12 +376,13 @@ pub fn import_file(
             false,
             format,
             input::open(input)?,
+            options,
             operator,
             progress,
         );
     }
     into_new_store(store_path, |store| {
-        run(store, true, format, opened, operator, progress)
+        run(store, true, format, opened, options, operator, progress)
     })
 }
 
@@ -361,12 +423,32 @@ fn into_new_store(
     Ok(report)
 }
 
-/// Imports `input` into a store that is already open for writing (the app's
-/// File > Import…), in one write transaction; see [`import_file`].
+/// Imports `input` into a store that is already open for writing, with the
+/// default [`ImportOptions`]; see [`import_into_with`].
 pub fn import_into(
     store: &Store,
     format: Format,
     input: &Path,
+    operator: &Operator,
+    progress: &mut dyn FnMut(ImportProgress) -> bool,
+) -> Result<ImportReport, ImportError> {
+    import_into_with(
+        store,
+        format,
+        input,
+        &ImportOptions::default(),
+        operator,
+        progress,
+    )
+}
+
+/// Imports `input` into a store that is already open for writing (the app's
+/// File > Import…), in one write transaction; see [`import_file_with`].
+pub fn import_into_with(
+    store: &Store,
+    format: Format,
+    input: &Path,
+    options: &ImportOptions,
     operator: &Operator,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
@@ -375,7 +457,7 @@ pub fn import_into(
         return engines::import_into(store, format, input, operator, progress);
     }
     let opened = input::open(input)?;
-    run(store, false, format, opened, operator, progress)
+    run(store, false, format, opened, options, operator, progress)
 }
 
 /// Reads the whole input and makes every check the import would make, against
@@ -384,10 +466,12 @@ fn check(
     store: &Store,
     format: Format,
     opened: input::OpenedInput,
+    options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<(), ImportError> {
     let reader = store.read()?;
     let input::OpenedInput {
+        path,
         name,
         stem,
         reader: input,
@@ -397,14 +481,17 @@ fn check(
     let mut tracker = input::Tracker::new(read, total, progress);
     tracker.checking = true;
     let context = Context {
+        path,
         file: name,
         stem,
         is_new: false,
         salt: 0,
+        csv: options.csv.clone(),
     };
     match format {
         Format::Xes => xes::check(&context, input, &mut tracker)?,
         Format::Ocel => ocel::check(&context, input, &mut tracker)?,
+        Format::Csv => csv::check(&context, input, &mut tracker)?,
         Format::Jsonl => jsonl::check(&reader, &context, input, &mut tracker)?,
         // Engines' directories are read by `engines`, never as a file.
         #[cfg(any(feature = "mako", feature = "batpak"))]
@@ -421,6 +508,7 @@ fn run(
     is_new: bool,
     format: Format,
     opened: input::OpenedInput,
+    options: &ImportOptions,
     operator: &Operator,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
@@ -428,6 +516,7 @@ fn run(
     // imported twice into one store gets fresh ids, and a new store always the same.
     let salt = store.read()?.counter(counter::NEXT_POSITION)?;
     let input::OpenedInput {
+        path,
         name,
         stem,
         reader,
@@ -436,10 +525,12 @@ fn run(
     } = opened;
     let mut tracker = input::Tracker::new(read, total, progress);
     let context = Context {
+        path,
         file: name,
         stem,
         is_new,
         salt,
+        csv: options.csv.clone(),
     };
     // The store as it was, for importers that decide stream ids off the writer's thread.
     let before = if is_new { None } else { Some(store.read()?) };
@@ -447,6 +538,7 @@ fn run(
         let report = match format {
             Format::Xes => xes::import(writer, before.as_ref(), &context, reader, &mut tracker)?,
             Format::Ocel => ocel::import(writer, &context, reader, &mut tracker)?,
+            Format::Csv => csv::import(writer, before.as_ref(), &context, reader, &mut tracker)?,
             Format::Jsonl => jsonl::import(writer, &context, reader, &mut tracker)?,
             #[cfg(any(feature = "mako", feature = "batpak"))]
             other => return Err(ImportError::ReaderFailed(other)),
@@ -479,6 +571,8 @@ pub(crate) fn audit_import(
 
 /// What every importer needs to know about its run.
 pub(crate) struct Context {
+    /// The input file.
+    pub path: PathBuf,
     /// The input's file name, for messages.
     pub file: String,
     /// The input's file name without `.gz` and its format extension.
@@ -487,6 +581,8 @@ pub(crate) struct Context {
     pub is_new: bool,
     /// The store's next position before the import (seeds generated ids).
     pub salt: u64,
+    /// The column mapping of a CSV log.
+    pub csv: CsvMapping,
 }
 
 impl Context {

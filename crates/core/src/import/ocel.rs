@@ -25,27 +25,27 @@ use uuid::Uuid;
 
 use super::ids::{IdSpace, parse_time};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, json_error, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
+use super::{Context, Format, ImportError, ImportReport, InputReader, Location, ocel_forms};
 use crate::store::{NewEvent, StoreWriter, StreamInfo, StreamStatus};
 
 /// Items handed to the writer at a time.
 const ITEMS_PER_BATCH: usize = 256;
 
 /// What the parser hands to the writer.
-enum Item {
+pub(super) enum Item {
     Object(Object),
     Event(OcelEvent),
 }
 
 /// An object: it becomes a stream if an event relates to it.
-struct Object {
+pub(super) struct Object {
     id: String,
     object_type: String,
     /// The stream metadata: type, attributes, relationships to other objects.
     metadata: Value,
 }
 
-struct OcelEvent {
+pub(super) struct OcelEvent {
     /// The event's id in the log.
     id: String,
     event_type: String,
@@ -85,11 +85,12 @@ pub(super) fn import(
         },
     };
     let file = context.file.clone();
+    let path = context.path.clone();
     pipeline(
         Format::Ocel,
         ITEMS_PER_BATCH,
         tracker,
-        move |emitter| parse(file, reader, emitter),
+        move |emitter| ocel_forms::parse(file, path, reader, emitter),
         |item, tracker| sink.write(item, tracker),
     )?;
     sink.finish()
@@ -106,11 +107,12 @@ pub(super) fn check(
     let mut referenced: HashMap<String, (u64, String, Location)> = HashMap::new();
     let mut sequence = 0u64;
     let file = context.file.clone();
+    let path = context.path.clone();
     pipeline(
         Format::Ocel,
         ITEMS_PER_BATCH,
         tracker,
-        move |emitter| parse(file, reader, emitter),
+        move |emitter| ocel_forms::parse(file, path, reader, emitter),
         |item, tracker| match item {
             Item::Object(object) => {
                 declared.insert(object.id);
@@ -366,62 +368,140 @@ impl Sink<'_> {
         let Some(occurred_at) = parse_time(time) else {
             return Err(self.fail(format!("event '{id}': time '{time}' is not a date")));
         };
-        let mut objects: Vec<String> = Vec::with_capacity(relationships.len());
-        for (object_id, _) in &relationships {
-            if !objects.contains(object_id) {
-                objects.push(object_id.clone());
-            }
-        }
-        let qualified = relationships
-            .iter()
-            .any(|(_, qualifier)| qualifier.as_deref().is_some_and(|q| !q.is_empty()));
-        let metadata = if qualified {
-            let relationships: Vec<Value> = relationships
-                .into_iter()
-                .map(|(object_id, qualifier)| json!({"object_id": object_id, "qualifier": qualifier}))
-                .collect();
-            json!({"ocel_id": id, "relationships": relationships})
-        } else {
-            json!({"ocel_id": id})
-        };
         let at = self.position.get().line();
-        self.emit(Item::Event(OcelEvent {
+        self.emit(event_item(
             id,
             event_type,
             occurred_at,
             payload,
-            objects,
-            metadata,
+            relationships,
             at,
-        }))
+        ))
     }
 
     fn object<E: de::Error>(
         &mut self,
         id: String,
         object_type: String,
-        mut metadata: Map<String, Value>,
+        metadata: Map<String, Value>,
     ) -> Result<(), E> {
-        let mut full = Map::new();
-        full.insert(
-            "source".to_string(),
-            json!({"format": "ocel", "file": self.file}),
-        );
-        full.insert(
-            "object_type".to_string(),
-            Value::String(object_type.clone()),
-        );
-        full.append(&mut metadata);
-        self.emit(Item::Object(Object {
-            id,
-            object_type,
-            metadata: Value::Object(full),
-        }))
+        let item = object_item(&self.file, id, object_type, metadata);
+        self.emit(item)
     }
 }
 
-/// Reads the document on the parser thread.
-fn parse(
+/// An event as the writer takes it; `relationships` are (object id,
+/// qualifier) in the order of the log, an object possibly more than once.
+pub(super) fn event_item(
+    id: String,
+    event_type: String,
+    occurred_at: OffsetDateTime,
+    payload: Map<String, Value>,
+    relationships: Vec<(String, Option<String>)>,
+    at: Location,
+) -> Item {
+    let mut objects: Vec<String> = Vec::with_capacity(relationships.len());
+    for (object_id, _) in &relationships {
+        if !objects.contains(object_id) {
+            objects.push(object_id.clone());
+        }
+    }
+    let qualified = relationships
+        .iter()
+        .any(|(_, qualifier)| qualifier.as_deref().is_some_and(|q| !q.is_empty()));
+    let metadata = if qualified {
+        let relationships: Vec<Value> = relationships
+            .into_iter()
+            .map(|(object_id, qualifier)| json!({"object_id": object_id, "qualifier": qualifier}))
+            .collect();
+        json!({"ocel_id": id, "relationships": relationships})
+    } else {
+        json!({"ocel_id": id})
+    };
+    Item::Event(OcelEvent {
+        id,
+        event_type,
+        occurred_at,
+        payload,
+        objects,
+        metadata,
+        at,
+    })
+}
+
+/// An object as the writer takes it; `metadata` is what [`object_metadata`] made.
+pub(super) fn object_item(
+    file: &str,
+    id: String,
+    object_type: String,
+    mut metadata: Map<String, Value>,
+) -> Item {
+    let mut full = Map::new();
+    full.insert(
+        "source".to_string(),
+        json!({"format": "ocel", "file": file}),
+    );
+    full.insert(
+        "object_type".to_string(),
+        Value::String(object_type.clone()),
+    );
+    full.append(&mut metadata);
+    Item::Object(Object {
+        id,
+        object_type,
+        metadata: Value::Object(full),
+    })
+}
+
+/// One value of an OCEL 2.0 object attribute, from the time it holds.
+pub(super) struct AttributeValue<'a> {
+    pub name: &'a str,
+    /// The time as written in the log.
+    pub time: Option<&'a str>,
+    pub value: &'a Value,
+}
+
+/// The stream metadata of an OCEL 2.0 object: attribute values (the latest in
+/// time), their history when they changed, and relationships to other objects.
+pub(super) fn object_metadata(
+    attributes: &[AttributeValue<'_>],
+    relationships: &[(String, Option<String>)],
+) -> Map<String, Value> {
+    let mut latest: Map<String, Value> = Map::new();
+    let mut latest_time: HashMap<&str, Option<OffsetDateTime>> = HashMap::new();
+    for attribute in attributes {
+        let time = attribute.time.and_then(parse_time);
+        let newer = match latest_time.get(attribute.name) {
+            None => true,
+            Some(known) => time >= *known,
+        };
+        if newer {
+            latest_time.insert(attribute.name, time);
+            latest.insert(attribute.name.to_string(), attribute.value.clone());
+        }
+    }
+    let mut metadata = Map::new();
+    let changed = attributes.len() > latest.len();
+    metadata.insert("attributes".to_string(), Value::Object(latest));
+    if changed {
+        let history = attributes
+            .iter()
+            .map(|a| json!({"name": a.name, "time": a.time, "value": a.value}))
+            .collect();
+        metadata.insert("attribute_history".to_string(), Value::Array(history));
+    }
+    if !relationships.is_empty() {
+        let relationships = relationships
+            .iter()
+            .map(|(object_id, qualifier)| json!({"object_id": object_id, "qualifier": qualifier}))
+            .collect();
+        metadata.insert("relationships".to_string(), Value::Array(relationships));
+    }
+    metadata
+}
+
+/// Reads an OCEL JSON document on the parser thread.
+pub(super) fn parse_json(
     file: String,
     reader: InputReader,
     emitter: &mut Emitter<Item>,
@@ -634,38 +714,28 @@ impl ObjectV2 {
     /// The object type and the stream metadata: attribute values (the latest
     /// in time), their history when they changed, and relationships.
     fn metadata(&self) -> (String, Map<String, Value>) {
-        let attributes = self.attributes.as_deref().unwrap_or_default();
-        let mut latest: Map<String, Value> = Map::new();
-        let mut latest_time: HashMap<&str, Option<OffsetDateTime>> = HashMap::new();
-        for attribute in attributes {
-            let time = attribute.time.as_deref().and_then(parse_time);
-            let newer = match latest_time.get(attribute.name.as_str()) {
-                None => true,
-                Some(known) => time >= *known,
-            };
-            if newer {
-                latest_time.insert(&attribute.name, time);
-                latest.insert(attribute.name.clone(), attribute.value.clone());
-            }
-        }
-        let mut metadata = Map::new();
-        let changed = attributes.len() > latest.len();
-        metadata.insert("attributes".to_string(), Value::Object(latest));
-        if changed {
-            let history = attributes
-                .iter()
-                .map(|a| json!({"name": a.name, "time": a.time, "value": a.value}))
-                .collect();
-            metadata.insert("attribute_history".to_string(), Value::Array(history));
-        }
-        if let Some(relationships) = self.relationships.as_deref().filter(|r| !r.is_empty()) {
-            let relationships = relationships
-                .iter()
-                .map(|r| json!({"object_id": r.object_id, "qualifier": r.qualifier}))
-                .collect();
-            metadata.insert("relationships".to_string(), Value::Array(relationships));
-        }
-        (self.object_type.clone(), metadata)
+        let attributes: Vec<AttributeValue<'_>> = self
+            .attributes
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|attribute| AttributeValue {
+                name: &attribute.name,
+                time: attribute.time.as_deref(),
+                value: &attribute.value,
+            })
+            .collect();
+        let relationships: Vec<(String, Option<String>)> = self
+            .relationships
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| (r.object_id.clone(), r.qualifier.clone()))
+            .collect();
+        (
+            self.object_type.clone(),
+            object_metadata(&attributes, &relationships),
+        )
     }
 }
 

@@ -140,7 +140,7 @@ fn wrong_formats_are_named() {
         "log.jsonocel",
         SMALL_XES.as_bytes(),
         Format::Ocel,
-        &["line 1, column 1", "JSON error"],
+        &["log.jsonocel: not an OCEL log: XML", "import it as XES"],
     );
     rejects(
         "log.jsonocel",
@@ -318,4 +318,197 @@ fn missing_input_and_non_store_targets_are_refused() {
     .expect_err("not a store");
     assert!(matches!(error, ImportError::Open(_)), "{error}");
     assert_eq!(std::fs::read(&not_a_store).expect("read"), b"hello");
+}
+
+// ----- the formats read through process_mining, OCEL 1.0 XML and CSV ------------------
+
+/// The shared OCEL 2.0 example in one of its forms, or `None` (reported as skipped).
+fn shared_ocel(test: &str, file: &str) -> Option<Vec<u8>> {
+    let data = data_dir(test)?;
+    Some(std::fs::read(data.join(file)).expect("read the shared OCEL log"))
+}
+
+#[test]
+fn broken_ocel_xml_says_line_and_column() {
+    let Some(bytes) = shared_ocel(
+        "import_errors::broken_ocel_xml_says_line_and_column",
+        "ocel20_example.xmlocel",
+    ) else {
+        return;
+    };
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let broken = text.replacen("</objects>", "</object-types>", 1);
+    let message = rejects(
+        "broken.xmlocel",
+        broken.as_bytes(),
+        Format::Ocel,
+        &["broken.xmlocel: line ", "XML error"],
+    );
+    assert!(message.contains("column"), "{message}");
+}
+
+#[test]
+fn truncated_ocel_xml_is_cut_off() {
+    let Some(bytes) = shared_ocel(
+        "import_errors::truncated_ocel_xml_is_cut_off",
+        "ocel20_example.xmlocel",
+    ) else {
+        return;
+    };
+    // Cut between elements: quick-xml ends quietly, the reader sees no </log>.
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let end = text.find("</objects>").expect("objects") + "</objects>".len();
+    rejects(
+        "cut.xmlocel",
+        &text.as_bytes()[..end],
+        Format::Ocel,
+        &[
+            "cut.xmlocel: line ",
+            "unexpected end of input before </log> (is the file cut off?)",
+        ],
+    );
+    // Cut inside a tag: quick-xml's own error, with its place.
+    rejects(
+        "cut.xmlocel",
+        &text.as_bytes()[..text.len() * 2 / 3],
+        Format::Ocel,
+        &["cut.xmlocel: line ", "XML error"],
+    );
+}
+
+#[test]
+fn truncated_gzip_ocel_is_a_read_error() {
+    let Some(bytes) = shared_ocel(
+        "import_errors::truncated_gzip_ocel_is_a_read_error",
+        "ocel20_example.jsonocel",
+    ) else {
+        return;
+    };
+    let compressed = gzip(&bytes);
+    rejects(
+        "cut.jsonocel.gz",
+        &compressed[..compressed.len() / 2],
+        Format::Ocel,
+        &["cut.jsonocel.gz: "],
+    );
+}
+
+/// A copy of the shared SQLite log changed by `statement`.
+fn changed_sqlite(bytes: &[u8], statement: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_file(dir.path(), "log.sqlite", bytes);
+    let connection = rusqlite::Connection::open(&path).expect("open");
+    connection.execute_batch(statement).expect("change");
+    drop(connection);
+    std::fs::read(&path).expect("read back")
+}
+
+#[test]
+fn schema_breaking_ocel_sqlite_names_the_table() {
+    let Some(bytes) = shared_ocel(
+        "import_errors::schema_breaking_ocel_sqlite_names_the_table",
+        "ocel20_example.sqlite",
+    ) else {
+        return;
+    };
+    rejects(
+        "no-relations.sqlite",
+        &changed_sqlite(&bytes, "DROP TABLE event_object;"),
+        Format::Ocel,
+        &["no-relations.sqlite: ", "table event_object is missing"],
+    );
+    rejects(
+        "no-time.sqlite",
+        &changed_sqlite(
+            &bytes,
+            "ALTER TABLE event_InsertInvoice DROP COLUMN ocel_time;",
+        ),
+        Format::Ocel,
+        &["table event_InsertInvoice: column ocel_time is missing"],
+    );
+}
+
+#[test]
+fn schema_breaking_ocel_json_names_its_line() {
+    let Some(bytes) = shared_ocel(
+        "import_errors::schema_breaking_ocel_json_names_its_line",
+        "ocel20_example.jsonocel",
+    ) else {
+        return;
+    };
+    let text = String::from_utf8(bytes).expect("utf-8");
+    let broken = text.replacen("\"time\": \"2022-01-09", "\"when\": \"2022-01-09", 1);
+    rejects(
+        "broken.jsonocel",
+        broken.as_bytes(),
+        Format::Ocel,
+        &["broken.jsonocel: line ", "missing field `time`"],
+    );
+}
+
+#[test]
+fn an_xml_file_that_is_no_ocel_is_named() {
+    rejects(
+        "log.xmlocel",
+        SMALL_XES.as_bytes(),
+        Format::Ocel,
+        &["log.xmlocel: ", "not an OCEL log"],
+    );
+}
+
+const SMALL_CSV: &str = "case:concept:name,concept:name,time:timestamp,org:resource\n\
+                         1,register,2024-01-01 10:00:00,Ann\n\
+                         1,approve,2024-01-01 11:00:00,Bob\n";
+
+#[test]
+fn csv_without_a_mapped_column_names_it() {
+    let text = SMALL_CSV.replace("time:timestamp", "when");
+    rejects(
+        "log.csv",
+        text.as_bytes(),
+        Format::Csv,
+        &[
+            "log.csv: line 1: ",
+            "timestamp column 'time:timestamp'",
+            "when",
+        ],
+    );
+}
+
+#[test]
+fn csv_with_an_unparsable_time_names_the_row() {
+    let text = SMALL_CSV.replace("2024-01-01 11:00:00", "yesterday noon");
+    rejects(
+        "log.csv",
+        text.as_bytes(),
+        Format::Csv,
+        &["log.csv: line 3: row 2: ", "'yesterday noon' is not a time"],
+    );
+}
+
+#[test]
+fn csv_with_a_short_row_names_its_line() {
+    let text = format!("{SMALL_CSV}2,register\n");
+    rejects(
+        "log.csv",
+        text.as_bytes(),
+        Format::Csv,
+        &["log.csv: line 4: ", "2 fields where the header has 4"],
+    );
+}
+
+#[test]
+fn broken_ocel1_xml_names_its_line() {
+    let text = "<?xml version=\"1.0\"?>\n<log>\n<global scope=\"event\"/>\n<events>\n<event>\n\
+                <string key=\"id\" value=\"e1\"/>\n<string key=\"activity\" value=\"a\"/>\n\
+                <date key=\"timestamp\" value=\"soon\"/>\n</event>\n</events>\n</log>\n";
+    rejects(
+        "old.xmlocel",
+        text.as_bytes(),
+        Format::Ocel,
+        &[
+            "old.xmlocel: line 9: ",
+            "event 'e1': time 'soon' is not a date",
+        ],
+    );
 }
