@@ -85,7 +85,7 @@ impl View {
         match self {
             View::Streams => "Streams",
             View::EventLog => "Event log",
-            View::Performance => "Performance",
+            View::Performance => "Charts",
             View::Graph => "Graph",
             View::Map => "Map",
             View::Replay => "Replay",

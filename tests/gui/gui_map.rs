@@ -87,7 +87,7 @@ fn the_map_of_the_demo_shows_its_activities_and_a_click_lists_their_processes() 
         &map.activities[edge.from as usize].name,
         &map.activities[edge.to as usize].name,
     );
-    let name = format!("{from} \u{2192} {to}");
+    let name = format!("{from} then {to}");
     let containing = cases_containing(&log, MapElement::Edge(edge.from, edge.to));
     harness.get_by_label(&name).click();
     settle(&mut harness);

@@ -33,7 +33,7 @@ fn the_charts_show_the_processes_the_filter_keeps() {
     let sample = sample_store(&path);
     let mut harness = harness(app(Some(path), dir.path()));
     settle(&mut harness);
-    harness.get_by_label("Performance").click();
+    harness.get_by_label("Charts").click();
     settle(&mut harness);
     assert_eq!(harness.state().view(), View::Performance);
     assert_eq!(cases(&mut harness), Some(sample.streams as usize));

@@ -289,7 +289,9 @@ impl MapView {
                         MapMode::Performance => "Edges by the mean time between the two activities",
                     });
             }
-            ui.separator();
+            // The sliders on a row of their own: beside the detail panel the
+            // whole bar is wider than the view.
+            ui.end_row();
             ui.label("Activities");
             ui.add(egui::Slider::new(&mut self.activity_percent, 0..=100).suffix(" %"))
                 .on_hover_text("Share of the activities shown, the most frequent first")
@@ -372,7 +374,7 @@ fn element_name(map: &ProcessMap, element: MapElement) -> String {
     let name = |index: u32| map.activities[index as usize].name.as_str();
     match element {
         MapElement::Activity(activity) => name(activity).to_string(),
-        MapElement::Edge(from, to) => format!("{} \u{2192} {}", name(from), name(to)),
+        MapElement::Edge(from, to) => format!("{} then {}", name(from), name(to)),
     }
 }
 
@@ -396,14 +398,14 @@ fn describe(map: &ProcessMap, element: MapElement) -> String {
                 .find(|edge| edge.from == from && edge.to == to)
             {
                 Some(edge) => format!(
-                    "{} \u{2192} {} ({} times, mean {}, median {})",
+                    "{} then {} ({} times, mean {}, median {})",
                     name(from),
                     name(to),
                     format_count(edge.count),
                     duration_text(edge.mean_s),
                     duration_text(edge.median_s)
                 ),
-                None => format!("{} \u{2192} {}", name(from), name(to)),
+                None => format!("{} then {}", name(from), name(to)),
             }
         }
     }

@@ -267,16 +267,16 @@ pub fn lay_out(map: &ProcessMap, thinned: &Thinned, mode: MapMode) -> MapDrawing
                 let edge = &map.edges[index];
                 (
                     MapElement::Edge(edge.from, edge.to),
-                    format!("{} \u{2192} {}", name_of(edge.from), name_of(edge.to)),
+                    format!("{} then {}", name_of(edge.from), name_of(edge.to)),
                 )
             }
             EdgeKind::Start(activity) => (
                 MapElement::Activity(activity),
-                format!("Start \u{2192} {}", name_of(activity)),
+                format!("Start then {}", name_of(activity)),
             ),
             EdgeKind::End(activity) => (
                 MapElement::Activity(activity),
-                format!("{} \u{2192} End", name_of(activity)),
+                format!("{} then End", name_of(activity)),
             ),
         };
         edges.push(DrawnEdge {
