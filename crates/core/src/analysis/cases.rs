@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use foldhash::fast::RandomState;
 use redb::{ReadOnlyTable, ReadableTable, ReadableTableMetadata};
 
-use super::header;
+use crate::store::event_header as header;
 use crate::store::{StoreError, StoreReader, StreamFilter, schema};
 
 /// One event of a case.

@@ -11,7 +11,6 @@
 pub mod cases;
 pub mod charts;
 pub mod drawing;
-mod header;
 pub mod map;
 mod request;
 

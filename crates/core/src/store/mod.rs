@@ -3,6 +3,7 @@
 
 pub mod check;
 mod error;
+pub(crate) mod event_header;
 mod event_record;
 mod query;
 mod queue_reads;

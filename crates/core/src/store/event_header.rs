@@ -1,5 +1,7 @@
 //! The few header fields of a stored event that an analysis needs (stream,
-//! version, event type, time), read without decoding the rest of the record.
+//! version, event type, time), read without decoding the rest of the record:
+//! the bulk reading beside [`super::EventRecord`], kept in the store because
+//! it relies on the order in which the store writes an event's fields.
 //!
 //! A bulk analysis reads every event of the store; a full decode would spend
 //! most of its time skipping payloads it never looks at. The fast path reads
@@ -15,7 +17,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::{StoreError, rfc3339};
+use super::{StoreError, rfc3339};
 
 /// What an analysis reads of one event. Text stays bytes (UTF-8 as stored,
 /// checked by the reader when it keeps a new name): a bulk reader compares
