@@ -11,6 +11,7 @@ use egui::{RichText, Ui};
 
 use crate::state::command::Command;
 use crate::state::filter::Within;
+use crate::widgets::pickers::{PickerLabels, process_type_picker, status_picker};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::failure_colour;
 use crate::widgets::time::{format_count, format_rfc3339};
@@ -243,44 +244,26 @@ impl FilterBar {
 
                 ui.label("Process");
                 ui.horizontal_wrapped(|ui| {
-                    let type_text = draft
-                        .process_type
-                        .clone()
-                        .unwrap_or_else(|| "Any process type".to_string());
-                    egui::ComboBox::from_id_salt("filter_process_type")
-                        .selected_text(type_text)
-                        .show_ui(ui, |ui| {
-                            ui.selectable_value(&mut draft.process_type, None, "Any process type");
-                            for (kind, count) in &summary.streams.by_type {
-                                ui.selectable_value(
-                                    &mut draft.process_type,
-                                    Some(kind.clone()),
-                                    format!("{kind} ({})", format_count(*count)),
-                                );
-                            }
-                        })
-                        .response
-                        .accessible_name("Filter process type");
-                    egui::ComboBox::from_id_salt("filter_status")
-                        .selected_text(draft.status.map_or("Any status", StreamStatus::as_str))
-                        .show_ui(ui, |ui| {
-                            ui.selectable_value(&mut draft.status, None, "Any status");
-                            for status in StreamStatus::ALL {
-                                let count = summary
-                                    .streams
-                                    .by_status
-                                    .get(status.as_str())
-                                    .copied()
-                                    .unwrap_or(0);
-                                ui.selectable_value(
-                                    &mut draft.status,
-                                    Some(status),
-                                    format!("{} ({})", status.as_str(), format_count(count)),
-                                );
-                            }
-                        })
-                        .response
-                        .accessible_name("Filter status");
+                    process_type_picker(
+                        ui,
+                        "filter_process_type",
+                        &mut draft.process_type,
+                        &summary.streams.by_type,
+                        PickerLabels {
+                            any: "Any process type",
+                            name: "Filter process type",
+                        },
+                    );
+                    status_picker(
+                        ui,
+                        "filter_status",
+                        &mut draft.status,
+                        &summary.streams.by_status,
+                        PickerLabels {
+                            any: "Any status",
+                            name: "Filter status",
+                        },
+                    );
                 });
                 ui.end_row();
 

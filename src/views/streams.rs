@@ -18,6 +18,7 @@ use crate::state::command::Command;
 use crate::state::filter::Within;
 use crate::state::jobs::{Job, Worker};
 use crate::widgets::fit;
+use crate::widgets::pickers::{PickerLabels, process_type_picker, status_picker};
 use crate::widgets::progress::job_progress_ui;
 use crate::widgets::style::{ROW_HEIGHT, failure_colour, status_text};
 use crate::widgets::time::{format_count, format_time};
@@ -558,45 +559,26 @@ impl StreamsView {
                 })
                 .response
                 .accessible_name("Search mode");
-            let type_text = self
-                .process_type
-                .clone()
-                .unwrap_or_else(|| "All process types".to_string());
-            egui::ComboBox::from_id_salt("process_type_filter")
-                .selected_text(type_text)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.process_type, None, "All process types");
-                    for (kind, count) in &summary.streams.by_type {
-                        ui.selectable_value(
-                            &mut self.process_type,
-                            Some(kind.clone()),
-                            format!("{kind} ({})", format_count(*count)),
-                        );
-                    }
-                })
-                .response
-                .accessible_name("Process type filter");
-            let status_text = self.status.map_or("All statuses", StreamStatus::as_str);
-            egui::ComboBox::from_id_salt("status_filter")
-                .selected_text(status_text)
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.status, None, "All statuses");
-                    for status in StreamStatus::ALL {
-                        let count = summary
-                            .streams
-                            .by_status
-                            .get(status.as_str())
-                            .copied()
-                            .unwrap_or(0);
-                        ui.selectable_value(
-                            &mut self.status,
-                            Some(status),
-                            format!("{} ({})", status.as_str(), format_count(count)),
-                        );
-                    }
-                })
-                .response
-                .accessible_name("Status filter");
+            process_type_picker(
+                ui,
+                "process_type_filter",
+                &mut self.process_type,
+                &summary.streams.by_type,
+                PickerLabels {
+                    any: "All process types",
+                    name: "Process type filter",
+                },
+            );
+            status_picker(
+                ui,
+                "status_filter",
+                &mut self.status,
+                &summary.streams.by_status,
+                PickerLabels {
+                    any: "All statuses",
+                    name: "Status filter",
+                },
+            );
             if ui
                 .selectable_label(self.group_by_variant, "Group by variant")
                 .on_hover_text("Streams with the same sequence of event types form a variant")
