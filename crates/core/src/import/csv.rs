@@ -25,8 +25,8 @@ use time::OffsetDateTime;
 
 use super::ids::{IdSpace, format_time, parse_time};
 use super::input::{Emitter, Tracker, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
-use crate::store::{NewEvent, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus};
+use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
+use crate::store::{NewEvent, StoreError, StoreReader, StoreWriter, StreamInfo};
 
 /// Cases handed to the writer at a time.
 const CASES_PER_BATCH: usize = 64;
@@ -325,22 +325,15 @@ fn prepare(
     for (index, case) in cases.into_iter().enumerate() {
         let stream_id = unique_stream_id(existing, &mut used, case.id)?;
         let correlation = cases_space.id(index as u64 + 1);
-        let stream = StreamInfo {
+        let stream = new_stream(
             stream_id,
-            process_type: process_type.clone(),
-            status: StreamStatus::Completed,
-            process_state: None,
-            version: 0,
-            created_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-            last_error: None,
-            correlation_id: Some(correlation),
-            variant: 0,
-            metadata: json!({
+            process_type.clone(),
+            Some(correlation),
+            json!({
                 "source": {"format": "csv", "file": context.file},
                 "attributes": Value::Object(case.attributes),
             }),
-        };
+        );
         let mut previous = None;
         let mut events = Vec::with_capacity(case.events.len());
         for row in case.events {

@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use super::ids::{IdSpace, parse_time};
 use super::input::{Emitter, Tracker, json_error, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
-use crate::store::{NewEvent, StoreReader, StoreWriter, StreamInfo, StreamStatus};
+use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
+use crate::store::{NewEvent, StoreReader, StoreWriter, StreamInfo};
 
 /// Lines handed to the writer at a time.
 const LINES_PER_BATCH: usize = 256;
@@ -199,21 +199,14 @@ impl EventWriter<'_, '_, '_> {
         {
             return Ok(info);
         }
-        Ok(StreamInfo {
-            stream_id: stream_id.to_string(),
-            process_type: self.context.stem.clone(),
-            status: StreamStatus::Completed,
-            process_state: None,
-            version: 0,
-            created_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-            last_error: None,
+        Ok(new_stream(
+            stream_id.to_string(),
+            self.context.stem.clone(),
             correlation_id,
-            variant: 0,
-            metadata: serde_json::json!({
+            serde_json::json!({
                 "source": {"format": "jsonl", "file": self.context.file},
             }),
-        })
+        ))
     }
 
     fn finish(mut self) -> Result<ImportReport, ImportError> {

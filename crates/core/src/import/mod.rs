@@ -593,3 +593,27 @@ impl Context {
 
 /// A reader of any input (decompressed), as the importers take it.
 pub(crate) type InputReader = Box<dyn BufRead + Send>;
+
+/// The record of a stream an import creates, before its events are appended:
+/// a completed process of `process_type`, known by `metadata` (its source and
+/// attributes).
+fn new_stream(
+    stream_id: String,
+    process_type: String,
+    correlation_id: Option<uuid::Uuid>,
+    metadata: serde_json::Value,
+) -> crate::store::StreamInfo {
+    crate::store::StreamInfo {
+        stream_id,
+        process_type,
+        status: crate::store::StreamStatus::Completed,
+        process_state: None,
+        version: 0,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+        updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        last_error: None,
+        correlation_id,
+        variant: 0,
+        metadata,
+    }
+}

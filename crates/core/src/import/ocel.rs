@@ -25,8 +25,10 @@ use uuid::Uuid;
 
 use super::ids::{IdSpace, parse_time};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, json_error, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location, ocel_forms};
-use crate::store::{NewEvent, StoreWriter, StreamInfo, StreamStatus};
+use super::{
+    Context, Format, ImportError, ImportReport, InputReader, Location, new_stream, ocel_forms,
+};
+use crate::store::{NewEvent, StoreWriter, StreamInfo};
 
 /// Items handed to the writer at a time.
 const ITEMS_PER_BATCH: usize = 256;
@@ -254,20 +256,8 @@ impl ObjectWriter<'_, '_, '_> {
         let stream_id = self.unique_stream_id(object_id)?;
         let correlation = self.correlations.id(self.used.len() as u64);
         Ok(ObjectStream {
-            info: StreamInfo {
-                stream_id,
-                // Set from the object's declaration at the end.
-                process_type: String::new(),
-                status: StreamStatus::Completed,
-                process_state: None,
-                version: 0,
-                created_at: OffsetDateTime::UNIX_EPOCH,
-                updated_at: OffsetDateTime::UNIX_EPOCH,
-                last_error: None,
-                correlation_id: Some(correlation),
-                variant: 0,
-                metadata: Value::Null,
-            },
+            // The process type is set from the object's declaration at the end.
+            info: new_stream(stream_id, String::new(), Some(correlation), Value::Null),
             last: None,
             first_event: sequence,
             first_event_id: event.id.clone(),

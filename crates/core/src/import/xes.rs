@@ -22,10 +22,8 @@ use time::OffsetDateTime;
 
 use super::ids::{IdSpace, format_time, parse_time};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location};
-use crate::store::{
-    Event, PreparedEvent, StoreError, StoreReader, StoreWriter, StreamInfo, StreamStatus,
-};
+use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
+use crate::store::{Event, PreparedEvent, StoreError, StoreReader, StoreWriter, StreamInfo};
 
 /// Attributes nested deeper than this are refused (they would only come from
 /// a broken or hostile file, and deep JSON is slow to write and to drop).
@@ -195,22 +193,15 @@ impl TracePreparer<'_> {
         let stream_id = self.unique_stream_id(base)?;
         self.streams += 1;
         let correlation = spaces.correlations.id(self.streams);
-        let stream = StreamInfo {
+        let stream = new_stream(
             stream_id,
             process_type,
-            status: StreamStatus::Completed,
-            process_state: None,
-            version: 0,
-            created_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-            last_error: None,
-            correlation_id: Some(correlation),
-            variant: 0,
-            metadata: json!({
+            Some(correlation),
+            json!({
                 "source": {"format": "xes", "file": self.context.file},
                 "attributes": Value::Object(trace.attributes),
             }),
-        };
+        );
         let mut previous = None;
         let mut events = Vec::with_capacity(trace.events.len());
         for (version, event) in (1..).zip(trace.events) {
