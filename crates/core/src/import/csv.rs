@@ -319,37 +319,33 @@ fn prepare(
     let salt = context.salt.to_le_bytes();
     let process_type = context.stem.clone();
     let events_space = IdSpace::new(&[b"csv", b"event", process_type.as_bytes(), &salt]);
-    let cases_space = IdSpace::new(&[b"csv", b"case", process_type.as_bytes(), &salt]);
     let mut used: HashSet<String> = HashSet::new();
     let mut event_count = 0u64;
-    for (index, case) in cases.into_iter().enumerate() {
+    for case in cases {
         let stream_id = unique_stream_id(existing, &mut used, case.id)?;
-        let correlation = cases_space.id(index as u64 + 1);
         let stream = new_stream(
             stream_id,
             process_type.clone(),
-            Some(correlation),
+            None,
             json!({
                 "source": {"format": "csv", "file": context.file},
                 "attributes": Value::Object(case.attributes),
             }),
         );
-        let mut previous = None;
         let mut events = Vec::with_capacity(case.events.len());
         for row in case.events {
             event_count += 1;
-            let event_id = events_space.id(event_count);
             events.push(NewEvent {
-                event_id: Some(event_id),
+                event_id: Some(events_space.id(event_count)),
                 event_type: row.activity,
                 occurred_at: row.occurred_at,
-                correlation_id: Some(correlation),
-                causation_id: previous,
+                // As for XES: a case's order is its stream's, nothing more.
+                correlation_id: None,
+                causation_id: None,
                 other_causes: Vec::new(),
                 payload: Value::Object(row.payload),
                 metadata: Value::Null,
             });
-            previous = Some(event_id);
         }
         if !emitter.emit(PreparedCase { stream, events }) {
             return Ok(());

@@ -13,6 +13,8 @@
 //!   appended on a clash), an event is an event (type = `concept:name`, time =
 //!   `time:timestamp`, payload = every attribute as JSON). Events keep the
 //!   order of the file, as pm4py's `read_xes` does, so variants match pm4py's.
+//!   A log records order, not cause: XES and CSV events get no causation or
+//!   correlation (their stream is all the log says of them).
 //! - OCEL 1.0 / 2.0 (JSON, XML; 2.0 also SQLite): an event is stored once and appears in the stream of
 //!   every object it relates to; the previous event of each related object is
 //!   one of its causes.
@@ -406,7 +408,7 @@ fn into_new_store(
         .map_err(io_error(&parent))?;
     let temporary = staging.path().join("store.redb");
     let report = {
-        let store = Store::create_with_cache(&temporary, crate::store::BULK_CACHE_BYTES)?;
+        let store = Store::create_with_cache(&temporary, crate::store::IMPORT_CACHE_BYTES)?;
         build(&store)?
     };
     // A hard link never replaces a file that appeared meanwhile; the staging
@@ -596,7 +598,8 @@ pub(crate) type InputReader = Box<dyn BufRead + Send>;
 
 /// The record of a stream an import creates, before its events are appended:
 /// a completed process of `process_type`, known by `metadata` (its source and
-/// attributes).
+/// attributes), with the correlation the input gives it (JSONL's own, one per
+/// OCEL object; none for a XES or CSV case).
 fn new_stream(
     stream_id: String,
     process_type: String,

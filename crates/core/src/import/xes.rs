@@ -9,8 +9,9 @@
 //! boolean, list as an array of its values, container as an object, and an
 //! attribute with nested attributes as `{"value": …, "children": {…}}`.
 //! Events keep the order of the file (pm4py's `read_xes` keeps it too, so
-//! variants agree with pm4py); each is caused by the previous event of its
-//! trace and correlated by a UUID of the trace.
+//! variants agree with pm4py). A log records order, not cause: the import
+//! invents no causation or correlation between a trace's events, whose stream
+//! already says all the log knows of them.
 
 use std::collections::HashSet;
 
@@ -138,13 +139,6 @@ pub(super) fn check(
 
 // ----- preparing --------------------------------------------------------------------------
 
-/// Ids of one import: events and trace correlations.
-#[derive(Clone, Copy)]
-struct Spaces {
-    events: IdSpace,
-    correlations: IdSpace,
-}
-
 /// Makes traces ready for the store on the parser thread: stream ids, event
 /// ids, positions, versions and the events' JSON, so that the writer thread
 /// only inserts (the store's bulk path, see `store::write`).
@@ -153,8 +147,9 @@ struct TracePreparer<'a> {
     existing: Option<&'a StoreReader>,
     /// The log's `concept:name`, when it came before the first trace.
     log_name: Option<String>,
-    /// Fixed at the first trace, with the process type of the streams.
-    spaces: Option<(Spaces, String)>,
+    /// The event ids of this import, fixed at the first trace with the
+    /// process type of the streams.
+    spaces: Option<(IdSpace, String)>,
     /// Stream ids given out by this import.
     used: HashSet<String>,
     next_position: u64,
@@ -163,7 +158,7 @@ struct TracePreparer<'a> {
 }
 
 impl TracePreparer<'_> {
-    fn spaces(&mut self) -> (Spaces, String) {
+    fn spaces(&mut self) -> (IdSpace, String) {
         if let Some(spaces) = &self.spaces {
             return spaces.clone();
         }
@@ -172,10 +167,7 @@ impl TracePreparer<'_> {
             _ => self.context.stem.clone(),
         };
         let salt = self.context.salt.to_le_bytes();
-        let spaces = Spaces {
-            events: IdSpace::new(&[b"xes", b"event", process_type.as_bytes(), &salt]),
-            correlations: IdSpace::new(&[b"xes", b"trace", process_type.as_bytes(), &salt]),
-        };
+        let spaces = IdSpace::new(&[b"xes", b"event", process_type.as_bytes(), &salt]);
         self.spaces = Some((spaces, process_type.clone()));
         (spaces, process_type)
     }
@@ -192,23 +184,20 @@ impl TracePreparer<'_> {
         };
         let stream_id = self.unique_stream_id(base)?;
         self.streams += 1;
-        let correlation = spaces.correlations.id(self.streams);
         let stream = new_stream(
             stream_id,
             process_type,
-            Some(correlation),
+            None,
             json!({
                 "source": {"format": "xes", "file": self.context.file},
                 "attributes": Value::Object(trace.attributes),
             }),
         );
-        let mut previous = None;
         let mut events = Vec::with_capacity(trace.events.len());
         for (version, event) in (1..).zip(trace.events) {
             self.events += 1;
-            let event_id = spaces.events.id(self.events);
             events.push(PreparedEvent::new(Event {
-                event_id,
+                event_id: spaces.id(self.events),
                 stream_id: stream.stream_id.clone(),
                 version,
                 position: self.next_position,
@@ -216,15 +205,14 @@ impl TracePreparer<'_> {
                 occurred_at: event.occurred_at,
                 // A log has no recording time; the event's own time keeps imports reproducible.
                 recorded_at: event.occurred_at,
-                correlation_id: Some(correlation),
-                causation_id: previous,
+                correlation_id: None,
+                causation_id: None,
                 other_causes: Vec::new(),
                 other_streams: Vec::new(),
                 payload: Value::Object(event.payload),
                 metadata: Value::Null,
             })?);
             self.next_position += 1;
-            previous = Some(event_id);
         }
         Ok(Some(PreparedTrace { stream, events }))
     }

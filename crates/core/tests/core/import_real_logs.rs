@@ -73,9 +73,10 @@ fn running_example_maps_traces_and_attributes() {
     assert_eq!(events[0].event_type, "register request");
     assert_eq!(events[0].payload["org:resource"], "Pete");
     assert_eq!(events[0].payload["Costs"], "50");
-    assert_eq!(events[0].causation_id, None);
-    assert_eq!(events[1].causation_id, Some(events[0].event_id));
-    assert_eq!(events[1].correlation_id, info.correlation_id);
+    // A log records order, not cause: no links are invented between a trace's events.
+    assert!(events.iter().all(|event| event.causation_id.is_none()));
+    assert!(events.iter().all(|event| event.correlation_id.is_none()));
+    assert_eq!(info.correlation_id, None);
     assert_eq!(
         time::OffsetDateTime::unix_timestamp(events[0].occurred_at),
         1_293_715_920
