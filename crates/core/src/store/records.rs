@@ -107,9 +107,10 @@ pub struct StreamInfo {
     pub process_state: Option<String>,
     /// Number of events in the stream (its last version).
     pub version: u64,
+    /// Time of the earliest event.
     #[serde(with = "rfc3339")]
     pub created_at: OffsetDateTime,
-    /// Time of the last event.
+    /// Time of the latest event.
     #[serde(with = "rfc3339")]
     pub updated_at: OffsetDateTime,
     pub last_error: Option<String>,
@@ -260,13 +261,18 @@ pub struct AuditEntry {
 
 impl StreamInfo {
     /// Moves the record on past one more event of `event_type` at `occurred_at`:
-    /// version, creation and last-event time, variant.
+    /// version, earliest and latest event time, variant. A log may list a
+    /// case's events out of time order; the process's span is still from its
+    /// earliest event to its latest (as pm4py's time filters take it).
     pub fn advance(&mut self, event_type: &str, occurred_at: OffsetDateTime) {
         self.version += 1;
         if self.version == 1 {
             self.created_at = occurred_at;
+            self.updated_at = occurred_at;
+        } else {
+            self.created_at = self.created_at.min(occurred_at);
+            self.updated_at = self.updated_at.max(occurred_at);
         }
-        self.updated_at = occurred_at;
         self.variant = next_variant(self.variant, event_type);
     }
 }

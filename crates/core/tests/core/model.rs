@@ -314,10 +314,13 @@ impl Model {
                 .get_mut(stream_id)
                 .expect("stream in the model");
             info.version += 1;
-            if info.version == 1 {
+            // A stream spans its earliest to its latest event, in whatever order they came.
+            if info.version == 1 || new.occurred_at < info.created_at {
                 info.created_at = new.occurred_at;
             }
-            info.updated_at = new.occurred_at;
+            if info.version == 1 || new.occurred_at > info.updated_at {
+                info.updated_at = new.occurred_at;
+            }
             info.variant = next_variant(info.variant, &new.event_type);
             versions.push(info.version);
             self.members

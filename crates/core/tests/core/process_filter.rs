@@ -387,3 +387,52 @@ fn filters_are_saved_and_deleted_by_name_without_touching_the_store() {
     drop(store);
     assert_eq!(bytes_of(&path), before, "the store was not written");
 }
+
+#[test]
+fn a_case_listed_out_of_time_order_spans_its_earliest_to_its_latest_event() {
+    // XES keeps a trace's events in file order; here the later one comes first.
+    let log = r#"<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0">
+  <trace>
+    <string key="concept:name" value="late-first"/>
+    <event><string key="concept:name" value="b"/><date key="time:timestamp" value="2020-01-05T00:00:00Z"/></event>
+    <event><string key="concept:name" value="a"/><date key="time:timestamp" value="2020-01-01T00:00:00Z"/></event>
+    <event><string key="concept:name" value="c"/><date key="time:timestamp" value="2020-01-03T00:00:00Z"/></event>
+  </trace>
+</log>
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("order.xes");
+    std::fs::write(&input, log).unwrap();
+    let path = dir.path().join("order.redb");
+    import_file(
+        &path,
+        Format::Xes,
+        &input,
+        &Operator::named("test"),
+        &mut |_| true,
+    )
+    .unwrap();
+    let store = Store::open(&path).unwrap();
+    let reader = store.read().unwrap();
+    let info = reader.stream("late-first").unwrap().unwrap();
+    let day = |day: u8| {
+        time::Date::from_calendar_date(2020, time::Month::January, day)
+            .unwrap()
+            .midnight()
+            .assume_utc()
+    };
+    assert_eq!((info.created_at, info.updated_at), (day(1), day(5)));
+    let window = |mode, from, to| ProcessFilter {
+        time_mode: mode,
+        from: Some(day(from)),
+        to: Some(day(to)),
+        ..ProcessFilter::default()
+    };
+    let kept = |filter: &ProcessFilter| select(&reader, filter).ids.len();
+    assert_eq!(kept(&window(TimeWindowMode::Started, 1, 2)), 1);
+    assert_eq!(kept(&window(TimeWindowMode::Started, 4, 6)), 0);
+    assert_eq!(kept(&window(TimeWindowMode::Contained, 1, 5)), 1);
+    assert_eq!(kept(&window(TimeWindowMode::Contained, 2, 6)), 0);
+    assert_eq!(kept(&window(TimeWindowMode::Intersecting, 6, 9)), 0);
+}
