@@ -1,6 +1,7 @@
 //! File > Import…: the dialog that chooses a process log (XES, OCEL, CSV,
 //! JSONL), its format (for CSV: which columns are the case, the activity and
-//! the timestamp, beside the file's first rows) and where it goes (a new store file, or the open store when
+//! the timestamp, beside the file's first rows), the UTC offset of times
+//! written without one, and where it goes (a new store file, or the open store when
 //! writing is enabled), and the background job that imports it with progress
 //! and cancel. The import itself is the library's ([`process_workbench_core::import`]), the
 //! same code path as the CLI's `import`.
@@ -16,7 +17,7 @@ use crate::widgets::progress::job_progress_ui;
 use process_workbench_core::engine::Operator;
 use process_workbench_core::import::{
     CsvMapping, CsvPreview, Format, ImportOptions, ImportProgress, ImportReport, csv_preview,
-    import_file_with, import_into_with,
+    import_file_with, import_into_with, parse_utc_offset,
 };
 use process_workbench_core::store::Store;
 
@@ -39,7 +40,12 @@ pub struct ImportDialog {
     looked_at: Option<LookedAt>,
     /// A CSV input's first rows and the columns chosen, read once per input.
     csv: Option<CsvColumns>,
+    /// The UTC offset of times written without one, as typed (`+01:00`, `Z`).
+    utc_offset: String,
 }
+
+/// The offset field's text when the dialog opens: UTC, as pm4py reads such times.
+const DEFAULT_UTC_OFFSET: &str = "+00:00";
 
 /// Rows of a CSV file shown in the dialog.
 const PREVIEW_ROWS: usize = 5;
@@ -70,6 +76,7 @@ impl ImportDialog {
             new_file: String::new(),
             looked_at: None,
             csv: None,
+            utc_offset: DEFAULT_UTC_OFFSET.to_string(),
         };
         if let Some(input) = input {
             dialog.set_input(input);
@@ -159,6 +166,10 @@ impl ImportDialog {
                 }
             }
             options.csv = csv.mapping.clone();
+        }
+        if format.takes_utc_offset() {
+            options.utc_offset = parse_utc_offset(&self.utc_offset)
+                .map_err(|error| format!("Times without an offset: {error}."))?;
         }
         let target = if self.into_open_store {
             if !can_write_open_store {
@@ -288,6 +299,28 @@ impl ImportDialog {
 
                 if self.format.or(detected) == Some(Format::Csv) {
                     self.csv_mapping_ui(ui);
+                }
+
+                if self
+                    .format
+                    .or(detected)
+                    .is_some_and(Format::takes_utc_offset)
+                {
+                    ui.label("UTC offset");
+                    ui.horizontal(|ui| {
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.utc_offset)
+                                .hint_text(DEFAULT_UTC_OFFSET)
+                                .desired_width(64.0),
+                        )
+                        .accessible_name("Offset of times without one");
+                        ui.label("of times written without one: +HH:MM, -HH:MM or Z")
+                            .on_hover_text(
+                                "A log that writes local times without an offset does not \
+                                 say their zone; times with an offset keep it",
+                            );
+                    });
+                    ui.end_row();
                 }
 
                 ui.label("Import into");
@@ -532,6 +565,29 @@ mod tests {
         assert_eq!(
             request.target,
             ImportTarget::File(dir.path().join("claims.redb"))
+        );
+    }
+
+    #[test]
+    fn the_offset_of_times_without_one_goes_into_the_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("orders.jsonocel");
+        std::fs::write(&log, "{\"objectTypes\": []}").unwrap();
+        let mut dialog = ImportDialog::new(Some(&log));
+        assert_eq!(
+            dialog.request(false).unwrap().options.utc_offset,
+            time::UtcOffset::UTC
+        );
+        dialog.utc_offset = "+01:00".to_string();
+        assert_eq!(
+            dialog.request(false).unwrap().options.utc_offset,
+            time::UtcOffset::from_hms(1, 0, 0).unwrap()
+        );
+        dialog.utc_offset = "CET".to_string();
+        let error = dialog.request(false).unwrap_err();
+        assert!(
+            error.starts_with("Times without an offset: 'CET'"),
+            "{error}"
         );
     }
 

@@ -1,4 +1,5 @@
-//! `import FILE --from xes|ocel|csv|jsonl|mako|batpak INPUT [--case C --activity A --timestamp T]`
+//! `import FILE --from xes|ocel|csv|jsonl|mako|batpak INPUT [--case C --activity A --timestamp T]
+//! [--utc-offset OFFSET]`
 //! and `export FILE --jsonl - [--stream ID]`.
 
 use std::io::{IsTerminal, Write};
@@ -8,7 +9,7 @@ use std::time::Instant;
 use super::CliError;
 use process_workbench_core::actions::{EventSelection, Unwatched, write_events};
 use process_workbench_core::import::{
-    CsvMapping, Format, ImportOptions, ImportProgress, import_file_with,
+    CsvMapping, Format, ImportOptions, ImportProgress, import_file_with, parse_utc_offset,
 };
 use process_workbench_core::store::Store;
 
@@ -41,6 +42,7 @@ pub fn import(
     format: &str,
     input: &Path,
     columns: &CsvColumns,
+    utc_offset: Option<&str>,
     user: Option<&str>,
 ) -> Result<(), CliError> {
     let operator = super::actions_cmd::operator(user);
@@ -56,8 +58,14 @@ pub fn import(
             "--case, --activity and --timestamp are for --from csv",
         ));
     }
+    let utc_offset = match utc_offset {
+        Some(text) => parse_utc_offset(text)
+            .map_err(|error| CliError::input(format!("--utc-offset: {error}")))?,
+        None => time::UtcOffset::UTC,
+    };
     let options = ImportOptions {
         csv: columns.mapping(),
+        utc_offset,
     };
     let started = Instant::now();
     let show = std::io::stderr().is_terminal();

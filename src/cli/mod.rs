@@ -220,6 +220,10 @@ pub enum Command {
         /// CSV: the timestamp column (default time:timestamp).
         #[arg(long)]
         timestamp: Option<String>,
+        /// The UTC offset of times written without one: +HH:MM, -HH:MM or Z
+        /// (default Z, as pm4py reads them). Times with an offset keep it.
+        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+        utc_offset: Option<String>,
     },
     /// Export events as JSONL, or streams as a XES or OCEL 2.0 JSON log.
     #[command(group(clap::ArgGroup::new("out").required(true).args(["jsonl", "xes", "ocel"])))]
@@ -576,13 +580,14 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             case,
             activity,
             timestamp,
+            utc_offset,
         } => {
             let mapping = import_cmd::CsvColumns {
                 case,
                 activity,
                 timestamp,
             };
-            import_cmd::import(&file, &from, &input, &mapping, user)
+            import_cmd::import(&file, &from, &input, &mapping, utc_offset.as_deref(), user)
         }
         Command::Export {
             file,

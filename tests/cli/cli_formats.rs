@@ -183,3 +183,93 @@ fn bad_input_of_every_new_form_exits_2_naming_the_place() {
         "cut.xes.gz: ",
     );
 }
+
+#[test]
+fn a_utc_offset_that_cannot_be_read_exits_2() {
+    for (offset, expected) in [
+        ("CET", "--utc-offset: 'CET' is not a UTC offset"),
+        ("+1", "--utc-offset: '+1' is not a UTC offset"),
+        ("+24:00", "--utc-offset: '+24:00' is not a UTC offset"),
+    ] {
+        exits_2(
+            "claims.csv",
+            CLAIMS.as_bytes(),
+            "csv",
+            &[
+                "--case",
+                "id",
+                "--activity",
+                "step",
+                "--timestamp",
+                "at",
+                "--utc-offset",
+                offset,
+            ],
+            expected,
+        );
+    }
+    // The XES reader does not apply it (yet): refused, not ignored.
+    exits_2(
+        "small.xes",
+        SMALL_XES.as_bytes(),
+        "xes",
+        &["--utc-offset", "-05:00"],
+        "small.xes: an offset for times without one (-05:00) is not applied to xes input",
+    );
+}
+
+#[test]
+fn an_ocel_relation_to_an_unknown_object_exits_2() {
+    let log = r#"{"objectTypes": [{"name": "order", "attributes": []}],
+ "eventTypes": [{"name": "place", "attributes": []}],
+ "objects": [{"id": "o1", "type": "order", "relationships": [{"objectId": "o9", "qualifier": "of"}]}],
+ "events": [{"id": "e1", "type": "place", "time": "2024-01-01T10:00:00", "relationships": [{"objectId": "o1"}]}]}"#;
+    exits_2(
+        "orders.jsonocel",
+        log.as_bytes(),
+        "ocel",
+        &[],
+        "orders.jsonocel: line 3: object 'o1' refers to unknown object 'o9'",
+    );
+}
+
+/// The XML and SQLite forms of the shared OCEL log write local times
+/// (UTC+01:00) without an offset: read at that offset, they export the same
+/// events as the JSON form.
+#[test]
+fn the_ocel_forms_read_at_their_offset_export_the_same_events() {
+    let Some(data) =
+        data_dir("cli_formats::the_ocel_forms_read_at_their_offset_export_the_same_events")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut exports = Vec::new();
+    for (file, offset) in [
+        ("ocel20_example.jsonocel", None),
+        ("ocel20_example.xmlocel", Some("+01:00")),
+        ("ocel20_example.sqlite", Some("+01:00")),
+    ] {
+        let store = dir.path().join(format!("{file}.redb"));
+        let input = data.join(file);
+        let mut args = vec![
+            "import",
+            path_str(&store),
+            "--from",
+            "ocel",
+            path_str(&input),
+        ];
+        if let Some(offset) = offset {
+            args.extend_from_slice(&["--utc-offset", offset]);
+        }
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        let output = run(&["export", path_str(&store), "--jsonl", "-"]);
+        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        exports.push(String::from_utf8(output.stdout).expect("utf-8"));
+    }
+    assert_eq!(exports[0].lines().count(), 13);
+    assert!(exports[0].contains("\"occurred_at\":\"2022-02-03T06:30:00Z\""));
+    assert_eq!(exports[1], exports[0], "XML");
+    assert_eq!(exports[2], exports[0], "SQLite");
+}

@@ -1,7 +1,7 @@
 //! File > Import… driven by labels: a log imported into a new store file that
 //! then opens, a broken log refused with its position and nothing written, a
-//! dropped log filling in the dialog, and importing into the open store only
-//! once writing is enabled.
+//! dropped log filling in the dialog, importing into the open store only
+//! once writing is enabled, and the offset of times written without one.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -164,4 +164,52 @@ fn importing_into_the_open_store_needs_writing() {
     let store = harness.state().store().expect("open");
     assert_eq!(store.file, sample);
     assert_eq!(store.summary.streams.total, streams + 2);
+}
+
+/// An OCEL log whose times are local (UTC+01:00) and written without an offset.
+const LOCAL_OCEL: &str = r#"{"objectTypes": [{"name": "order", "attributes": []}],
+ "eventTypes": [{"name": "place", "attributes": []}],
+ "objects": [{"id": "o1", "type": "order"}],
+ "events": [{"id": "e1", "type": "place", "time": "2024-01-01T10:00:00", "relationships": [{"objectId": "o1"}]}]}"#;
+
+#[test]
+fn times_without_offset_are_read_at_the_offset_typed() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sample = dir.path().join("orders.redb");
+    sample_store(&sample);
+    let log = write_log(dir.path(), "local.jsonocel", LOCAL_OCEL);
+    let target = dir.path().join("local.redb");
+    let mut harness = harness(app(Some(sample), dir.path()));
+    settle(&mut harness);
+
+    open_import_dialog(&mut harness);
+    type_into(&mut harness, "Input file", &log.display().to_string());
+    type_into(&mut harness, "Store file", &target.display().to_string());
+    harness.get_by_label("Offset of times without one").click();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    harness
+        .get_by_label("Offset of times without one")
+        .type_text("CET");
+    settle(&mut harness);
+    harness.get_by_label_contains("Times without an offset: 'CET' is not a UTC offset");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    harness
+        .get_by_label("Offset of times without one")
+        .type_text("+01:00");
+    settle(&mut harness);
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+
+    harness.get_by_label_contains("Imported 1 events in 1 streams");
+    let open = harness.state().store().expect("the imported store is open");
+    assert_eq!(open.file, target);
+    let reader = open.store.read().expect("read");
+    let events = reader.log(1, 10).expect("log");
+    assert_eq!(
+        events[0].occurred_at,
+        time::macros::datetime!(2024-01-01 09:00 UTC)
+    );
 }

@@ -474,6 +474,14 @@ fn demo_screens(
     check(harness, &format!("import-log-{look}"), problems);
     harness.get_by_label("Cancel").click();
     settle(harness);
+    // An OCEL log: the offset of its times without one is asked for too.
+    let log = missing.with_file_name("po.jsonocel");
+    harness
+        .state_mut()
+        .send(Command::ShowImportDialog(Some(log)));
+    check(harness, &format!("import-ocel-{look}"), problems);
+    harness.get_by_label("Cancel").click();
+    settle(harness);
 }
 
 /// An engine's stream id: `process/<tenant>/<process>`.

@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value, json};
 use time::OffsetDateTime;
 
-use super::ids::{IdSpace, format_time, parse_time};
+use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, Tracker, pipeline};
 use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
 use crate::store::{NewEvent, StoreError, StoreReader, StoreWriter, StreamInfo};
@@ -253,7 +253,7 @@ fn read_cases(context: &Context, mut reader: InputReader) -> Result<Vec<Case>, I
         let case_id = field(case_column, "case")?;
         let activity = field(activity_column, "activity")?;
         let time_text = field(time_column, "timestamp")?;
-        let Some(occurred_at) = parse_time(&time_text) else {
+        let Some(occurred_at) = parse_time_in(&time_text, context.utc_offset) else {
             return Err(ImportError::invalid(
                 file,
                 at,

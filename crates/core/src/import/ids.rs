@@ -2,7 +2,7 @@
 //! timestamps found in real logs.
 
 use time::format_description::well_known::{Iso8601, Rfc3339};
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use uuid::Uuid;
 
 /// A family of UUID v8 ids: 60 bits of a hash of what identifies the import,
@@ -37,27 +37,110 @@ impl IdSpace {
     }
 }
 
+/// A timestamp as a log writes it: with an offset, or a local time without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WrittenTime {
+    /// The text names its offset (`Z`, `+01:00`, `+0100` …).
+    Zoned(OffsetDateTime),
+    /// The text names no offset: a reader cannot know the zone.
+    Local(PrimitiveDateTime),
+}
+
+impl WrittenTime {
+    /// The instant, a local time read at `offset`. A zoned time keeps its
+    /// own offset; a local one is given in UTC, so that the same instant is
+    /// stored the same whichever form of a log it came from.
+    pub fn at(self, offset: UtcOffset) -> OffsetDateTime {
+        match self {
+            WrittenTime::Zoned(at) => at,
+            WrittenTime::Local(local) => local.assume_offset(offset).to_offset(UtcOffset::UTC),
+        }
+    }
+}
+
 /// Reads a timestamp as real logs write them: RFC 3339, any ISO 8601 form,
-/// a space instead of `T`, no offset (taken as UTC), or a date alone.
-pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
+/// a space instead of `T`, with or without an offset, or a date alone (a
+/// local midnight).
+pub(crate) fn read_time(text: &str) -> Option<WrittenTime> {
     let text = text.trim();
     if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(at);
+        return Some(WrittenTime::Zoned(at));
     }
     let text = match text.as_bytes().get(10) {
         Some(b' ') => format!("{}T{}", &text[..10], text[11..].trim_start()),
         _ => text.to_string(),
     };
     if let Ok(at) = OffsetDateTime::parse(&text, &Iso8601::DEFAULT) {
-        return Some(at);
+        return Some(WrittenTime::Zoned(at));
     }
     if let Ok(at) = PrimitiveDateTime::parse(&text, &Iso8601::DEFAULT) {
-        return Some(at.assume_utc());
+        return Some(WrittenTime::Local(at));
     }
     if let Ok(date) = Date::parse(&text, &Iso8601::DEFAULT) {
-        return Some(PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_utc());
+        return Some(WrittenTime::Local(PrimitiveDateTime::new(
+            date,
+            Time::MIDNIGHT,
+        )));
     }
     None
+}
+
+/// Reads a timestamp (see [`read_time`]); a time written without an offset
+/// is taken at `offset` (the import's [`super::ImportOptions::utc_offset`]).
+/// Importers that read times themselves use this one with their context's
+/// offset (`Context::utc_offset`).
+pub(crate) fn parse_time_in(text: &str, offset: UtcOffset) -> Option<OffsetDateTime> {
+    read_time(text).map(|written| written.at(offset))
+}
+
+/// Reads a timestamp (see [`read_time`]); a time without an offset is UTC.
+pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    parse_time_in(text, UtcOffset::UTC)
+}
+
+/// Reads the offset of times written without one, as the CLI's `--utc-offset`
+/// and the import dialog take it: `Z`, `+HH:MM` or `-HH:MM` (hours up to 23).
+pub fn parse_utc_offset(text: &str) -> Result<UtcOffset, String> {
+    let text = text.trim();
+    let invalid =
+        || format!("'{text}' is not a UTC offset: write Z, +HH:MM or -HH:MM (e.g. +01:00)");
+    if text.eq_ignore_ascii_case("z") {
+        return Ok(UtcOffset::UTC);
+    }
+    let bytes = text.as_bytes();
+    let sign: i8 = match bytes.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Err(invalid()),
+    };
+    let digits = |range: std::ops::Range<usize>| -> Option<i8> {
+        let part = text.get(range)?;
+        part.bytes()
+            .all(|byte| byte.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    if bytes.len() != 6 || bytes[3] != b':' {
+        return Err(invalid());
+    }
+    let (Some(hours), Some(minutes)) = (digits(1..3), digits(4..6)) else {
+        return Err(invalid());
+    };
+    if hours > 23 || minutes > 59 {
+        return Err(invalid());
+    }
+    UtcOffset::from_hms(sign * hours, sign * minutes, 0).map_err(|_| invalid())
+}
+
+/// The text [`parse_utc_offset`] reads: `+HH:MM` or `-HH:MM` (UTC is `+00:00`).
+pub fn format_utc_offset(offset: UtcOffset) -> String {
+    let (hours, minutes, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!(
+        "{sign}{:02}:{:02}",
+        hours.unsigned_abs(),
+        minutes.unsigned_abs()
+    )
 }
 
 /// RFC 3339 text of a time.
@@ -101,5 +184,55 @@ mod tests {
             at.map(format_time).as_deref(),
             Some("2010-12-30T14:32:00+01:00")
         );
+    }
+
+    #[test]
+    fn local_times_are_read_at_the_given_offset() {
+        let plus_one = UtcOffset::from_hms(1, 0, 0).expect("offset");
+        let local = parse_time_in("2022-02-03T07:30:00", plus_one);
+        assert_eq!(
+            local.map(format_time).as_deref(),
+            Some("2022-02-03T06:30:00Z")
+        );
+        assert_eq!(
+            parse_time_in("2022-02-03 07:30", plus_one).map(format_time),
+            local.map(format_time)
+        );
+        // A time with an offset is never shifted.
+        for zoned in ["2022-02-03T06:30:00+00:00", "2022-02-03T06:30:00Z"] {
+            assert_eq!(parse_time_in(zoned, plus_one), local, "{zoned}");
+        }
+        assert_eq!(
+            parse_time_in("2022-02-03T07:30:00+01:00", plus_one)
+                .map(format_time)
+                .as_deref(),
+            Some("2022-02-03T07:30:00+01:00")
+        );
+        assert_eq!(
+            parse_time("2022-02-03T07:30:00")
+                .map(format_time)
+                .as_deref(),
+            Some("2022-02-03T07:30:00Z")
+        );
+    }
+
+    #[test]
+    fn utc_offsets_are_read_strictly() {
+        assert_eq!(parse_utc_offset("Z"), Ok(UtcOffset::UTC));
+        assert_eq!(parse_utc_offset("+00:00"), Ok(UtcOffset::UTC));
+        assert_eq!(
+            parse_utc_offset(" -05:30 "),
+            Ok(UtcOffset::from_hms(-5, -30, 0).expect("offset"))
+        );
+        for offset in ["+01:00", "-05:30", "+00:00", "+14:00"] {
+            let parsed = parse_utc_offset(offset).expect(offset);
+            assert_eq!(format_utc_offset(parsed), offset);
+        }
+        for bad in [
+            "", "1", "+1", "+01", "+0100", "01:00", "+24:00", "+01:60", "+a1:00", "CET", "++1:00",
+        ] {
+            let error = parse_utc_offset(bad).expect_err(bad);
+            assert!(!error.contains('\n'), "{error}");
+        }
     }
 }

@@ -14,10 +14,10 @@ use std::io::BufRead;
 
 use serde::Deserialize;
 use serde_json::Value;
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
-use super::ids::{IdSpace, parse_time};
+use super::ids::{IdSpace, parse_time_in};
 use super::input::{Emitter, Tracker, json_error, pipeline};
 use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
 use crate::store::{NewEvent, StoreReader, StoreWriter, StreamInfo};
@@ -94,11 +94,12 @@ pub(super) fn import(
         },
     };
     let file = context.file.clone();
+    let offset = context.utc_offset;
     pipeline(
         Format::Jsonl,
         LINES_PER_BATCH,
         tracker,
-        move |emitter| parse(&file, reader, emitter),
+        move |emitter| parse(&file, offset, reader, emitter),
         |parsed, tracker| {
             sink.write(parsed)?;
             tracker.events_written(1)
@@ -117,11 +118,12 @@ pub(super) fn check(
 ) -> Result<(), ImportError> {
     let mut seen: HashSet<Uuid> = HashSet::new();
     let file = context.file.clone();
+    let offset = context.utc_offset;
     pipeline(
         Format::Jsonl,
         LINES_PER_BATCH,
         tracker,
-        move |emitter| parse(&file, reader, emitter),
+        move |emitter| parse(&file, offset, reader, emitter),
         |parsed, tracker| {
             if let Some(id) = parsed.event_id
                 && (!seen.insert(id) || store.position_of(id)?.is_some())
@@ -223,6 +225,7 @@ impl EventWriter<'_, '_, '_> {
 /// Reads the lines on the parser thread.
 fn parse(
     file: &str,
+    offset: UtcOffset,
     mut reader: InputReader,
     emitter: &mut Emitter<Parsed>,
 ) -> Result<(), ImportError> {
@@ -244,14 +247,19 @@ fn parse(
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let parsed = parse_line(file, line, &buf)?;
+        let parsed = parse_line(file, offset, line, &buf)?;
         if !emitter.emit(parsed) {
             return Ok(());
         }
     }
 }
 
-fn parse_line(file: &str, line: u64, bytes: &[u8]) -> Result<Parsed, ImportError> {
+fn parse_line(
+    file: &str,
+    offset: UtcOffset,
+    line: u64,
+    bytes: &[u8],
+) -> Result<Parsed, ImportError> {
     let invalid = |message: String| ImportError::Invalid {
         file: file.to_string(),
         at: Location::Line { line, column: None },
@@ -271,14 +279,14 @@ fn parse_line(file: &str, line: u64, bytes: &[u8]) -> Result<Parsed, ImportError
             other => other,
         }
     })?;
-    let occurred_at = parse_time(&parsed.occurred_at).ok_or_else(|| {
+    let occurred_at = parse_time_in(&parsed.occurred_at, offset).ok_or_else(|| {
         invalid(format!(
             "occurred_at '{}' is not a date",
             parsed.occurred_at
         ))
     })?;
     let recorded_at = match &parsed.recorded_at {
-        Some(text) => parse_time(text)
+        Some(text) => parse_time_in(text, offset)
             .ok_or_else(|| invalid(format!("recorded_at '{text}' is not a date")))?,
         None => occurred_at,
     };

@@ -46,13 +46,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 
 use crate::engine::Operator;
 use crate::store::schema::counter;
 use crate::store::{AuditEntry, OpenError, Store, StoreError, StoreWriter};
 
 pub use self::csv::{CsvMapping, CsvPreview, csv_preview};
+pub use ids::{format_utc_offset, parse_utc_offset};
 pub use variants::{VariantInfo, variant_sequences};
 
 /// The input formats an import understands.
@@ -102,6 +103,14 @@ impl Format {
             #[cfg(feature = "batpak")]
             Format::Batpak => "batpak",
         }
+    }
+
+    /// Whether its importer reads times written without an offset at
+    /// [`ImportOptions::utc_offset`]: OCEL, CSV and JSONL. Not XES yet (its
+    /// reader takes UTC; `ids::parse_time_in` with `Context::utc_offset` is
+    /// what it would call), nor the engines' stores, whose times are instants.
+    pub fn takes_utc_offset(self) -> bool {
+        matches!(self, Format::Ocel | Format::Csv | Format::Jsonl)
     }
 
     /// Parses the CLI name: `jsonl`, `xes`, `ocel`, `csv`, `mako` or `batpak`.
@@ -316,11 +325,26 @@ impl ImportError {
     }
 }
 
-/// What an import may be told besides its input: the column mapping of a CSV log.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What an import may be told besides its input: the column mapping of a
+/// CSV log, and the offset of times written without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOptions {
     /// Which CSV columns are the case, the activity and the timestamp.
     pub csv: CsvMapping,
+    /// The UTC offset at which times written without an offset are read
+    /// (`2022-02-03T07:30:00`); they are stored in UTC. A reader cannot know
+    /// their zone: the default, UTC, is how pm4py and `process_mining` read
+    /// them. Times written with an offset are never shifted.
+    pub utc_offset: UtcOffset,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            csv: CsvMapping::default(),
+            utc_offset: UtcOffset::UTC,
+        }
+    }
 }
 
 /// Imports `input` (of `format`) into the store at `store_path`, with the
@@ -357,6 +381,7 @@ pub fn import_file_with(
     operator: &Operator,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
+    check_options(format, input, options)?;
     #[cfg(any(feature = "mako", feature = "batpak"))]
     if engines::is_engine(format) {
         return engines::import_file(store_path, format, input, operator, progress);
@@ -386,6 +411,27 @@ pub fn import_file_with(
     into_new_store(store_path, |store| {
         run(store, true, format, opened, options, operator, progress)
     })
+}
+
+/// Refuses options the importer of `format` would not apply: an offset for
+/// times without one means nothing to an engine's store (its times are
+/// instants), and the XES reader does not read it yet.
+fn check_options(format: Format, input: &Path, options: &ImportOptions) -> Result<(), ImportError> {
+    if options.utc_offset == UtcOffset::UTC || format.takes_utc_offset() {
+        return Ok(());
+    }
+    let file = input.file_name().map_or_else(
+        || input.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    Err(ImportError::invalid(
+        &file,
+        Location::Whole,
+        format!(
+            "an offset for times without one ({}) is not applied to {format} input: import it without",
+            format_utc_offset(options.utc_offset)
+        ),
+    ))
 }
 
 /// Builds a new store at `store_path` (which does not exist) with `build`, in a
@@ -454,6 +500,7 @@ pub fn import_into_with(
     operator: &Operator,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> Result<ImportReport, ImportError> {
+    check_options(format, input, options)?;
     #[cfg(any(feature = "mako", feature = "batpak"))]
     if engines::is_engine(format) {
         return engines::import_into(store, format, input, operator, progress);
@@ -489,6 +536,7 @@ fn check(
         is_new: false,
         salt: 0,
         csv: options.csv.clone(),
+        utc_offset: options.utc_offset,
     };
     match format {
         Format::Xes => xes::check(&context, input, &mut tracker)?,
@@ -533,6 +581,7 @@ fn run(
         is_new,
         salt,
         csv: options.csv.clone(),
+        utc_offset: options.utc_offset,
     };
     // The store as it was, for importers that decide stream ids off the writer's thread.
     let before = if is_new { None } else { Some(store.read()?) };
@@ -585,6 +634,9 @@ pub(crate) struct Context {
     pub salt: u64,
     /// The column mapping of a CSV log.
     pub csv: CsvMapping,
+    /// The offset of times written without one ([`ImportOptions::utc_offset`]);
+    /// readers of times use `ids::parse_time_in(text, context.utc_offset)`.
+    pub utc_offset: UtcOffset,
 }
 
 impl Context {

@@ -10,9 +10,13 @@
 //! event of each related object is one of its causes, so the causal graph
 //! spans objects. Object attributes go to the stream's metadata and the object
 //! type is the stream's process type. Events keep the order of the file.
-//! Objects may come before or after the events: whether every related object
-//! is declared is checked at the end, and the first unknown reference is
-//! reported with its line.
+//! Objects may come before or after the events: whether every object an
+//! event or another object relates to is declared is checked at the end, and
+//! the first unknown reference is reported with its line (a relation is never
+//! dropped: the log is refused).
+//!
+//! Times written without an offset are read at the import's offset
+//! (`Context::utc_offset`, UTC by default) and stored in UTC.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -20,10 +24,10 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value, json};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
-use super::ids::{IdSpace, parse_time};
+use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, json_error, pipeline};
 use super::{
     Context, Format, ImportError, ImportReport, InputReader, Location, new_stream, ocel_forms,
@@ -45,6 +49,10 @@ pub(super) struct Object {
     object_type: String,
     /// The stream metadata: type, attributes, relationships to other objects.
     metadata: Value,
+    /// The objects it relates to (its object-to-object relationships).
+    targets: Vec<String>,
+    /// Where the object ends in the input.
+    at: Location,
 }
 
 pub(super) struct OcelEvent {
@@ -77,6 +85,7 @@ pub(super) fn import(
         used: HashSet::new(),
         events: IdSpace::new(&[b"ocel", b"event", identity, &salt]),
         correlations: IdSpace::new(&[b"ocel", b"object", identity, &salt]),
+        object_relations: Vec::new(),
         report: ImportReport {
             format: Format::Ocel,
             streams: 0,
@@ -88,11 +97,12 @@ pub(super) fn import(
     };
     let file = context.file.clone();
     let path = context.path.clone();
+    let offset = context.utc_offset;
     pipeline(
         Format::Ocel,
         ITEMS_PER_BATCH,
         tracker,
-        move |emitter| ocel_forms::parse(file, path, reader, emitter),
+        move |emitter| ocel_forms::parse(file, path, offset, reader, emitter),
         |item, tracker| sink.write(item, tracker),
     )?;
     sink.finish()
@@ -107,16 +117,19 @@ pub(super) fn check(
     let mut declared: HashSet<String> = HashSet::new();
     // Object id → (sequence, id and place of the first event relating to it).
     let mut referenced: HashMap<String, (u64, String, Location)> = HashMap::new();
+    let mut object_relations: Vec<ObjectRelation> = Vec::new();
     let mut sequence = 0u64;
     let file = context.file.clone();
     let path = context.path.clone();
+    let offset = context.utc_offset;
     pipeline(
         Format::Ocel,
         ITEMS_PER_BATCH,
         tracker,
-        move |emitter| ocel_forms::parse(file, path, reader, emitter),
+        move |emitter| ocel_forms::parse(file, path, offset, reader, emitter),
         |item, tracker| match item {
             Item::Object(object) => {
+                object_relations.extend(ObjectRelation::of(&object));
                 declared.insert(object.id);
                 Ok(())
             }
@@ -135,12 +148,10 @@ pub(super) fn check(
         .iter()
         .filter(|(object_id, _)| !declared.contains(*object_id))
         .min_by_key(|(_, (sequence, _, _))| *sequence);
-    match first_unknown {
-        Some((object_id, (_, event_id, at))) => {
-            Err(unknown_object(context, *at, event_id, object_id))
-        }
-        None => Ok(()),
+    if let Some((object_id, (_, event_id, at))) = first_unknown {
+        return Err(unknown_object(context, *at, event_id, object_id));
     }
+    check_object_relations(context, &object_relations, |id| declared.contains(id))
 }
 
 fn unknown_object(context: &Context, at: Location, event_id: &str, object_id: &str) -> ImportError {
@@ -148,6 +159,45 @@ fn unknown_object(context: &Context, at: Location, event_id: &str, object_id: &s
         at,
         format!("event '{event_id}' refers to unknown object '{object_id}'"),
     )
+}
+
+/// An object-to-object relationship, kept until every object is known.
+struct ObjectRelation {
+    source: String,
+    target: String,
+    at: Location,
+}
+
+impl ObjectRelation {
+    fn of(object: &Object) -> impl Iterator<Item = ObjectRelation> + '_ {
+        object.targets.iter().map(|target| ObjectRelation {
+            source: object.id.clone(),
+            target: target.clone(),
+            at: object.at,
+        })
+    }
+}
+
+/// Refuses the log at the first object-to-object relationship (in file
+/// order) to an object it does not declare.
+fn check_object_relations(
+    context: &Context,
+    relations: &[ObjectRelation],
+    is_declared: impl Fn(&str) -> bool,
+) -> Result<(), ImportError> {
+    match relations
+        .iter()
+        .find(|relation| !is_declared(&relation.target))
+    {
+        Some(relation) => Err(context.invalid(
+            relation.at,
+            format!(
+                "object '{}' refers to unknown object '{}'",
+                relation.source, relation.target
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 // ----- writing ----------------------------------------------------------------------------
@@ -174,6 +224,8 @@ struct ObjectWriter<'w, 'txn, 'c> {
     used: HashSet<String>,
     events: IdSpace,
     correlations: IdSpace,
+    /// Object-to-object relationships, checked at the end.
+    object_relations: Vec<ObjectRelation>,
     report: ImportReport,
 }
 
@@ -181,6 +233,7 @@ impl ObjectWriter<'_, '_, '_> {
     fn write(&mut self, item: Item, tracker: &mut Tracker<'_>) -> Result<(), ImportError> {
         match item {
             Item::Object(object) => {
+                self.object_relations.extend(ObjectRelation::of(&object));
                 self.objects
                     .insert(object.id, (object.object_type, object.metadata));
                 Ok(())
@@ -297,6 +350,9 @@ impl ObjectWriter<'_, '_, '_> {
                 object_id,
             ));
         }
+        check_object_relations(self.context, &self.object_relations, |id| {
+            self.objects.contains_key(id)
+        })?;
         let mut streams: Vec<(String, ObjectStream)> = streams.into_iter().collect();
         streams.sort_by(|a, b| a.1.info.stream_id.cmp(&b.1.info.stream_id));
         self.report.objects = self.objects.len() as u64;
@@ -321,6 +377,8 @@ const STOPPED: &str = "import stopped";
 /// Receives the elements serde visits.
 struct Sink<'e> {
     file: String,
+    /// The offset of times written without one.
+    offset: UtcOffset,
     emitter: &'e mut Emitter<Item>,
     position: PositionHandle,
     failure: Option<ImportError>,
@@ -355,7 +413,7 @@ impl Sink<'_> {
         payload: Map<String, Value>,
         relationships: Vec<(String, Option<String>)>,
     ) -> Result<(), E> {
-        let Some(occurred_at) = parse_time(time) else {
+        let Some(occurred_at) = parse_time_in(time, self.offset) else {
             return Err(self.fail(format!("event '{id}': time '{time}' is not a date")));
         };
         let at = self.position.get().line();
@@ -374,8 +432,10 @@ impl Sink<'_> {
         id: String,
         object_type: String,
         metadata: Map<String, Value>,
+        targets: Vec<String>,
     ) -> Result<(), E> {
-        let item = object_item(&self.file, id, object_type, metadata);
+        let at = self.position.get().line();
+        let item = object_item(&self.file, id, object_type, metadata, targets, at);
         self.emit(item)
     }
 }
@@ -419,12 +479,15 @@ pub(super) fn event_item(
     })
 }
 
-/// An object as the writer takes it; `metadata` is what [`object_metadata`] made.
+/// An object as the writer takes it; `metadata` is what [`object_metadata`]
+/// made, `targets` the objects it relates to, `at` where it ends in the input.
 pub(super) fn object_item(
     file: &str,
     id: String,
     object_type: String,
     mut metadata: Map<String, Value>,
+    targets: Vec<String>,
+    at: Location,
 ) -> Item {
     let mut full = Map::new();
     full.insert(
@@ -440,6 +503,8 @@ pub(super) fn object_item(
         id,
         object_type,
         metadata: Value::Object(full),
+        targets,
+        at,
     })
 }
 
@@ -452,15 +517,21 @@ pub(super) struct AttributeValue<'a> {
 }
 
 /// The stream metadata of an OCEL 2.0 object: attribute values (the latest in
-/// time), their history when they changed, and relationships to other objects.
+/// time), their history when they changed (times in RFC 3339, those written
+/// without an offset read at `offset`), and relationships to other objects.
 pub(super) fn object_metadata(
     attributes: &[AttributeValue<'_>],
     relationships: &[(String, Option<String>)],
+    offset: UtcOffset,
 ) -> Map<String, Value> {
     let mut latest: Map<String, Value> = Map::new();
     let mut latest_time: HashMap<&str, Option<OffsetDateTime>> = HashMap::new();
-    for attribute in attributes {
-        let time = attribute.time.and_then(parse_time);
+    let times: Vec<Option<OffsetDateTime>> = attributes
+        .iter()
+        .map(|attribute| attribute.time.and_then(|text| parse_time_in(text, offset)))
+        .collect();
+    for (attribute, time) in attributes.iter().zip(&times) {
+        let time = *time;
         let newer = match latest_time.get(attribute.name) {
             None => true,
             Some(known) => time >= *known,
@@ -474,9 +545,14 @@ pub(super) fn object_metadata(
     let changed = attributes.len() > latest.len();
     metadata.insert("attributes".to_string(), Value::Object(latest));
     if changed {
+        // The same instant is the same text whichever form of the log it came from.
         let history = attributes
             .iter()
-            .map(|a| json!({"name": a.name, "time": a.time, "value": a.value}))
+            .zip(&times)
+            .map(|(a, time)| {
+                let time = time.map(format_time).or_else(|| a.time.map(str::to_string));
+                json!({"name": a.name, "time": time, "value": a.value})
+            })
             .collect();
         metadata.insert("attribute_history".to_string(), Value::Array(history));
     }
@@ -493,6 +569,7 @@ pub(super) fn object_metadata(
 /// Reads an OCEL JSON document on the parser thread.
 pub(super) fn parse_json(
     file: String,
+    offset: UtcOffset,
     reader: InputReader,
     emitter: &mut Emitter<Item>,
 ) -> Result<(), ImportError> {
@@ -500,6 +577,7 @@ pub(super) fn parse_json(
     let mut deserializer = serde_json::Deserializer::from_reader(tracked);
     let mut sink = Sink {
         file: file.clone(),
+        offset,
         emitter,
         position,
         failure: None,
@@ -620,8 +698,15 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
         match self.kind {
             ElementKind::ObjectsV2 => {
                 while let Some(object) = seq.next_element::<ObjectV2>()? {
-                    let (object_type, metadata) = object.metadata();
-                    self.sink.object(object.id, object_type, metadata)?;
+                    let (object_type, metadata) = object.metadata(self.sink.offset);
+                    let targets = object
+                        .relationships
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|relationship| relationship.object_id)
+                        .collect();
+                    self.sink
+                        .object(object.id, object_type, metadata, targets)?;
                 }
             }
             ElementKind::EventsV2 => {
@@ -661,7 +746,8 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
                     let object: ObjectV1 = map.next_value()?;
                     let mut metadata = Map::new();
                     metadata.insert("attributes".to_string(), Value::Object(object.ovmap));
-                    self.sink.object(id, object.object_type, metadata)?;
+                    self.sink
+                        .object(id, object.object_type, metadata, Vec::new())?;
                 }
             }
             ElementKind::EventsV1 => {
@@ -703,7 +789,7 @@ struct ObjectV2 {
 impl ObjectV2 {
     /// The object type and the stream metadata: attribute values (the latest
     /// in time), their history when they changed, and relationships.
-    fn metadata(&self) -> (String, Map<String, Value>) {
+    fn metadata(&self, offset: UtcOffset) -> (String, Map<String, Value>) {
         let attributes: Vec<AttributeValue<'_>> = self
             .attributes
             .as_deref()
@@ -724,7 +810,7 @@ impl ObjectV2 {
             .collect();
         (
             self.object_type.clone(),
-            object_metadata(&attributes, &relationships),
+            object_metadata(&attributes, &relationships, offset),
         )
     }
 }

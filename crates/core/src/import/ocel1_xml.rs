@@ -29,7 +29,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use serde_json::{Map, Number, Value};
 
-use super::ids::parse_time;
+use super::ids::parse_time_in;
 use super::input::{Emitter, PositionHandle, Tracked};
 use super::ocel::{Item, event_item, object_item};
 use super::{ImportError, InputReader, Location};
@@ -50,6 +50,8 @@ struct Element {
 
 struct Parser {
     file: String,
+    /// The offset of times written without one.
+    offset: time::UtcOffset,
     position: PositionHandle,
     /// Local names of the open elements.
     stack: Vec<String>,
@@ -63,6 +65,7 @@ struct Parser {
 /// Reads an OCEL 1.0 XML document on the parser thread.
 pub(super) fn parse(
     file: String,
+    offset: time::UtcOffset,
     reader: InputReader,
     emitter: &mut Emitter<Item>,
 ) -> Result<(), ImportError> {
@@ -70,6 +73,7 @@ pub(super) fn parse(
     let mut xml = Reader::from_reader(tracked);
     let mut parser = Parser {
         file,
+        offset,
         position,
         stack: Vec::new(),
         current: None,
@@ -213,7 +217,7 @@ impl Parser {
                     let Some(text) = element.timestamp else {
                         return Err(self.invalid(format!("event '{id}' has no timestamp")));
                     };
-                    let Some(occurred_at) = parse_time(&text) else {
+                    let Some(occurred_at) = parse_time_in(&text, self.offset) else {
                         return Err(
                             self.invalid(format!("event '{id}': time '{text}' is not a date"))
                         );
@@ -229,7 +233,14 @@ impl Parser {
                 } else {
                     let mut metadata = Map::new();
                     metadata.insert("attributes".to_string(), Value::Object(element.values));
-                    object_item(&self.file, id, kind, metadata)
+                    object_item(
+                        &self.file,
+                        id,
+                        kind,
+                        metadata,
+                        Vec::new(),
+                        self.position.get().line(),
+                    )
                 };
                 emitter.emit(item);
             }

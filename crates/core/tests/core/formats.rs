@@ -1,5 +1,5 @@
-//! The formats of the field, in and out: the three OCEL 2.0 forms of one log
-//! give the same store; every shared log gives pm4py's figures
+//! The formats of the field, in and out (the three OCEL 2.0 forms of one log
+//! giving identical stores is `ocel_forms`): every shared log gives pm4py's figures
 //! (`data/pm4py_figures.json`, made by `examples/support/pm4py_figures.py`);
 //! CSV with a column mapping; and the round trip through XES and OCEL 2.0
 //! JSON exports gives the same figures again.
@@ -149,91 +149,6 @@ fn every_shared_log_gives_pm4pys_figures() {
     }
 }
 
-/// What a store holds, with the event times apart: (events, streams).
-fn contents(path: &Path) -> (Vec<Value>, Vec<Value>, Vec<time::OffsetDateTime>) {
-    let store = Store::open(path).expect("open");
-    let reader = store.read().expect("read");
-    let mut events = Vec::new();
-    let mut times = Vec::new();
-    for event in reader.log(1, 100_000).expect("log") {
-        times.push(event.occurred_at);
-        let mut value = serde_json::to_value(&event).expect("event json");
-        let object = value.as_object_mut().expect("object");
-        object.remove("occurred_at");
-        object.remove("recorded_at");
-        events.push(value);
-    }
-    let mut streams = Vec::new();
-    let page = reader
-        .streams(&StreamFilter::default(), None, 100_000)
-        .expect("streams");
-    for mut info in page.items {
-        // Attribute histories carry the times of each form (see below).
-        if let Some(metadata) = info.metadata.as_object_mut() {
-            metadata.remove("source");
-            if let Some(Value::Array(history)) = metadata.get_mut("attribute_history") {
-                for change in history {
-                    if let Some(change) = change.as_object_mut() {
-                        change.remove("time");
-                    }
-                }
-            }
-        }
-        let mut value = serde_json::to_value(&info).expect("stream json");
-        let object = value.as_object_mut().expect("object");
-        object.remove("created_at");
-        object.remove("updated_at");
-        streams.push(value);
-    }
-    (events, streams, times)
-}
-
-/// The JSON, XML and SQLite forms of the OCEL 2.0 example give the same
-/// store: the same events (ids, types, payloads, objects, causes, order) and
-/// the same streams (objects, types, attributes, relationships, variants).
-/// The times agree up to the form's own clock: the XML and SQLite files were
-/// written with the local times of their author (one hour ahead) and no
-/// offset, which the standard reads as UTC, as process_mining and pm4py do;
-/// so every event of theirs is the same constant shift from the JSON form.
-#[test]
-fn the_three_ocel_forms_give_the_same_store() {
-    let Some(data) = data_dir("formats::the_three_ocel_forms_give_the_same_store") else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut stores = Vec::new();
-    for file in [
-        "ocel20_example.jsonocel",
-        "ocel20_example.xmlocel",
-        "ocel20_example.sqlite",
-    ] {
-        let input = data.join(file);
-        assert_eq!(Format::detect(&input), Some(Format::Ocel), "{file}");
-        let store = dir.path().join(format!("{file}.redb"));
-        import(&store, Format::Ocel, &input);
-        assert_checks(&store);
-        stores.push((file, contents(&store)));
-    }
-    let (_, (json_events, json_streams, json_times)) = &stores[0];
-    assert_eq!(json_events.len(), 13);
-    for (file, (events, streams, times)) in &stores[1..] {
-        assert_eq!(events, json_events, "{file}: events");
-        assert_eq!(streams, json_streams, "{file}: streams");
-        let shift = times[0] - json_times[0];
-        for (time, json_time) in times.iter().zip(json_times) {
-            assert_eq!(
-                *time - *json_time,
-                shift,
-                "{file}: one shift for all events"
-            );
-        }
-        assert!(
-            shift == time::Duration::ZERO || shift == time::Duration::hours(1),
-            "{file}: {shift}"
-        );
-    }
-}
-
 /// The same name with the content of another form: the form comes from the content.
 #[test]
 fn the_ocel_form_is_found_from_the_content() {
@@ -361,6 +276,7 @@ fn csv_columns_are_mapped_and_times_read_as_pandas_does() {
             activity: "Activity".to_string(),
             timestamp: "When".to_string(),
         },
+        ..ImportOptions::default()
     };
     let store = dir.path().join("claims.redb");
     import_file_with(

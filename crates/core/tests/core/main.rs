@@ -16,6 +16,7 @@ mod import_fuzz;
 mod import_real_logs;
 mod map;
 mod model;
+mod ocel_forms;
 mod process_filter;
 mod queues_lib;
 mod replay_lib;
