@@ -208,14 +208,6 @@ fn a_utc_offset_that_cannot_be_read_exits_2() {
             expected,
         );
     }
-    // The XES reader does not apply it (yet): refused, not ignored.
-    exits_2(
-        "small.xes",
-        SMALL_XES.as_bytes(),
-        "xes",
-        &["--utc-offset", "-05:00"],
-        "small.xes: an offset for times without one (-05:00) is not applied to xes input",
-    );
 }
 
 #[test]

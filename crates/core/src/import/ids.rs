@@ -93,11 +93,6 @@ pub(crate) fn parse_time_in(text: &str, offset: UtcOffset) -> Option<OffsetDateT
     read_time(text).map(|written| written.at(offset))
 }
 
-/// Reads a timestamp (see [`read_time`]); a time without an offset is UTC.
-pub(crate) fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    parse_time_in(text, UtcOffset::UTC)
-}
-
 /// Reads the offset of times written without one, as the CLI's `--utc-offset`
 /// and the import dialog take it: `Z`, `+HH:MM` or `-HH:MM` (hours up to 23).
 pub fn parse_utc_offset(text: &str) -> Result<UtcOffset, String> {
@@ -151,6 +146,11 @@ pub(crate) fn format_time(at: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A time without an offset read as UTC.
+    fn parse_time(text: &str) -> Option<OffsetDateTime> {
+        parse_time_in(text, UtcOffset::UTC)
+    }
 
     #[test]
     fn ids_are_v8_distinct_and_ordered() {

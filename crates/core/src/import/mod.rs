@@ -106,11 +106,13 @@ impl Format {
     }
 
     /// Whether its importer reads times written without an offset at
-    /// [`ImportOptions::utc_offset`]: OCEL, CSV and JSONL. Not XES yet (its
-    /// reader takes UTC; `ids::parse_time_in` with `Context::utc_offset` is
-    /// what it would call), nor the engines' stores, whose times are instants.
+    /// [`ImportOptions::utc_offset`]: every log format; not the engines'
+    /// stores, whose times are instants.
     pub fn takes_utc_offset(self) -> bool {
-        matches!(self, Format::Ocel | Format::Csv | Format::Jsonl)
+        matches!(
+            self,
+            Format::Xes | Format::Ocel | Format::Csv | Format::Jsonl
+        )
     }
 
     /// Parses the CLI name: `jsonl`, `xes`, `ocel`, `csv`, `mako` or `batpak`.
@@ -415,7 +417,7 @@ pub fn import_file_with(
 
 /// Refuses options the importer of `format` would not apply: an offset for
 /// times without one means nothing to an engine's store (its times are
-/// instants), and the XES reader does not read it yet.
+/// instants).
 fn check_options(format: Format, input: &Path, options: &ImportOptions) -> Result<(), ImportError> {
     if options.utc_offset == UtcOffset::UTC || format.takes_utc_offset() {
         return Ok(());

@@ -19,9 +19,9 @@ use quick_xml::Reader;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use serde_json::{Map, Number, Value, json};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 
-use super::ids::{IdSpace, format_time, parse_time};
+use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
 use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
 use crate::store::{Event, PreparedEvent, StoreError, StoreReader, StoreWriter, StreamInfo};
@@ -95,7 +95,15 @@ pub(super) fn import(
         Format::Xes,
         TRACES_PER_BATCH,
         tracker,
-        move |emitter| Parser::new(context.file.clone(), reader, Some(preparer)).run(emitter),
+        move |emitter| {
+            Parser::new(
+                context.file.clone(),
+                context.utc_offset,
+                reader,
+                Some(preparer),
+            )
+            .run(emitter)
+        },
         |item, tracker| match item {
             Item::Prepared(PreparedTrace { mut stream, events }) => {
                 let count = events.len() as u64;
@@ -124,12 +132,12 @@ pub(super) fn check(
     reader: InputReader,
     tracker: &mut Tracker<'_>,
 ) -> Result<(), ImportError> {
-    let file = context.file.clone();
+    let (file, utc_offset) = (context.file.clone(), context.utc_offset);
     pipeline(
         Format::Xes,
         TRACES_PER_BATCH,
         tracker,
-        move |emitter| Parser::new(file, reader, None).run(emitter),
+        move |emitter| Parser::new(file, utc_offset, reader, None).run(emitter),
         |item, tracker| match item {
             Item::Trace(trace) => tracker.events_written(trace.events.len() as u64),
             Item::Prepared(_) | Item::Skipped(_) => Ok(()),
@@ -310,6 +318,8 @@ enum Node {
 
 struct Parser<'a> {
     file: String,
+    /// The offset of times written without one.
+    utc_offset: UtcOffset,
     /// Present when importing: traces are handed over ready for the store.
     preparer: Option<TracePreparer<'a>>,
     reader: Reader<Tracked<InputReader>>,
@@ -325,12 +335,18 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(file: String, reader: InputReader, preparer: Option<TracePreparer<'a>>) -> Self {
+    fn new(
+        file: String,
+        utc_offset: UtcOffset,
+        reader: InputReader,
+        preparer: Option<TracePreparer<'a>>,
+    ) -> Self {
         let (tracked, position) = Tracked::new(reader);
         let mut reader = Reader::from_reader(tracked);
         reader.config_mut().trim_text(true);
         Parser {
             file,
+            utc_offset,
             preparer,
             reader,
             position,
@@ -583,7 +599,7 @@ impl<'a> Parser<'a> {
                     kind => match &raw {
                         None => Value::Null,
                         Some(raw) => {
-                            let (value, parsed) = typed(kind, raw);
+                            let (value, parsed) = typed(kind, raw, self.utc_offset);
                             date = parsed;
                             value
                         }
@@ -671,7 +687,7 @@ impl<'a> Parser<'a> {
         };
         let occurred_at = match (event.time, &event.timestamp) {
             (Some(time), _) => time,
-            (None, Some(raw)) => parse_time(raw).ok_or_else(|| {
+            (None, Some(raw)) => parse_time_in(raw, self.utc_offset).ok_or_else(|| {
                 self.invalid(
                     event.line,
                     format!(
@@ -705,9 +721,10 @@ fn is_read_raw(key: &str) -> bool {
     matches!(key, "concept:name" | "time:timestamp")
 }
 
-/// The JSON value of a scalar XES attribute, and its time when it is a date.
-/// A value that does not read as its declared type is kept as text.
-fn typed(kind: Kind, raw: &str) -> (Value, Option<OffsetDateTime>) {
+/// The JSON value of a scalar XES attribute, and its time when it is a date
+/// (one written without an offset taken at `utc_offset`). A value that does
+/// not read as its declared type is kept as text.
+fn typed(kind: Kind, raw: &str, utc_offset: UtcOffset) -> (Value, Option<OffsetDateTime>) {
     let text = || Value::String(raw.to_string());
     let value = match kind {
         Kind::Int => raw
@@ -726,7 +743,7 @@ fn typed(kind: Kind, raw: &str) -> (Value, Option<OffsetDateTime>) {
             _ => text(),
         },
         Kind::Date => {
-            return match parse_time(raw) {
+            return match parse_time_in(raw, utc_offset) {
                 Some(at) => (Value::String(format_time(at)), Some(at)),
                 None => (text(), None),
             };

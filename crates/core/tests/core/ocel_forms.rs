@@ -205,19 +205,24 @@ fn ocel_json_and_xml_read_times_without_offset_at_the_offset() {
 }
 
 #[test]
-fn an_offset_the_xes_reader_does_not_apply_is_refused() {
+fn the_xes_reader_takes_times_without_an_offset_at_the_given_one() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let xes = write_file(dir.path(), "log.xes", SMALL_XES.as_bytes());
+    let log = r#"<log>
+  <trace>
+    <string key="concept:name" value="a"/>
+    <event><string key="concept:name" value="local"/><date key="time:timestamp" value="2024-01-01T10:00:00"/></event>
+    <event><string key="concept:name" value="zoned"/><date key="time:timestamp" value="2024-01-01T10:00:00+02:00"/><date key="due" value="2024-01-02T12:00:00"/></event>
+  </trace>
+</log>
+"#;
+    let xes = write_file(dir.path(), "log.xes", log.as_bytes());
     let store = dir.path().join("xes.redb");
-    let error = import_at(&store, &xes, plus_one()).expect_err("not applied to XES");
-    assert!(
-        error
-            .to_string()
-            .contains("(+01:00) is not applied to xes input"),
-        "{error}"
-    );
-    assert!(!store.exists());
-    import_at(&store, &xes, UtcOffset::UTC).expect("UTC is what it reads");
+    import_at(&store, &xes, plus_one()).expect("xes");
+    let (events, _) = everything(&store);
+    assert_eq!(events[0]["occurred_at"], "2024-01-01T09:00:00Z");
+    // A time that names its offset is never shifted.
+    assert_eq!(events[1]["occurred_at"], "2024-01-01T10:00:00+02:00");
+    assert_eq!(events[1]["payload"]["due"], "2024-01-02T11:00:00Z");
 }
 
 // ----- relations to what the log does not have --------------------------------------------
