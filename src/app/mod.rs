@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use uuid::Uuid;
 
-use crate::state::filter::{FilterState, saved_filters_file};
+use crate::state::filter::{FilterState, Within, saved_filters_file};
 use crate::state::{Clock, EventRef, OpenMode, OpenStore, Selection, View};
 use crate::views::detail::DetailView;
 use crate::views::event_log::EventLogView;
@@ -37,7 +37,7 @@ use crate::widgets::style::failure_colour;
 use crate::widgets::time::format_count;
 use process_workbench_core::actions::{Action, LogFormat, Request};
 use process_workbench_core::engine::Operator;
-use process_workbench_core::search::SavedFilters;
+use process_workbench_core::search::{ProcessFilter, SavedFilters};
 
 use crate::state::command::{
     Command, Commands, ExportRequest, ImportTarget, SidePanel, ThemeChoice,
@@ -98,6 +98,9 @@ pub struct WorkbenchApp {
     failure: Option<OpenFailure>,
     confirm_writing: bool,
     import_dialog: Option<ImportDialog>,
+    /// The file the next export's save dialog answers with, without asking
+    /// (see [`WorkbenchApp::answer_next_save_dialog`]).
+    save_answer: Option<PathBuf>,
     importing: Option<RunningImport>,
     /// The running action and the outcome of the last one.
     actions: ActionRunner,
@@ -167,6 +170,7 @@ impl WorkbenchApp {
             failure: None,
             confirm_writing: false,
             import_dialog: None,
+            save_answer: None,
             importing: None,
             actions: ActionRunner::default(),
             notice,
@@ -430,6 +434,61 @@ impl WorkbenchApp {
         }
     }
 
+    /// File > Export: the whole store, the processes the filter shows (when
+    /// a filter is applied), the selected stream; each as XES or OCEL. The
+    /// processes shown are exported by the filter itself, which the export
+    /// evaluates again on the store as `export --filter` does on the command
+    /// line, so both write the same file.
+    fn export_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let mut log =
+            |ui: &mut egui::Ui, label: &str, streams: Vec<String>, filter: ProcessFilter| {
+                for format in LogFormat::ALL {
+                    if ui
+                        .button(format!("{label} as {}…", format.label()))
+                        .clicked()
+                    {
+                        self.commands.send(Command::Export(ExportRequest::Log {
+                            format,
+                            streams: streams.clone(),
+                            filter: filter.clone(),
+                        }));
+                    }
+                }
+            };
+        log(ui, "The whole store", Vec::new(), ProcessFilter::default());
+        if self.filter.is_active() {
+            ui.separator();
+            match self.filter.within() {
+                Within::Only(selection) if selection.counts.streams == 0 => {
+                    ui.add_enabled(false, egui::Button::new("The filter shows no process"));
+                }
+                Within::Only(selection) => {
+                    let count = selection.counts.streams;
+                    let noun = if count == 1 { "process" } else { "processes" };
+                    let label = format!("The {} {noun} shown", format_count(count));
+                    log(ui, &label, Vec::new(), self.filter.applied().clone());
+                }
+                Within::All | Within::Pending => {
+                    let why = if self.filter.error().is_some() {
+                        "The filter could not be applied"
+                    } else {
+                        "The processes shown (the filter is being applied)"
+                    };
+                    ui.add_enabled(false, egui::Button::new(why));
+                }
+            }
+        }
+        if let Some(stream) = self.selection.stream.clone() {
+            ui.separator();
+            log(
+                ui,
+                "The selected stream",
+                vec![stream],
+                ProcessFilter::default(),
+            );
+        }
+    }
+
     fn import_dialog_ui(&mut self, ctx: &egui::Context) {
         let Some(dialog) = &mut self.import_dialog else {
             return;
@@ -438,6 +497,13 @@ impl WorkbenchApp {
         if !dialog.ui(ctx, can_write, &mut self.commands) {
             self.import_dialog = None;
         }
+    }
+
+    /// Answers the next export's save dialog with `out` instead of showing
+    /// it: a menu's export can then be driven by its label (the window tests
+    /// do; a native dialog cannot be).
+    pub fn answer_next_save_dialog(&mut self, out: PathBuf) {
+        self.save_answer = Some(out);
     }
 
     /// Runs an export as if the user had chosen `out` in its save dialog.
@@ -603,33 +669,7 @@ impl WorkbenchApp {
                     self.commands.send(Command::ShowImportDialog(None));
                 }
                 ui.add_enabled_ui(self.store.is_some(), |ui| {
-                    ui.menu_button("Export", |ui| {
-                        for format in LogFormat::ALL {
-                            if ui
-                                .button(format!("The store as {}…", format.label()))
-                                .clicked()
-                            {
-                                self.commands.send(Command::Export(ExportRequest::Log {
-                                    format,
-                                    streams: Vec::new(),
-                                }));
-                            }
-                        }
-                        if let Some(stream) = self.selection.stream.clone() {
-                            ui.separator();
-                            for format in LogFormat::ALL {
-                                if ui
-                                    .button(format!("The selected stream as {}…", format.label()))
-                                    .clicked()
-                                {
-                                    self.commands.send(Command::Export(ExportRequest::Log {
-                                        format,
-                                        streams: vec![stream.clone()],
-                                    }));
-                                }
-                            }
-                        }
-                    });
+                    ui.menu_button("Export", |ui| self.export_menu_ui(ui));
                 });
                 if ui.button("Open the demo store").clicked() {
                     self.commands.send(Command::OpenDemo);
@@ -979,12 +1019,14 @@ impl WorkbenchApp {
             Command::Run { action, reason } => self.run_action(action, reason),
             Command::Export(export) => {
                 let (title, file_name, kind, extension) = export.save_dialog();
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_title(title)
-                    .set_file_name(file_name)
-                    .add_filter(kind, &[extension])
-                    .save_file()
-                {
+                let out = self.save_answer.take().or_else(|| {
+                    rfd::FileDialog::new()
+                        .set_title(title)
+                        .set_file_name(file_name)
+                        .add_filter(kind, &[extension])
+                        .save_file()
+                });
+                if let Some(out) = out {
                     self.export_to(export, out);
                 }
             }

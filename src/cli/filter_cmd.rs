@@ -16,24 +16,15 @@ use process_workbench_core::search::{
 };
 use process_workbench_core::store::{Store, StreamStatus};
 
-use super::CliError;
+use super::{CliError, FilterParts};
 use crate::state::filter::saved_filters_file;
 
-/// The parts of a filter as typed; each one given replaces that part of
-/// the saved filter named by `saved`.
-#[derive(Debug, Default)]
+/// A filter as typed: the saved filter `saved`, if named, with each part
+/// given replacing that part of it.
+#[derive(Debug)]
 pub struct FilterArgs<'a> {
     pub saved: Option<&'a str>,
-    pub process_type: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub variant: Option<&'a str>,
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub time: Option<&'a str>,
-    pub with: &'a [String],
-    pub without: &'a [String],
-    pub json_path: Option<&'a str>,
-    pub scope: Option<&'a str>,
+    pub parts: &'a FilterParts,
 }
 
 /// The saved-filters file (in the app's data folder).
@@ -48,8 +39,39 @@ fn load_saved(file: &Path) -> Result<SavedFilters, CliError> {
 }
 
 impl FilterArgs<'_> {
+    /// Whether a saved filter or any part is given.
+    pub fn is_given(&self) -> bool {
+        let parts = self.parts;
+        self.saved.is_some()
+            || parts.process_type.is_some()
+            || parts.status.is_some()
+            || parts.variant.is_some()
+            || parts.from.is_some()
+            || parts.to.is_some()
+            || parts.time.is_some()
+            || !parts.with.is_empty()
+            || !parts.without.is_empty()
+            || parts.json_path.is_some()
+            || parts.scope.is_some()
+    }
+
+    /// The filter the arguments describe, reading the saved filters only
+    /// when one is named (no filter given: the empty filter, which keeps
+    /// every process); exit 2 with one line for an unknown name or a bad part.
+    pub fn load(&self) -> Result<ProcessFilter, CliError> {
+        if !self.is_given() {
+            return Ok(ProcessFilter::default());
+        }
+        let saved = match self.saved {
+            Some(_) => load_saved(&saved_file()?)?,
+            None => SavedFilters::default(),
+        };
+        self.filter(&saved)
+    }
+
     /// The filter the arguments describe; exit 2 with one line for a bad part.
     pub fn filter(&self, saved: &SavedFilters) -> Result<ProcessFilter, CliError> {
+        let parts = self.parts;
         let mut filter = match self.saved {
             Some(name) => saved
                 .get(name)
@@ -60,44 +82,44 @@ impl FilterArgs<'_> {
         let time = |flag: &str, text: &str| {
             parse_time_input(text).map_err(|error| CliError::input(format!("{flag}: {error}")))
         };
-        if let Some(text) = self.from {
+        if let Some(text) = parts.from.as_deref() {
             filter.from = Some(time("--from", text)?);
         }
-        if let Some(text) = self.to {
+        if let Some(text) = parts.to.as_deref() {
             filter.to = Some(time("--to", text)?);
         }
-        if let Some(text) = self.time {
+        if let Some(text) = parts.time.as_deref() {
             filter.time_mode = TimeWindowMode::parse(text).ok_or_else(|| {
                 CliError::input(format!(
                     "--time: {text:?} is not intersecting, contained or started"
                 ))
             })?;
         }
-        if let Some(kind) = self.process_type {
+        if let Some(kind) = parts.process_type.as_deref() {
             filter.process_type = Some(kind.to_string());
         }
-        if let Some(text) = self.status {
+        if let Some(text) = parts.status.as_deref() {
             filter.status = Some(StreamStatus::parse(text).ok_or_else(|| {
                 CliError::input(format!(
                     "--status: {text:?} is not running, completed or failed"
                 ))
             })?);
         }
-        if let Some(text) = self.variant {
+        if let Some(text) = parts.variant.as_deref() {
             filter.variant = Some(u128::from_str_radix(text.trim(), 16).map_err(|_| {
                 CliError::input(format!(
                     "--variant: {text:?} is not a variant (32 hex digits)"
                 ))
             })?);
         }
-        filter.with_activities.extend(self.with.iter().cloned());
+        filter.with_activities.extend(parts.with.iter().cloned());
         filter
             .without_activities
-            .extend(self.without.iter().cloned());
-        if let Some(path) = self.json_path {
+            .extend(parts.without.iter().cloned());
+        if let Some(path) = parts.json_path.as_deref() {
             filter.json_path = Some(path.to_string());
         }
-        if let Some(text) = self.scope {
+        if let Some(text) = parts.scope.as_deref() {
             filter.json_path_in = ProcessPathScope::parse(text).ok_or_else(|| {
                 CliError::input(format!(
                     "--in: {text:?} is not anywhere, payload, event_metadata or stream_metadata"

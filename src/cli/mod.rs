@@ -111,34 +111,8 @@ pub enum Command {
         /// Start from the saved filter NAME (the parts given replace its parts).
         #[arg(long, value_name = "NAME")]
         saved: Option<String>,
-        #[arg(long)]
-        process_type: Option<String>,
-        #[arg(long, value_parser = ["running", "completed", "failed"])]
-        status: Option<String>,
-        /// A variant (32 hex digits, as `inspect` and the window show them).
-        #[arg(long)]
-        variant: Option<String>,
-        /// The time window's start (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
-        #[arg(long)]
-        from: Option<String>,
-        /// The time window's end (included).
-        #[arg(long)]
-        to: Option<String>,
-        /// How a process's first and last event meet the window.
-        #[arg(long, value_parser = ["intersecting", "contained", "started"])]
-        time: Option<String>,
-        /// An activity (event type) the process has (repeatable: all of them).
-        #[arg(long = "with", value_name = "ACTIVITY")]
-        with: Vec<String>,
-        /// An activity the process does not have (repeatable: none of them).
-        #[arg(long = "without", value_name = "ACTIVITY")]
-        without: Vec<String>,
-        /// A JSONPath (RFC 9535) that must find a node.
-        #[arg(long = "jsonpath")]
-        json_path: Option<String>,
-        /// Where the JSONPath looks (default: anywhere).
-        #[arg(long = "in", value_parser = ["anywhere", "payload", "event_metadata", "stream_metadata"])]
-        scope: Option<String>,
+        #[command(flatten)]
+        parts: FilterParts,
         /// Save the filter under this name (in the app's data folder; the store is not written).
         #[arg(long, value_name = "NAME")]
         save: Option<String>,
@@ -226,6 +200,14 @@ pub enum Command {
         utc_offset: Option<String>,
     },
     /// Export events as JSONL, or streams as a XES or OCEL 2.0 JSON log.
+    ///
+    /// --xes and --ocel write every stream, the listed ones (--stream), or
+    /// the processes a process filter keeps (--filter NAME and/or the
+    /// filter's parts below, evaluated as `filter` evaluates them; the
+    /// window's File > Export of the processes shown writes the same file).
+    /// With both --stream and a filter: the listed streams the filter keeps.
+    /// An unknown filter name, a bad filter part or an unknown stream writes
+    /// nothing (exit 2).
     #[command(group(clap::ArgGroup::new("out").required(true).args(["jsonl", "xes", "ocel"])))]
     Export {
         file: PathBuf,
@@ -241,6 +223,12 @@ pub enum Command {
         /// Only this stream (repeatable for --xes and --ocel).
         #[arg(long)]
         stream: Vec<String>,
+        /// Only the processes the saved filter NAME keeps (see `filters`;
+        /// --xes and --ocel); the parts given below replace its parts.
+        #[arg(long, value_name = "NAME", help_heading = "Process filter")]
+        filter: Option<String>,
+        #[command(flatten)]
+        parts: FilterParts,
     },
     /// Build replay checkpoints for every stream that lacks them (audited).
     Checkpoints {
@@ -345,6 +333,43 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// The parts of a process filter given on the command line (`filter`, and
+/// `export --xes | --ocel`): each part that is given must hold.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Process filter")]
+pub struct FilterParts {
+    /// Processes of this process type (an object type of an OCEL log).
+    #[arg(long)]
+    pub process_type: Option<String>,
+    /// Processes of this status.
+    #[arg(long, value_parser = ["running", "completed", "failed"])]
+    pub status: Option<String>,
+    /// A variant (32 hex digits, as `inspect` and the window show them).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// The time window's start (RFC 3339, YYYY-MM-DD or YYYY-MM-DD HH:MM in UTC).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The time window's end (included).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// How a process's first and last event meet the window.
+    #[arg(long, value_parser = ["intersecting", "contained", "started"])]
+    pub time: Option<String>,
+    /// An activity (event type) the process has (repeatable: all of them).
+    #[arg(long = "with", value_name = "ACTIVITY")]
+    pub with: Vec<String>,
+    /// An activity the process does not have (repeatable: none of them).
+    #[arg(long = "without", value_name = "ACTIVITY")]
+    pub without: Vec<String>,
+    /// A JSONPath (RFC 9535) that must find a node.
+    #[arg(long = "jsonpath")]
+    pub json_path: Option<String>,
+    /// Where the JSONPath looks (default: anywhere).
+    #[arg(long = "in", value_parser = ["anywhere", "payload", "event_metadata", "stream_metadata"])]
+    pub scope: Option<String>,
 }
 
 /// What to do with an outbox message.
@@ -514,31 +539,13 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
         Command::Filter {
             file,
             saved,
-            process_type,
-            status,
-            variant,
-            from,
-            to,
-            time,
-            with,
-            without,
-            json_path,
-            scope,
+            parts,
             save,
             json,
         } => {
             let args = filter_cmd::FilterArgs {
                 saved: saved.as_deref(),
-                process_type: process_type.as_deref(),
-                status: status.as_deref(),
-                variant: variant.as_deref(),
-                from: from.as_deref(),
-                to: to.as_deref(),
-                time: time.as_deref(),
-                with: &with,
-                without: &without,
-                json_path: json_path.as_deref(),
-                scope: scope.as_deref(),
+                parts: &parts,
             };
             filter_cmd::filter(&file, &args, save.as_deref(), json, user)
         }
@@ -595,16 +602,26 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             xes,
             ocel,
             stream,
+            filter,
+            parts,
         } => {
+            let filter = filter_cmd::FilterArgs {
+                saved: filter.as_deref(),
+                parts: &parts,
+            };
             let log = xes
                 .map(|out| (LogFormat::Xes, out))
                 .or(ocel.map(|out| (LogFormat::Ocel, out)));
             if let Some((format, out)) = log {
+                // The filter is read (and a bad one refused) before the store
+                // is opened or anything written.
+                let filter = filter.load()?;
                 return act(
                     &file,
                     Action::ExportLog {
                         format,
                         streams: stream,
+                        filter,
                         out,
                     },
                     "",
@@ -613,6 +630,11 @@ pub fn run(command: Command, user: Option<&str>) -> Result<(), CliError> {
             let Some(jsonl) = jsonl else {
                 return Err(CliError::input("export needs --jsonl, --xes or --ocel"));
             };
+            if filter.is_given() {
+                return Err(CliError::input(
+                    "export --jsonl takes no process filter (--filter and its parts go with --xes and --ocel)",
+                ));
+            }
             if stream.len() > 1 {
                 return Err(CliError::input(
                     "export --jsonl takes one --stream (--xes and --ocel take several)",

@@ -161,10 +161,12 @@ pub enum ExportRequest {
     },
     /// The audit entries passing a filter, as JSON.
     Audit(AuditFilter),
-    /// Streams (every stream when empty) as a XES or OCEL 2.0 JSON log.
+    /// Streams as a XES or OCEL 2.0 JSON log: those of `streams` (every
+    /// stream when empty) that `filter` keeps (an empty filter keeps all).
     Log {
         format: LogFormat,
         streams: Vec<String>,
+        filter: ProcessFilter,
     },
 }
 
@@ -184,9 +186,14 @@ impl ExportRequest {
                 out,
             },
             ExportRequest::Audit(filter) => Action::ExportAudit { filter, out },
-            ExportRequest::Log { format, streams } => Action::ExportLog {
+            ExportRequest::Log {
                 format,
                 streams,
+                filter,
+            } => Action::ExportLog {
+                format,
+                streams,
+                filter,
                 out,
             },
         }

@@ -11,6 +11,7 @@ mod helper_process;
 mod import_common;
 
 mod cli;
+mod cli_export_filter;
 mod cli_filter;
 mod cli_formats;
 mod cli_pipe;

@@ -375,6 +375,21 @@ fn demo_screens(
             .is_some_and(|selection| selection.counts.streams > 0),
         "the filter keeps some processes, for the charts to show them"
     );
+    // File > Export with the filter applied: the whole store or the processes shown.
+    harness.get_by_label("File").click();
+    settle(harness);
+    harness.get_by_label("Export").click();
+    check(harness, &format!("export-menu-{look}"), problems);
+    harness.key_press(egui::Key::Escape);
+    settle(harness);
+    harness.key_press(egui::Key::Escape);
+    settle(harness);
+    assert!(
+        harness
+            .query_by_label_contains("processes shown as XES")
+            .is_none(),
+        "the export menu closed"
+    );
     harness.state_mut().filter_bar_mut().set_editing(false);
     harness
         .state_mut()

@@ -1,6 +1,7 @@
 //! One action layer: every action run once through the CLI and once through
 //! the window, each on its own copy of one demo store, leaves the two copies
-//! equal, and the two exports byte for byte the same.
+//! equal, and the two exports byte for byte the same; a filtered XES or OCEL
+//! export from the window's menu is the CLI's `export --filter` file.
 //!
 //! The window is driven as its views drive it: a confirmed
 //! `Command::Run` (or an export) handed to the app, which runs it as a
@@ -10,6 +11,7 @@
 //! the test's run on read as `<now>`.
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::Command as Process;
 
@@ -23,9 +25,10 @@ use egui_kittest::kittest::Queryable;
 use process_workbench::app::{StartOptions, WorkbenchApp};
 use process_workbench::state::Clock;
 use process_workbench::state::command::{Command, ExportRequest};
-use process_workbench_core::actions::{Action, EventSelection, GraphFormat};
+use process_workbench_core::actions::{Action, EventSelection, GraphFormat, LogFormat};
 use process_workbench_core::graph::{ClosureOptions, GraphRequest, LayoutKind};
 use process_workbench_core::queues::BulkAction;
+use process_workbench_core::search::{ProcessFilter, select_processes};
 use process_workbench_core::store::{
     DeadLetterStatus, Store, StoreReader, StreamStatus, Summary, all_pages,
 };
@@ -528,4 +531,86 @@ fn the_user_set_in_the_view_menu_is_named_in_the_audit_trail() {
         (last.user.as_str(), last.reason.as_str()),
         ("alice", "seen twice")
     );
+}
+
+/// File > Export's "processes shown" (a filter applied in the window),
+/// clicked by its label, writes the same bytes as `export --filter` on the
+/// command line, in both formats; and the whole store is offered beside it.
+#[test]
+fn a_filtered_export_from_the_menu_is_the_cli_export_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = dir.path().join("demo.redb");
+    cli(&["demo", path(&store), "--processes", "60", "--seed", "7"]);
+    let filter = ProcessFilter {
+        status: Some(StreamStatus::Failed),
+        process_type: Some("meter_reading".to_string()),
+        ..ProcessFilter::default()
+    };
+    let kept = {
+        let opened = Store::open(&store).expect("open");
+        let reader = opened.read().expect("read");
+        select_processes(&reader, &filter, &mut |_| ControlFlow::Continue(()))
+            .expect("select")
+            .counts
+            .streams
+    };
+    assert!(kept > 0, "the demo store has failed meter readings");
+
+    let mut harness = harness(app(Some(store.clone()), dir.path()));
+    settle(&mut harness);
+    harness.state_mut().send(Command::SetFilter {
+        filter: filter.clone(),
+        name: None,
+    });
+    settle(&mut harness);
+    for format in LogFormat::ALL {
+        let flag = match format {
+            LogFormat::Xes => "--xes",
+            LogFormat::Ocel => "--ocel",
+        };
+        let by_cli = dir.path().join(format!("cli.{}", format.extension()));
+        cli(&[
+            "export",
+            path(&store),
+            flag,
+            path(&by_cli),
+            "--status",
+            "failed",
+            "--process-type",
+            "meter_reading",
+        ]);
+        let by_window = dir.path().join(format!("window.{}", format.extension()));
+        harness
+            .state_mut()
+            .answer_next_save_dialog(by_window.clone());
+        harness.get_by_label("File").click();
+        harness.run_steps(2);
+        harness.get_by_label("Export").click();
+        harness.run_steps(2);
+        let noun = if kept == 1 { "process" } else { "processes" };
+        assert!(
+            harness
+                .query_by_label(&format!("The whole store as {}…", format.label()))
+                .is_some()
+        );
+        harness
+            .get_by_label(&format!("The {kept} {noun} shown as {}…", format.label()))
+            .click();
+        settle(&mut harness);
+        let finished = harness.state().last_action().expect("the export ran");
+        assert_eq!(
+            finished.action,
+            Action::ExportLog {
+                format,
+                streams: Vec::new(),
+                filter: filter.clone(),
+                out: by_window.clone(),
+            }
+        );
+        assert_eq!(
+            file_bytes(&by_cli),
+            file_bytes(&by_window),
+            "{flag}: the window's export is the CLI's"
+        );
+    }
 }

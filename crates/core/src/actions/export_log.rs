@@ -1,6 +1,8 @@
 //! A store, or some of its streams, written out as a process-mining log:
 //! XES (IEEE 1849; a trace per stream) or OCEL 2.0 JSON (an object per
-//! stream). Written atomically like every export (see `export`).
+//! stream). Written atomically like every export (see `export`). The streams
+//! are listed ones, or those a process filter keeps (evaluated by
+//! `search::select_processes`, the window's filter function), or both.
 //!
 //! XES: the trace's `concept:name` is the stream id, its other attributes the
 //! stream's `metadata.attributes`; an event's `concept:name` is its type, its
@@ -17,6 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use quick_xml::Writer;
@@ -27,6 +30,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::export::write_atomically;
 use super::{ActionError, Outcome, Progress};
+use crate::search::{ProcessFilter, select_processes};
 use crate::store::{Event, StoreError, StoreReader, StreamFilter, StreamInfo};
 
 /// Streams read at a time.
@@ -63,16 +67,23 @@ impl LogFormat {
     }
 }
 
-/// `ExportLog`: writes `streams` (all when empty) as `format` to `out`.
+/// Which streams an export writes: those of `streams` (every stream when
+/// empty) that `filter` keeps (an empty filter keeps every one).
+pub(super) struct LogSelection<'a> {
+    pub streams: &'a [String],
+    pub filter: &'a ProcessFilter,
+}
+
+/// `ExportLog`: writes the streams `selection` names as `format` to `out`.
 pub(super) fn export_log(
     store: &crate::store::Store,
     format: LogFormat,
-    streams: &[String],
+    selection: &LogSelection<'_>,
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<Outcome, ActionError> {
     let reader = store.read()?;
-    let streams = selected_streams(&reader, streams)?;
+    let (streams, unreadable) = selected_streams(&reader, selection, progress)?;
     let (traces, events) = write_atomically(out, |file| match format {
         LogFormat::Xes => write_xes(&reader, &streams, file, progress),
         LogFormat::Ocel => write_ocel(&reader, &streams, file, progress),
@@ -81,39 +92,85 @@ pub(super) fn export_log(
         LogFormat::Xes => "traces",
         LogFormat::Ocel => "objects",
     };
-    Ok(Outcome::line(format!(
+    let mut line = format!(
         "{events} events in {traces} {unit} saved to {} ({})",
         out.display(),
         format.label()
-    )))
+    );
+    if !selection.filter.is_empty() {
+        line.push_str(&format!("; filter: {}", selection.filter.describe()));
+    }
+    if unreadable > 0 {
+        // The filter could not read these streams: say so rather than drop them silently.
+        line.push_str(&format!(
+            "; {unreadable} streams the filter could not read were left out"
+        ));
+    }
+    Ok(Outcome::line(line))
 }
 
-/// The stream records to export, in stream-id order; an unknown id is refused.
+/// The stream records to export, in stream-id order, and how many streams
+/// the filter could not read; an unknown id in `selection.streams` is refused.
 fn selected_streams(
     reader: &StoreReader,
-    wanted: &[String],
-) -> Result<Vec<StreamInfo>, ActionError> {
-    if wanted.is_empty() {
-        let mut all = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = reader.streams(&StreamFilter::default(), after.as_deref(), PAGE)?;
-            all.extend(page.items);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        return Ok(all);
-    }
-    let ids: BTreeSet<&String> = wanted.iter().collect();
-    ids.into_iter()
+    selection: &LogSelection<'_>,
+    progress: &dyn Progress,
+) -> Result<(Vec<StreamInfo>, u64), ActionError> {
+    let listed: BTreeSet<&String> = selection.streams.iter().collect();
+    let listed = listed
+        .into_iter()
         .map(|id| {
             reader
                 .stream(id)?
                 .ok_or_else(|| ActionError::Export(format!("the store has no stream {id:?}")))
         })
-        .collect()
+        .collect::<Result<Vec<StreamInfo>, ActionError>>()?;
+    if selection.filter.is_empty() {
+        if selection.streams.is_empty() {
+            return Ok((all_streams(reader)?, 0));
+        }
+        return Ok((listed, 0));
+    }
+    let kept = select_processes(reader, selection.filter, &mut |done| {
+        progress.progress(done.done, done.total);
+        if progress.is_cancelled() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    if kept.cancelled {
+        return Err(ActionError::Cancelled);
+    }
+    if !selection.streams.is_empty() {
+        let both = listed
+            .into_iter()
+            .filter(|stream| kept.contains(&stream.stream_id))
+            .collect();
+        return Ok((both, kept.unreadable));
+    }
+    let mut streams = Vec::with_capacity(kept.ids.len());
+    for (id, record) in kept.ids.iter().zip(reader.stream_records(&kept.ids)?) {
+        let info = record?
+            .ok_or_else(|| StoreError::Corrupt(format!("the stream {id:?} has no record")))?;
+        streams.push(info);
+    }
+    Ok((streams, kept.unreadable))
+}
+
+/// Every stream record, in stream-id order.
+fn all_streams(reader: &StoreReader) -> Result<Vec<StreamInfo>, StoreError> {
+    let mut all = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = reader.streams(&StreamFilter::default(), after.as_deref(), PAGE)?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(all)
 }
 
 fn step(progress: &dyn Progress, done: u64, total: u64) -> Result<(), ActionError> {

@@ -25,7 +25,7 @@ use crate::engine::{DispatchOutcome, Engine, EngineError, ResubmitOutcome};
 use crate::graph::{GraphError, GraphRequest};
 use crate::queues::{AuditFilter, BulkAction, BulkSummary, run_bulk};
 use crate::replay::{self, ReplayError};
-use crate::search::ProcessFilter;
+use crate::search::{ProcessFilter, ProcessFilterError};
 use crate::store::{AuditEntry, Event, Store, StoreError};
 
 pub use crate::engine::Operator;
@@ -94,11 +94,15 @@ pub enum Action {
     },
     /// Forget the saved filter `name` in the saved-filters file `file`.
     DeleteFilter { file: PathBuf, name: String },
-    /// Write `streams` (every stream when empty) as a process-mining log
-    /// (XES or OCEL 2.0 JSON) to `out`.
+    /// Write streams as a process-mining log (XES or OCEL 2.0 JSON) to
+    /// `out`: those of `streams` (every stream when empty) that `filter`
+    /// keeps (an empty filter keeps every one). The filter is evaluated by
+    /// [`crate::search::select_processes`] on the store as it is when the
+    /// export runs, so the window and the CLI export the same processes.
     ExportLog {
         format: LogFormat,
         streams: Vec<String>,
+        filter: ProcessFilter,
         out: PathBuf,
     },
 }
@@ -235,6 +239,8 @@ pub enum ActionError {
     Replay(#[from] ReplayError),
     #[error(transparent)]
     Graph(#[from] GraphError),
+    #[error(transparent)]
+    Filter(#[from] ProcessFilterError),
     #[error("{0}")]
     Export(String),
     #[error("cancelled; nothing was written")]
@@ -292,8 +298,12 @@ pub fn execute(
         Action::ExportLog {
             format,
             streams,
+            filter,
             out,
-        } => return export_log::export_log(store, *format, streams, out, progress),
+        } => {
+            let selection = export_log::LogSelection { streams, filter };
+            return export_log::export_log(store, *format, &selection, out, progress);
+        }
         Action::BuildCheckpoints => {
             return build_checkpoints(store, operator, reason, now, progress);
         }

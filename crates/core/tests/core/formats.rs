@@ -12,6 +12,7 @@ use process_workbench_core::engine::Operator;
 use process_workbench_core::import::{
     CsvMapping, Format, ImportOptions, csv_preview, import_file, import_file_with,
 };
+use process_workbench_core::search::ProcessFilter;
 use process_workbench_core::store::{Store, StreamFilter};
 use serde_json::Value;
 
@@ -331,6 +332,7 @@ fn exports_round_trip_with_the_same_figures() {
                 Action::ExportLog {
                     format: log_format,
                     streams: Vec::new(),
+                    filter: ProcessFilter::default(),
                     out: out.clone(),
                 },
                 "",
@@ -377,6 +379,7 @@ fn an_export_of_some_streams_holds_only_them() {
         Action::ExportLog {
             format: LogFormat::Xes,
             streams: vec!["a#2".to_string()],
+            filter: ProcessFilter::default(),
             out: out.clone(),
         },
         "",
@@ -389,6 +392,7 @@ fn an_export_of_some_streams_holds_only_them() {
         Action::ExportLog {
             format: LogFormat::Ocel,
             streams: vec!["nope".to_string()],
+            filter: ProcessFilter::default(),
             out: dir.path().join("none.jsonocel"),
         },
         "",

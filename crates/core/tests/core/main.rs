@@ -7,6 +7,7 @@ mod import_common;
 mod charts;
 mod demo;
 mod engine;
+mod export_filter;
 mod formats;
 mod golden;
 mod graph_lib;
