@@ -136,3 +136,57 @@ fn readme_screenshots_of_the_map_of_a_real_log() {
     settle(&mut harness);
     check_screenshot(&mut harness, "map-performance");
 }
+
+#[test]
+fn the_map_follows_the_shared_process_filter() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let mut harness = harness(app(None, dir.path()));
+    settle(&mut harness);
+    harness.get_by_label("Map").click();
+    settle(&mut harness);
+    let whole = harness
+        .state_mut()
+        .map_mut()
+        .map()
+        .expect("the map of every process")
+        .clone();
+
+    // Failed processes only, chosen in the filter bar as a user does.
+    harness.get_by_label("Edit filter").click();
+    harness.run_steps(2);
+    harness.get_by_label("Filter status").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("failed (").click();
+    harness.run_steps(2);
+    harness.get_by_label("Apply filter").click();
+    settle(&mut harness);
+    let kept: std::collections::HashSet<String> = harness
+        .state()
+        .filter()
+        .selection()
+        .expect("the filter was applied")
+        .ids
+        .iter()
+        .cloned()
+        .collect();
+    assert!(!kept.is_empty() && (kept.len() as u64) < whole.cases);
+
+    let filtered = harness
+        .state_mut()
+        .map_mut()
+        .map()
+        .expect("the map of the kept processes")
+        .clone();
+    let stores = harness.state().store().expect("open").store.clone();
+    let reader = stores.read().expect("read");
+    let expected = ProcessMap::compute(&CaseLog::load(&reader, Some(&kept), None).expect("cases"));
+    assert_eq!(filtered.cases, kept.len() as u64);
+    assert_eq!(filtered, expected);
+    assert_shows_containing(&harness, &format!("{} cases \u{00B7}", kept.len()));
+
+    // Cleared: the whole map again.
+    harness.get_by_label("Clear filter").click();
+    settle(&mut harness);
+    let again = harness.state_mut().map_mut().map().expect("map").clone();
+    assert_eq!(again, whole);
+}
