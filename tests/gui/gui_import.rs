@@ -1,13 +1,14 @@
 //! File > Import… driven by labels: a log imported into a new store file that
 //! then opens, a broken log refused with its position and nothing written, a
 //! dropped log filling in the dialog, importing into the open store only
-//! once writing is enabled, and the offset of times written without one.
+//! once writing is enabled, the offset of times written without one, and a
+//! CSV log's first rows with its columns picked.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::gui_support::*;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 const LOG: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0">
@@ -212,4 +213,59 @@ fn times_without_offset_are_read_at_the_offset_typed() {
         events[0].occurred_at,
         time::macros::datetime!(2024-01-01 09:00 UTC)
     );
+}
+
+#[test]
+fn a_csv_log_shows_its_first_rows_and_imports_with_the_columns_picked() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sample = dir.path().join("orders.redb");
+    sample_store(&sample);
+    // Column names the dialog cannot guess: the user picks them.
+    let log = write_log(
+        dir.path(),
+        "tickets.csv",
+        "ticket;step;at;agent\nT-1;open;2026-03-02 09:00:00;ann\nT-1;close;2026-03-02 11:30:00;bob\nT-2;open;2026-03-03 08:00:00;ann\n",
+    );
+    let target = dir.path().join("tickets.redb");
+    let mut harness = harness(app(Some(sample), dir.path()));
+    settle(&mut harness);
+
+    open_import_dialog(&mut harness);
+    type_into(&mut harness, "Input file", &log.display().to_string());
+    type_into(&mut harness, "Store file", &target.display().to_string());
+    harness.get_by_label("First rows");
+    harness.get_by_label("2026-03-02 11:30:00");
+    assert!(
+        harness.query_by_label("Import").is_some(),
+        "the Import button shows"
+    );
+    for (shown, column) in [
+        ("case:concept:name", "ticket"),
+        ("concept:name", "step"),
+        ("time:timestamp", "at"),
+    ] {
+        harness.get_by_value(shown).click();
+        settle(&mut harness);
+        // The column's name is both a header of the first rows and an option of the list.
+        harness
+            .get_all_by_label(column)
+            .find(|node| node.accesskit_node().role() != egui::accesskit::Role::Label)
+            .unwrap_or_else(|| panic!("{column} is offered for {shown}"))
+            .click();
+        settle(&mut harness);
+    }
+    harness.get_by_label("Import").click();
+    settle(&mut harness);
+
+    harness.get_by_label_contains("Imported 3 events in 2 streams from");
+    let store = harness.state().store().expect("the imported store is open");
+    assert_eq!(store.file, target);
+    let reader = store.store.read().expect("read");
+    let events = reader.stream_events("T-1", 1, 10).expect("events");
+    let types: Vec<&str> = events
+        .iter()
+        .map(|event| event.event_type.as_str())
+        .collect();
+    assert_eq!(types, ["open", "close"]);
+    assert_eq!(events[1].payload["agent"], "bob");
 }
