@@ -1,6 +1,6 @@
 //! File > Import…: the dialog that chooses a process log (XES, OCEL, CSV,
 //! JSONL), its format (for CSV: which columns are the case, the activity and
-//! the timestamp, beside the file's first rows), the UTC offset of times
+//! the timestamp, above the file's first rows), the UTC offset of times
 //! written without one, and where it goes (a new store file, or the open store when
 //! writing is enabled), and the background job that imports it with progress
 //! and cancel. The import itself is the library's ([`process_workbench_core::import`]), the
@@ -212,6 +212,9 @@ impl ImportDialog {
             );
             ui.add_space(8.0);
             self.fields_ui(ui, can_write_open_store);
+            if self.is_csv() {
+                self.csv_preview_ui(ui);
+            }
             ui.add_space(8.0);
             let request = self.request(can_write_open_store);
             if let Err(missing) = &request {
@@ -297,7 +300,7 @@ impl ImportDialog {
                     });
                 ui.end_row();
 
-                if self.format.or(detected) == Some(Format::Csv) {
+                if self.is_csv() {
                     self.csv_mapping_ui(ui);
                 }
 
@@ -366,7 +369,12 @@ impl ImportDialog {
 }
 
 impl ImportDialog {
-    /// The column pickers of a CSV log (rows of the fields grid) and its first rows.
+    /// Whether the input is imported as CSV (chosen, or detected).
+    fn is_csv(&mut self) -> bool {
+        self.format.or(self.look_at_input().format) == Some(Format::Csv)
+    }
+
+    /// The column pickers of a CSV log: rows of the fields grid.
     fn csv_mapping_ui(&mut self, ui: &mut Ui) {
         let csv = self.csv_columns();
         let headers = match &csv.preview {
@@ -394,10 +402,17 @@ impl ImportDialog {
                 });
             ui.end_row();
         }
-        ui.label("First rows");
-        if let Ok(preview) = &csv.preview {
+    }
+
+    /// The first rows of a CSV log, below the fields: a table as wide as
+    /// the file's columns, scrolled sideways within the dialog (inside the
+    /// fields grid it would spill over the rows below it).
+    fn csv_preview_ui(&mut self, ui: &mut Ui) {
+        if let Ok(preview) = &self.csv_columns().preview {
+            ui.add_space(8.0);
+            ui.label("First rows");
             egui::ScrollArea::horizontal()
-                .max_width(DIALOG_WIDTH - 120.0)
+                .max_width(DIALOG_WIDTH)
                 .show(ui, |ui| {
                     egui::Grid::new("csv_preview")
                         .striped(true)
@@ -416,7 +431,6 @@ impl ImportDialog {
                         });
                 });
         }
-        ui.end_row();
     }
 }
 

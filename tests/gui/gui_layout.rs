@@ -497,6 +497,25 @@ fn demo_screens(
     check(harness, &format!("import-ocel-{look}"), problems);
     harness.get_by_label("Cancel").click();
     settle(harness);
+    // A CSV log: its column pickers and first rows, wider than the dialog.
+    let folder = missing
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test's folder");
+    let log = folder.join("claims.csv");
+    std::fs::write(
+        &log,
+        "case:concept:name,concept:name,time:timestamp,org:resource,costs,case:creator,remarks\n\
+         3,register request,2010-12-30 14:32:00+01:00,Pete,50,Fluxicon Nitro,a long free-text remark that the preview must not let push the dialog wider\n\
+         3,examine casually,2010-12-30 15:06:00+01:00,Mike,400,Fluxicon Nitro,\n",
+    )
+    .expect("write the CSV log");
+    harness
+        .state_mut()
+        .send(Command::ShowImportDialog(Some(log)));
+    check(harness, &format!("import-csv-{look}"), problems);
+    harness.get_by_label("Cancel").click();
+    settle(harness);
 }
 
 /// An engine's stream id: `process/<tenant>/<process>`.
