@@ -85,11 +85,10 @@ pub(super) fn import(
         context,
         existing,
         log_name: None,
-        spaces: None,
+        event_ids: None,
         used: HashSet::new(),
         next_position: writer.next_position()?,
         events: 0,
-        streams: 0,
     };
     pipeline(
         Format::Xes,
@@ -157,27 +156,26 @@ struct TracePreparer<'a> {
     log_name: Option<String>,
     /// The event ids of this import, fixed at the first trace with the
     /// process type of the streams.
-    spaces: Option<(IdSpace, String)>,
+    event_ids: Option<(IdSpace, String)>,
     /// Stream ids given out by this import.
     used: HashSet<String>,
     next_position: u64,
     events: u64,
-    streams: u64,
 }
 
 impl TracePreparer<'_> {
-    fn spaces(&mut self) -> (IdSpace, String) {
-        if let Some(spaces) = &self.spaces {
-            return spaces.clone();
+    fn event_ids(&mut self) -> (IdSpace, String) {
+        if let Some(event_ids) = &self.event_ids {
+            return event_ids.clone();
         }
         let process_type = match &self.log_name {
             Some(name) if !name.trim().is_empty() => name.clone(),
             _ => self.context.stem.clone(),
         };
         let salt = self.context.salt.to_le_bytes();
-        let spaces = IdSpace::new(&[b"xes", b"event", process_type.as_bytes(), &salt]);
-        self.spaces = Some((spaces, process_type.clone()));
-        (spaces, process_type)
+        let event_ids = IdSpace::new(&[b"xes", b"event", process_type.as_bytes(), &salt]);
+        self.event_ids = Some((event_ids, process_type.clone()));
+        (event_ids, process_type)
     }
 
     /// The trace as the store keeps it; `None` for a trace without events.
@@ -185,13 +183,12 @@ impl TracePreparer<'_> {
         if trace.events.is_empty() {
             return Ok(None);
         }
-        let (spaces, process_type) = self.spaces();
+        let (event_ids, process_type) = self.event_ids();
         let base = match trace.name {
             Some(name) if !name.is_empty() => name,
             _ => format!("trace-{}", trace.index),
         };
         let stream_id = self.unique_stream_id(base)?;
-        self.streams += 1;
         let stream = new_stream(
             stream_id,
             process_type,
@@ -205,7 +202,7 @@ impl TracePreparer<'_> {
         for (version, event) in (1..).zip(trace.events) {
             self.events += 1;
             events.push(PreparedEvent::new(Event {
-                event_id: spaces.id(self.events),
+                event_id: event_ids.id(self.events),
                 stream_id: stream.stream_id.clone(),
                 version,
                 position: self.next_position,
