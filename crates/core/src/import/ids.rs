@@ -93,49 +93,30 @@ pub(crate) fn parse_time_in(text: &str, offset: UtcOffset) -> Option<OffsetDateT
     read_time(text).map(|written| written.at(offset))
 }
 
+/// How `--utc-offset` and the import dialog write an offset: `+HH:MM`, `-HH:MM`.
+const UTC_OFFSET_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+
 /// Reads the offset of times written without one, as the CLI's `--utc-offset`
 /// and the import dialog take it: `Z`, `+HH:MM` or `-HH:MM` (hours up to 23).
 pub fn parse_utc_offset(text: &str) -> Result<UtcOffset, String> {
     let text = text.trim();
-    let invalid =
-        || format!("'{text}' is not a UTC offset: write Z, +HH:MM or -HH:MM (e.g. +01:00)");
     if text.eq_ignore_ascii_case("z") {
         return Ok(UtcOffset::UTC);
     }
-    let bytes = text.as_bytes();
-    let sign: i8 = match bytes.first() {
-        Some(b'+') => 1,
-        Some(b'-') => -1,
-        _ => return Err(invalid()),
-    };
-    let digits = |range: std::ops::Range<usize>| -> Option<i8> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|byte| byte.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
-    };
-    if bytes.len() != 6 || bytes[3] != b':' {
-        return Err(invalid());
-    }
-    let (Some(hours), Some(minutes)) = (digits(1..3), digits(4..6)) else {
-        return Err(invalid());
-    };
-    if hours > 23 || minutes > 59 {
-        return Err(invalid());
-    }
-    UtcOffset::from_hms(sign * hours, sign * minutes, 0).map_err(|_| invalid())
+    UtcOffset::parse(text, UTC_OFFSET_FORMAT)
+        .ok()
+        .filter(|offset| offset.whole_hours().abs() <= 23)
+        .ok_or_else(|| {
+            format!("'{text}' is not a UTC offset: write Z, +HH:MM or -HH:MM (e.g. +01:00)")
+        })
 }
 
 /// The text [`parse_utc_offset`] reads: `+HH:MM` or `-HH:MM` (UTC is `+00:00`).
 pub fn format_utc_offset(offset: UtcOffset) -> String {
-    let (hours, minutes, _) = offset.as_hms();
-    let sign = if offset.is_negative() { '-' } else { '+' };
-    format!(
-        "{sign}{:02}:{:02}",
-        hours.unsigned_abs(),
-        minutes.unsigned_abs()
-    )
+    offset
+        .format(UTC_OFFSET_FORMAT)
+        .unwrap_or_else(|_| offset.to_string())
 }
 
 /// RFC 3339 text of a time.
