@@ -17,12 +17,14 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "support/headless.rs"]
+mod headless;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use egui::{Event, MouseWheelSource, MouseWheelUnit, Pos2, RawInput, Rect, TouchPhase, vec2};
-use process_workbench::app::{StartOptions, WorkbenchApp};
-use process_workbench::state::Clock;
+use egui::{Event, MouseWheelSource, MouseWheelUnit, Pos2, TouchPhase, vec2};
+use headless::{Headless, Lcg, report};
 use process_workbench::state::command::Command;
 use process_workbench_core::store::{
     Durability, NewEvent, Store, StoreError, StreamInfo, StreamStatus,
@@ -31,7 +33,6 @@ use serde_json::json;
 use time::macros::datetime;
 
 const TYPES: [&str; 4] = ["supplier_switch", "meter_reading", "invoice", "grid_usage"];
-const SIZE: egui::Vec2 = egui::vec2(1280.0, 800.0);
 
 fn build_store(path: &Path, streams: u64) -> Result<(), StoreError> {
     let store = Store::create(path).map_err(StoreError::from)?;
@@ -85,85 +86,6 @@ fn build_store(path: &Path, streams: u64) -> Result<(), StoreError> {
     store.write(|writer| writer.set_meta("bench", "complete"))
 }
 
-/// The app driven frame by frame without a window.
-struct Headless {
-    ctx: egui::Context,
-    app: WorkbenchApp,
-    time: f64,
-}
-
-impl Headless {
-    fn new(file: &Path, data_dir: &Path) -> Headless {
-        let ctx = egui::Context::default();
-        let app = WorkbenchApp::new(
-            None,
-            StartOptions {
-                user: None,
-                filter: None,
-                file: Some(file.to_path_buf()),
-                data_dir: data_dir.to_path_buf(),
-                clock: Clock::Fixed(datetime!(2024-06-01 0:00 UTC)),
-            },
-        );
-        Headless {
-            ctx,
-            app,
-            time: 0.0,
-        }
-    }
-
-    /// Runs one frame with `events`; returns its CPU time (ui + tessellation).
-    fn frame(&mut self, events: Vec<Event>) -> Duration {
-        self.time += 1.0 / 60.0;
-        let input = RawInput {
-            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SIZE)),
-            time: Some(self.time),
-            predicted_dt: 1.0 / 60.0,
-            events,
-            ..Default::default()
-        };
-        let started = cpu_time::ThreadTime::now();
-        let app = &mut self.app;
-        let output = self.ctx.run_ui(input, |ui| app.ui(ui));
-        let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
-        let elapsed = started.elapsed();
-        std::hint::black_box(primitives);
-        elapsed
-    }
-
-    fn until(&mut self, what: &str, mut done: impl FnMut(&WorkbenchApp) -> bool) -> Duration {
-        let started = Instant::now();
-        while !done(&self.app) {
-            assert!(
-                started.elapsed() < Duration::from_secs(600),
-                "{what} took too long"
-            );
-            self.frame(Vec::new());
-            std::thread::sleep(Duration::from_micros(200));
-        }
-        started.elapsed()
-    }
-}
-
-fn percentile(samples: &mut [Duration], fraction: f64) -> Duration {
-    samples.sort_unstable();
-    let index = ((samples.len() as f64 - 1.0) * fraction).round() as usize;
-    samples[index]
-}
-
-fn report(name: &str, samples: &mut [Duration]) {
-    let p50 = percentile(samples, 0.5);
-    let p99 = percentile(samples, 0.99);
-    let max = samples.iter().max().copied().unwrap_or_default();
-    println!(
-        "{name:<44} frames {:>5}  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms",
-        samples.len(),
-        p50.as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3,
-        max.as_secs_f64() * 1e3
-    );
-}
-
 /// Time from creating the app to the first frame that shows the store's counts.
 fn time_to_counts(path: &Path, data_dir: &Path) -> Duration {
     let started = Instant::now();
@@ -175,18 +97,6 @@ fn time_to_counts(path: &Path, data_dir: &Path) -> Duration {
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort_unstable();
     samples[samples.len() / 2]
-}
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) % bound
-    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

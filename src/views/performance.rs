@@ -7,12 +7,14 @@
 //! The cases are read and the figures computed by the core
 //! (`analysis::CaseLog`, `analysis::charts::Performance`) in a background
 //! job, again when the filter or the store changes. The dotted chart draws
-//! its dots as one mesh per frame, only those in view and one per pixel,
-//! so that a quarter of a million events stay smooth.
+//! its dots as one mesh, only those in view and one per pixel, so that a
+//! quarter of a million events stay smooth; the mesh
+//! is kept while the chart's view does not change (a still or hovered chart
+//! does not draw it again).
 
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use egui::{Color32, Mesh, Pos2, Rect, RichText, Shape, Ui, Vec2};
 use egui_extras::{Column, TableBuilder};
@@ -81,6 +83,8 @@ pub struct PerformanceView {
     data: Loadable<Arc<PerformanceData>>,
     key: Option<Key>,
     job: Option<Job<Outcome>>,
+    /// The dotted chart's last mesh and what it was drawn for.
+    drawn_dots: Arc<Mutex<Option<DrawnDots>>>,
 }
 
 impl PerformanceView {
@@ -206,6 +210,7 @@ impl PerformanceView {
             data: Arc::clone(data),
             order: self.order,
             colours: colours.clone(),
+            drawn: Arc::clone(&self.drawn_dots),
         };
         let response = Plot::new(match self.order {
             CaseOrder::Start => "dotted_chart_by_start",
@@ -508,41 +513,63 @@ struct Dots {
     data: Arc<PerformanceData>,
     order: CaseOrder,
     colours: Vec<Color32>,
+    /// The mesh of the frame before, shared with the view.
+    drawn: Arc<Mutex<Option<DrawnDots>>>,
 }
 
-impl PlotItem for Dots {
-    fn shapes(&self, _ui: &Ui, transform: &PlotTransform, shapes: &mut Vec<Shape>) {
+/// A drawn mesh of dots and what it shows: the same figures, rows and view
+/// give the same mesh.
+struct DrawnDots {
+    data: usize,
+    order: CaseOrder,
+    bounds: [f64; 4],
+    frame: Rect,
+    mesh: Arc<Mesh>,
+}
+
+impl DrawnDots {
+    fn shows(&self, dots: &Dots, bounds: [f64; 4], frame: Rect) -> bool {
+        self.data == Arc::as_ptr(&dots.data) as usize
+            && self.order == dots.order
+            && self.bounds == bounds
+            && self.frame == frame
+    }
+}
+
+impl Dots {
+    /// The dots in view, as one mesh.
+    fn mesh(&self, transform: &PlotTransform) -> Mesh {
         let bounds = transform.bounds();
         let frame = *transform.frame();
         let rows = self.data.figures.rows(self.order);
+        let dots = self.data.figures.dots(self.order);
         let origin = self.data.figures.first;
         let first_row = bounds.min()[1].floor().max(0.0) as usize;
         let last_row = (bounds.max()[1].ceil().max(0.0) as usize).min(rows.len().saturating_sub(1));
+        let mut mesh = Mesh::default();
         if rows.is_empty() || first_row > last_row {
-            return;
+            return mesh;
         }
         let from = origin.saturating_add((bounds.min()[0] * DAY) as i64);
         let to = origin.saturating_add((bounds.max()[0] * DAY) as i64);
         // Dots as big as a row allows, between 1.5 and 4 pixels across.
         let row_pixels = transform.dpos_dvalue_y().abs() as f32;
         let size = (row_pixels * 0.6).clamp(1.5, 4.0);
-        // One dot per pixel: the rest would be drawn under it.
+        // One dot per pixel: the rest would be drawn under it (a zoomed-out
+        // chart of many processes has far more events than pixels).
         let width = frame.width().ceil() as usize + 1;
         let height = frame.height().ceil() as usize + 1;
         let mut taken = vec![false; width * height];
-        let mut mesh = Mesh::default();
-        for (row, case) in rows.iter().enumerate().take(last_row + 1).skip(first_row) {
-            let events = self.data.log.case(*case as usize).events;
+        for row in first_row..=last_row {
+            let events = dots.row(row);
             let start = events.partition_point(|event| event.time < from);
             let end = events.partition_point(|event| event.time <= to);
             let y = transform.position_from_point_y(row as f64);
+            let cell_y = ((y - frame.top()).max(0.0) as usize).min(height - 1);
             for event in &events[start..end] {
                 let x = transform.position_from_point_x((event.time - origin) as f64 / DAY);
-                let cell_x = (x - frame.left()).max(0.0) as usize;
-                let cell_y = (y - frame.top()).max(0.0) as usize;
-                let Some(cell) =
-                    taken.get_mut(cell_y.min(height - 1) * width + cell_x.min(width - 1))
-                else {
+                let cell_x = ((x - frame.left()).max(0.0) as usize).min(width - 1);
+                let Some(cell) = taken.get_mut(cell_y * width + cell_x) else {
                     continue;
                 };
                 if *cell {
@@ -560,7 +587,38 @@ impl PlotItem for Dots {
                 );
             }
         }
-        shapes.push(Shape::mesh(mesh));
+        mesh
+    }
+}
+
+impl PlotItem for Dots {
+    fn shapes(&self, _ui: &Ui, transform: &PlotTransform, shapes: &mut Vec<Shape>) {
+        let bounds = transform.bounds();
+        let frame = *transform.frame();
+        let view = [
+            bounds.min()[0],
+            bounds.min()[1],
+            bounds.max()[0],
+            bounds.max()[1],
+        ];
+        let mut drawn = self.drawn.lock().ok();
+        if let Some(Some(last)) = drawn.as_deref()
+            && last.shows(self, view, frame)
+        {
+            shapes.push(Shape::Mesh(Arc::clone(&last.mesh)));
+            return;
+        }
+        let mesh = Arc::new(self.mesh(transform));
+        shapes.push(Shape::Mesh(Arc::clone(&mesh)));
+        if let Some(drawn) = drawn.as_deref_mut() {
+            *drawn = Some(DrawnDots {
+                data: Arc::as_ptr(&self.data) as usize,
+                order: self.order,
+                bounds: view,
+                frame,
+                mesh,
+            });
+        }
     }
 
     fn initialize(&mut self, _x_range: RangeInclusive<f64>) {}

@@ -84,6 +84,50 @@ pub struct ActivityStats {
     pub to_next: Option<DurationSummary>,
 }
 
+/// One event of the dotted chart: when, and which activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dot {
+    /// Unix nanoseconds.
+    pub time: i64,
+    /// Index into [`CaseLog::activities`].
+    pub activity: u32,
+}
+
+/// The events of the dotted chart's rows in one order, laid out row after
+/// row: drawing a view of many rows reads them in sequence, instead of
+/// jumping through the log case by case (several times slower when the rows
+/// are ordered by duration, whose neighbours lie anywhere in the log).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowDots {
+    /// Row `i`'s events are `dots[bounds[i]..bounds[i + 1]]`.
+    bounds: Vec<usize>,
+    dots: Vec<Dot>,
+}
+
+impl RowDots {
+    fn of(log: &CaseLog, rows: &[u32]) -> RowDots {
+        let mut bounds = Vec::with_capacity(rows.len() + 1);
+        let mut dots = Vec::new();
+        bounds.push(0);
+        for &case in rows {
+            dots.extend(log.case(case as usize).events.iter().map(|event| Dot {
+                time: event.time,
+                activity: event.activity,
+            }));
+            bounds.push(dots.len());
+        }
+        RowDots { bounds, dots }
+    }
+
+    /// The events of row `row`, in time order (empty past the last row).
+    pub fn row(&self, row: usize) -> &[Dot] {
+        match (self.bounds.get(row), self.bounds.get(row + 1)) {
+            (Some(&start), Some(&end)) => &self.dots[start..end],
+            _ => &[],
+        }
+    }
+}
+
 /// The performance figures of a set of cases.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Performance {
@@ -96,6 +140,9 @@ pub struct Performance {
     pub by_start: Vec<u32>,
     /// Case indices by duration, longest first (ties by start, then stream id).
     pub by_duration: Vec<u32>,
+    /// The events of the rows in each order, row after row.
+    pub start_dots: RowDots,
+    pub duration_dots: RowDots,
     /// Case durations over all cases.
     pub durations: Option<DurationSummary>,
     /// The histogram of case durations.
@@ -168,6 +215,8 @@ impl Performance {
                 .then_with(|| a.activity.cmp(&b.activity))
         });
         Performance {
+            start_dots: RowDots::of(log, &by_start),
+            duration_dots: RowDots::of(log, &by_duration),
             spans,
             first,
             last,
@@ -184,6 +233,14 @@ impl Performance {
         match order {
             CaseOrder::Start => &self.by_start,
             CaseOrder::Duration => &self.by_duration,
+        }
+    }
+
+    /// The events of the rows in `order`, row after row.
+    pub fn dots(&self, order: CaseOrder) -> &RowDots {
+        match order {
+            CaseOrder::Start => &self.start_dots,
+            CaseOrder::Duration => &self.duration_dots,
         }
     }
 
