@@ -542,7 +542,7 @@ fn check(
     };
     match format {
         Format::Xes => xes::check(&context, input, &mut tracker)?,
-        Format::Ocel => ocel::check(&context, input, &mut tracker)?,
+        Format::Ocel => ocel::check(&context, ocel_forms::reading(&context, input), &mut tracker)?,
         Format::Csv => csv::check(&context, input, &mut tracker)?,
         Format::Jsonl => jsonl::check(&reader, &context, input, &mut tracker)?,
         // Engines' directories are read by `engines`, never as a file.
@@ -590,7 +590,12 @@ fn run(
     store.write(|writer: &mut StoreWriter| {
         let report = match format {
             Format::Xes => xes::import(writer, before.as_ref(), &context, reader, &mut tracker)?,
-            Format::Ocel => ocel::import(writer, &context, reader, &mut tracker)?,
+            Format::Ocel => ocel::import(
+                writer,
+                &context,
+                ocel_forms::reading(&context, reader),
+                &mut tracker,
+            )?,
             Format::Csv => csv::import(writer, before.as_ref(), &context, reader, &mut tracker)?,
             Format::Jsonl => jsonl::import(writer, &context, reader, &mut tracker)?,
             #[cfg(any(feature = "mako", feature = "batpak"))]

@@ -29,9 +29,7 @@ use uuid::Uuid;
 
 use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, json_error, pipeline};
-use super::{
-    Context, Format, ImportError, ImportReport, InputReader, Location, new_stream, ocel_forms,
-};
+use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
 use crate::store::{NewEvent, StoreWriter, StreamInfo};
 
 /// Items handed to the writer at a time.
@@ -68,11 +66,12 @@ pub(super) struct OcelEvent {
     at: Location,
 }
 
-/// Imports an OCEL log into the transaction of `writer`.
+/// Imports an OCEL log, whose items `read` hands over (in any of its forms,
+/// see `ocel_forms::reading`), into the transaction of `writer`.
 pub(super) fn import(
     writer: &mut StoreWriter,
     context: &Context,
-    reader: InputReader,
+    read: impl FnOnce(&mut Emitter<Item>) -> Result<(), ImportError> + Send,
     tracker: &mut Tracker<'_>,
 ) -> Result<ImportReport, ImportError> {
     let salt = context.salt.to_le_bytes();
@@ -95,14 +94,11 @@ pub(super) fn import(
             skipped: 0,
         },
     };
-    let file = context.file.clone();
-    let path = context.path.clone();
-    let offset = context.utc_offset;
     pipeline(
         Format::Ocel,
         ITEMS_PER_BATCH,
         tracker,
-        move |emitter| ocel_forms::parse(file, path, offset, reader, emitter),
+        read,
         |item, tracker| sink.write(item, tracker),
     )?;
     sink.finish()
@@ -111,7 +107,7 @@ pub(super) fn import(
 /// Reads the whole log, making every check [`import`] makes, writing nothing.
 pub(super) fn check(
     context: &Context,
-    reader: InputReader,
+    read: impl FnOnce(&mut Emitter<Item>) -> Result<(), ImportError> + Send,
     tracker: &mut Tracker<'_>,
 ) -> Result<(), ImportError> {
     let mut declared: HashSet<String> = HashSet::new();
@@ -119,14 +115,11 @@ pub(super) fn check(
     let mut referenced: HashMap<String, (u64, String, Location)> = HashMap::new();
     let mut object_relations: Vec<ObjectRelation> = Vec::new();
     let mut sequence = 0u64;
-    let file = context.file.clone();
-    let path = context.path.clone();
-    let offset = context.utc_offset;
     pipeline(
         Format::Ocel,
         ITEMS_PER_BATCH,
         tracker,
-        move |emitter| ocel_forms::parse(file, path, offset, reader, emitter),
+        read,
         |item, tracker| match item {
             Item::Object(object) => {
                 object_relations.extend(ObjectRelation::of(&object));

@@ -85,8 +85,22 @@ pub(crate) fn sniff(head: &[u8]) -> Option<Form> {
     }
 }
 
-/// Reads an OCEL log of any form on the parser thread.
-pub(super) fn parse(
+/// What reads `reader`, an OCEL log in any form, into items for
+/// `ocel::import` and `ocel::check` (on their parser thread).
+pub(super) fn reading(
+    context: &super::Context,
+    reader: InputReader,
+) -> impl FnOnce(&mut Emitter<Item>) -> Result<(), ImportError> + Send + use<> {
+    let (file, path, offset) = (
+        context.file.clone(),
+        context.path.clone(),
+        context.utc_offset,
+    );
+    move |emitter| parse(file, path, offset, reader, emitter)
+}
+
+/// Reads an OCEL log of any form: the form is found from its first bytes.
+fn parse(
     file: String,
     path: std::path::PathBuf,
     offset: UtcOffset,

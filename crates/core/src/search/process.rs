@@ -27,10 +27,13 @@ use serde_json_path::JsonPath;
 use time::OffsetDateTime;
 
 use super::events::{EventFilter, InvalidJsonPath, JsonPathScope, SCAN_PAGE};
-use super::streams::SCAN_CHUNK;
 use crate::store::{
     EventRecord, StoreError, StoreReader, StreamFilter, StreamInfo, StreamStatus, format_time,
 };
+
+/// Stream ids read at a time while a filter selects: the callback is asked
+/// whether to go on after each read.
+const IDS_PER_READ: usize = 4096;
 
 /// How a process's life is held against the filter's time window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -374,8 +377,8 @@ pub fn select_processes(
     let mut candidates = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let ids = reader.stream_ids(&indexed, after.as_deref(), SCAN_CHUNK)?;
-        let last_chunk = ids.len() < SCAN_CHUNK;
+        let ids = reader.stream_ids(&indexed, after.as_deref(), IDS_PER_READ)?;
+        let last_chunk = ids.len() < IDS_PER_READ;
         after = ids.last().cloned();
         let records = reader.stream_records(&ids)?;
         for record in records {
