@@ -512,3 +512,48 @@ fn broken_ocel1_xml_names_its_line() {
         ],
     );
 }
+
+/// What decided which XES reader the workbench keeps (PERFORMANCE.md, "Which
+/// XES reader is kept"): a log cut off between two elements is refused, not
+/// imported without its last trace; a value that does not read as its
+/// declared type is kept as its text, not turned into 0; a time written with
+/// a space, as pandas writes it, is read.
+#[test]
+fn the_xes_reader_drops_nothing_it_cannot_read() {
+    let cut_at = SMALL_XES
+        .rfind("</event>")
+        .map(|at| at + "</event>".len())
+        .expect("an event");
+    let message = rejects(
+        "cut.xes",
+        &SMALL_XES.as_bytes()[..cut_at],
+        Format::Xes,
+        &["cut.xes: ", "unexpected end of input inside <trace>"],
+    );
+    assert!(message.contains("is the file cut off?"), "{message}");
+
+    let text = SMALL_XES
+        .replace(r#"value="42""#, r#"value="forty-two""#)
+        .replace(r#"value="0.5""#, r#"value="half""#)
+        .replace("2020-01-01T11:00:00Z", "2020-01-01 11:00:00");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_file(dir.path(), "odd.xes", text.as_bytes());
+    let store = dir.path().join("odd.redb");
+    import_file(
+        &store,
+        Format::Xes,
+        &input,
+        &process_workbench_core::engine::Operator::current(),
+        &mut |_| true,
+    )
+    .expect("imported");
+    let store = process_workbench_core::store::Store::open(&store).expect("open");
+    let reader = store.read().expect("read");
+    let events = reader.stream_events("a", 1, 10).expect("events");
+    assert_eq!(events[0].payload["amount"], "forty-two");
+    assert_eq!(events[0].payload["rate"], "half");
+    assert_eq!(
+        events[1].occurred_at,
+        time::macros::datetime!(2020-01-01 11:00 UTC)
+    );
+}
