@@ -189,6 +189,12 @@ impl AppendableOCEL for XmlSink<'_, '_> {
         relationships: Vec<OCELRelationship>,
     ) -> Result<(), Self::Error> {
         let written = self.written();
+        written.check_values(
+            &format!("event '{id}'"),
+            attributes
+                .iter()
+                .map(|attribute| (attribute.name.as_str(), &attribute.value)),
+        )?;
         let item = library_event(
             id,
             event_type,
@@ -224,6 +230,12 @@ impl AppendableOCEL for XmlSink<'_, '_> {
                 "object '{id}': {unread} could not be read"
             )));
         }
+        written.check_values(
+            &format!("object '{id}'"),
+            attributes
+                .iter()
+                .map(|attribute| (attribute.name.as_str(), &attribute.value)),
+        )?;
         let item = library_object(
             self.file,
             id,
@@ -237,13 +249,43 @@ impl AppendableOCEL for XmlSink<'_, '_> {
     }
 }
 
-/// The times written in the XML of one record.
+/// The times and values written in the XML of one record.
 #[derive(Default)]
 struct WrittenXml {
     /// The `time` of an `<event>`.
     event_time: Option<String>,
     /// The `name` and `time` of each `<attribute>` of an `<object>`, in order.
     attributes: Vec<(String, String)>,
+    /// The `name` and text of each `<attribute>` of the record that has a
+    /// value, in order.
+    values: Vec<(String, String)>,
+}
+
+impl WrittenXml {
+    /// Refuses a value the library read as nothing although the log writes
+    /// one: it did not read as the type its attribute declares (the library
+    /// would keep it as null, and say so only on stderr).
+    fn check_values<'a>(
+        &self,
+        record: &str,
+        read: impl Iterator<Item = (&'a str, &'a OCELAttributeValue)>,
+    ) -> Result<(), OCELIOError> {
+        let mut written = self.values.iter();
+        for (name, value) in read {
+            let text = written
+                .by_ref()
+                .find(|(written_name, _)| written_name == name)
+                .map(|(_, text)| text.trim());
+            if let (OCELAttributeValue::Null, Some(text)) = (value, text)
+                && !text.is_empty()
+            {
+                return Err(OCELIOError::Other(format!(
+                    "{record}: attribute '{name}' has the value '{text}', which is not of the type the log declares for it"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads the times of the record in `xml`: the bytes the library consumed
@@ -265,16 +307,32 @@ fn written_xml(xml: &[u8]) -> WrittenXml {
     };
     let mut reader = quick_xml::Reader::from_reader(&xml[record_start..]);
     let mut in_object = false;
+    // The name of the `<attribute>` whose text comes next.
+    let mut open_attribute: Option<String> = None;
     let mut buf = Vec::new();
     loop {
-        let element = match reader.read_event_into(&mut buf) {
-            Ok(XmlEvent::Start(element) | XmlEvent::Empty(element)) => element,
+        let (element, empty) = match reader.read_event_into(&mut buf) {
+            Ok(XmlEvent::Start(element)) => (element, false),
+            Ok(XmlEvent::Empty(element)) => (element, true),
+            Ok(XmlEvent::Text(text)) => {
+                if let Some(name) = open_attribute.take() {
+                    written
+                        .values
+                        .push((name, text.xml10_content().into_owned()));
+                }
+                buf.clear();
+                continue;
+            }
             Ok(XmlEvent::Eof) | Err(_) => break,
             Ok(_) => {
+                open_attribute = None;
                 buf.clear();
                 continue;
             }
         };
+        if element.name().as_ref() == "attribute" && !empty {
+            open_attribute = xml_attribute(&element, "name");
+        }
         match element.name().as_ref() {
             "event" if written.event_time.is_none() && !in_object => {
                 written.event_time = xml_attribute(&element, "time");

@@ -473,3 +473,53 @@ fn ocel_sqlite_reads_times_without_offset_at_the_offset() {
     assert_eq!(events[0]["occurred_at"], "2024-01-01T09:00:00Z");
     assert_eq!(everything(&xml_store), (events, streams));
 }
+
+#[test]
+fn an_ocel_xml_value_not_of_its_declared_type_is_refused() {
+    let typed = SMALL_OCEL2_XML
+        .replace(
+            r#"<event-type name="pay"><attributes/></event-type>"#,
+            r#"<event-type name="pay"><attributes><attribute name="amount" type="float"/></attributes></event-type>"#,
+        )
+        .replace(
+            r#"<object-type name="item"><attributes/></object-type>"#,
+            r#"<object-type name="item"><attributes><attribute name="weight" type="integer"/></attributes></object-type>"#,
+        );
+    let paid = |amount: &str| {
+        typed.replace(
+            r#"<event id="e2" type="pay" time="2024-01-01T10:00:00">"#,
+            &format!(
+                r#"<event id="e2" type="pay" time="2024-01-01T10:00:00"><attributes><attribute name="amount">{amount}</attribute></attributes>"#
+            ),
+        )
+    };
+    // Read as declared: kept as a number.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = write_file(dir.path(), "typed.xmlocel", paid("12.5").as_bytes());
+    let store = dir.path().join("typed.redb");
+    import_at(&store, &input, UtcOffset::UTC).expect("typed");
+    let (events, _) = everything(&store);
+    assert!(
+        events
+            .iter()
+            .any(|event| event["payload"]["amount"] == serde_json::json!(12.5)),
+        "{events:?}"
+    );
+    refused(
+        "event.xmlocel",
+        paid("twelve").as_bytes(),
+        &[
+            "event.xmlocel: line ",
+            "event 'e2': attribute 'amount' has the value 'twelve', which is not of the type the log declares for it",
+        ],
+    );
+    let heavy = typed.replace(
+        r#"<object id="i1" type="item"><attributes/></object>"#,
+        r#"<object id="i1" type="item"><attributes><attribute name="weight" time="1970-01-01T00:00:00Z">heavy</attribute></attributes></object>"#,
+    );
+    refused(
+        "object.xmlocel",
+        heavy.as_bytes(),
+        &["object 'i1': attribute 'weight' has the value 'heavy'"],
+    );
+}
