@@ -532,6 +532,7 @@ fn parse_sqlite(
     let written = SqliteWritten::read(&connection).map_err(&invalid)?;
     // The library leaves such relations out with a line on stderr: refuse them first.
     written.check_relations(&connection).map_err(&invalid)?;
+    written.check_value_types(&connection).map_err(&invalid)?;
     let ocel = import_ocel_sqlite_from_con(connection)
         .map_err(|error| invalid(format!("not an OCEL 2.0 SQLite log: {error}")))?;
     written.check_all_read(&ocel).map_err(&invalid)?;
@@ -712,6 +713,64 @@ impl SqliteWritten {
             }
         })?;
         first.map_or(Ok(()), Err)
+    }
+
+    /// Refuses a value stored in a form its column's declared type does not
+    /// take (text in a REAL column, say): the library would leave the
+    /// attribute out of its event or object without a word. The types are
+    /// the ones `process_mining` reads each declared column type as.
+    fn check_value_types(&self, connection: &Connection) -> Result<(), String> {
+        let mut tables: Vec<(&str, &String)> = self
+            .events
+            .values()
+            .map(|table| ("event", table))
+            .chain(self.objects.values().map(|table| ("object", table)))
+            .collect();
+        tables.sort();
+        tables.dedup();
+        for (record, table) in tables {
+            let mut statement = connection
+                .prepare("SELECT name, type FROM pragma_table_info(?1)")
+                .map_err(|error| format!("table {table}: {error}"))?;
+            let columns: Vec<(String, String)> = statement
+                .query_map([table], |row| Ok((row.get(0)?, row.get(1)?)))
+                .and_then(|rows| rows.collect())
+                .map_err(|error| format!("table {table}: {error}"))?;
+            for (column, declared) in columns {
+                if ["ocel_id", "ocel_time", "ocel_changed_field"].contains(&column.as_str()) {
+                    continue;
+                }
+                let (taken, what) = match declared.to_ascii_uppercase().as_str() {
+                    "REAL" | "FLOAT" | "DOUBLE" | "DOUBLE PRECISION" => {
+                        ("'integer', 'real'", "a number")
+                    }
+                    "INTEGER" | "BOOLEAN" => ("'integer'", "an integer"),
+                    // Times are read from their text, checked with the event's own.
+                    "TIMESTAMP" => continue,
+                    _ => ("'text'", "text"),
+                };
+                let query = format!(
+                    "SELECT ocel_id, {column} FROM {table} \
+                     WHERE {column} IS NOT NULL AND typeof({column}) NOT IN ({taken}) LIMIT 1",
+                    column = quoted(&column),
+                    table = quoted(table),
+                );
+                let mut first = None;
+                for_each_row(connection, table, &query, |row| {
+                    first = Some((
+                        text_at(row, 0).unwrap_or_default(),
+                        text_at(row, 1).unwrap_or_default(),
+                    ));
+                })?;
+                if let Some((id, value)) = first {
+                    return Err(format!(
+                        "table {table}: {record} '{id}' has '{value}' in column {column}, \
+                         which is declared {declared} and takes {what}"
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuses the log when the library left out an event or object of its

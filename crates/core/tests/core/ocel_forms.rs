@@ -523,3 +523,40 @@ fn an_ocel_xml_value_not_of_its_declared_type_is_refused() {
         &["object 'i1': attribute 'weight' has the value 'heavy'"],
     );
 }
+
+#[test]
+fn an_ocel_sqlite_value_not_of_its_column_type_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sqlite = small_sqlite(
+        dir.path(),
+        "ALTER TABLE event_pay ADD COLUMN amount REAL; UPDATE event_pay SET amount = 12.5;",
+    );
+    let store = dir.path().join("typed.redb");
+    import_at(&store, &sqlite, UtcOffset::UTC).expect("typed");
+    let (events, _) = everything(&store);
+    assert!(
+        events
+            .iter()
+            .any(|event| event["payload"]["amount"] == serde_json::json!(12.5)),
+        "{events:?}"
+    );
+    for (change, expected) in [
+        (
+            "ALTER TABLE event_pay ADD COLUMN amount REAL; UPDATE event_pay SET amount = 'twelve';",
+            "table event_pay: event 'e2' has 'twelve' in column amount, which is declared REAL and takes a number",
+        ),
+        (
+            "ALTER TABLE object_item ADD COLUMN weight INTEGER; UPDATE object_item SET weight = 'heavy';",
+            "table object_item: object 'i1' has 'heavy' in column weight, which is declared INTEGER and takes an integer",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = small_sqlite(dir.path(), change);
+        let store = dir.path().join("store.redb");
+        let error = import_at(&store, &sqlite, UtcOffset::UTC).expect_err(change);
+        let message = error.to_string();
+        assert!(message.contains(expected), "{message}");
+        assert!(!message.contains('\n'), "one line: {message}");
+        assert!(!store.exists(), "no store is left behind");
+    }
+}
