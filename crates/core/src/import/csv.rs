@@ -124,14 +124,7 @@ pub(super) fn import(
     reader: InputReader,
     tracker: &mut Tracker<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport {
-        format: Format::Csv,
-        streams: 0,
-        events: 0,
-        objects: 0,
-        process_type: context.stem.clone(),
-        skipped: 0,
-    };
+    let mut report = ImportReport::empty(Format::Csv, context.stem.clone());
     pipeline(
         Format::Csv,
         CASES_PER_BATCH,

@@ -84,14 +84,7 @@ pub(super) fn import(
         context,
         streams: HashMap::new(),
         generated: IdSpace::new(&[b"jsonl", b"event", context.stem.as_bytes(), &salt]),
-        report: ImportReport {
-            format: Format::Jsonl,
-            streams: 0,
-            events: 0,
-            objects: 0,
-            process_type: context.stem.clone(),
-            skipped: 0,
-        },
+        report: ImportReport::empty(Format::Jsonl, context.stem.clone()),
     };
     let file = context.file.clone();
     let offset = context.utc_offset;

@@ -234,6 +234,19 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// The report of an import of `format` that has written nothing yet,
+    /// giving new streams `process_type`.
+    pub(crate) fn empty(format: Format, process_type: String) -> ImportReport {
+        ImportReport {
+            format,
+            streams: 0,
+            events: 0,
+            objects: 0,
+            process_type,
+            skipped: 0,
+        }
+    }
+
     /// "1,234 events in 56 streams, 7 objects, 2 skipped" (objects and skipped only when there are any).
     pub fn describe(&self) -> String {
         let mut text = format!("{} events in {} streams", self.events, self.streams);

@@ -85,14 +85,7 @@ pub(super) fn import(
         events: IdSpace::new(&[b"ocel", b"event", identity, &salt]),
         correlations: IdSpace::new(&[b"ocel", b"object", identity, &salt]),
         object_relations: Vec::new(),
-        report: ImportReport {
-            format: Format::Ocel,
-            streams: 0,
-            events: 0,
-            objects: 0,
-            process_type: context.stem.clone(),
-            skipped: 0,
-        },
+        report: ImportReport::empty(Format::Ocel, context.stem.clone()),
     };
     pipeline(
         Format::Ocel,

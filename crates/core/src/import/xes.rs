@@ -73,14 +73,7 @@ pub(super) fn import(
     reader: InputReader,
     tracker: &mut Tracker<'_>,
 ) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport {
-        format: Format::Xes,
-        streams: 0,
-        events: 0,
-        objects: 0,
-        process_type: context.stem.clone(),
-        skipped: 0,
-    };
+    let mut report = ImportReport::empty(Format::Xes, context.stem.clone());
     let preparer = TracePreparer {
         context,
         existing,
