@@ -25,8 +25,11 @@ use time::OffsetDateTime;
 
 use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, Tracker, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
-use crate::store::{NewEvent, StoreError, StoreReader, StoreWriter, StreamInfo};
+use super::{
+    Context, Format, ImportError, ImportReport, InputReader, Location, existing_has, new_stream,
+    unique_stream_id,
+};
+use crate::store::{NewEvent, StoreReader, StoreWriter, StreamInfo};
 
 /// Cases handed to the writer at a time.
 const CASES_PER_BATCH: usize = 64;
@@ -315,7 +318,7 @@ fn prepare(
     let mut used: HashSet<String> = HashSet::new();
     let mut event_count = 0u64;
     for case in cases {
-        let stream_id = unique_stream_id(existing, &mut used, case.id)?;
+        let stream_id = unique_stream_id(&mut used, &case.id, |id| existing_has(existing, id))?;
         let stream = new_stream(
             stream_id,
             process_type.clone(),
@@ -345,29 +348,6 @@ fn prepare(
         }
     }
     Ok(())
-}
-
-/// `base`, or `base#2`, `base#3` … : the first id neither this import nor the store uses.
-fn unique_stream_id(
-    existing: Option<&StoreReader>,
-    used: &mut HashSet<String>,
-    base: String,
-) -> Result<String, StoreError> {
-    let mut candidate = base.clone();
-    let mut suffix = 1u64;
-    loop {
-        let taken = used.contains(&candidate)
-            || match existing {
-                Some(store) => store.stream(&candidate)?.is_some(),
-                None => false,
-            };
-        if !taken {
-            used.insert(candidate.clone());
-            return Ok(candidate);
-        }
-        suffix += 1;
-        candidate = format!("{base}#{suffix}");
-    }
 }
 
 // ----- cells ------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use crate::engine::Operator;
 use crate::store::schema::counter;
-use crate::store::{AuditEntry, OpenError, Store, StoreError, StoreWriter};
+use crate::store::{AuditEntry, OpenError, Store, StoreError, StoreReader, StoreWriter};
 
 pub use self::csv::{CsvMapping, CsvPreview, csv_preview};
 pub use ids::{format_utc_offset, parse_utc_offset};
@@ -667,6 +667,29 @@ impl Context {
 
 /// A reader of any input (decompressed), as the importers take it.
 pub(crate) type InputReader = Box<dyn BufRead + Send>;
+
+/// `base`, or `base#2`, `base#3` …: the first stream id that neither this
+/// import gave out (`used`, which it joins) nor the store has (`in_store`).
+fn unique_stream_id<E>(
+    used: &mut std::collections::HashSet<String>,
+    base: &str,
+    mut in_store: impl FnMut(&str) -> Result<bool, E>,
+) -> Result<String, E> {
+    let mut candidate = base.to_string();
+    let mut suffix = 1u64;
+    while used.contains(&candidate) || in_store(&candidate)? {
+        suffix += 1;
+        candidate = format!("{base}#{suffix}");
+    }
+    used.insert(candidate.clone());
+    Ok(candidate)
+}
+
+/// Whether the store as it was before the import (`None` for a new store)
+/// has stream `id`.
+fn existing_has(existing: Option<&StoreReader>, id: &str) -> Result<bool, StoreError> {
+    existing.map_or(Ok(false), |store| Ok(store.stream(id)?.is_some()))
+}
 
 /// The record of a stream an import creates, before its events are appended:
 /// a completed process of `process_type`, known by `metadata` (its source and

@@ -29,7 +29,9 @@ use uuid::Uuid;
 
 use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, json_error, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
+use super::{
+    Context, Format, ImportError, ImportReport, InputReader, Location, new_stream, unique_stream_id,
+};
 use crate::store::{NewEvent, StoreWriter, StreamInfo};
 
 /// Items handed to the writer at a time.
@@ -292,7 +294,11 @@ impl ObjectWriter<'_, '_, '_> {
         sequence: u64,
         event: &OcelEvent,
     ) -> Result<ObjectStream, ImportError> {
-        let stream_id = self.unique_stream_id(object_id)?;
+        // The object id, or `id#2`, `id#3` … when the store already has a stream of that id.
+        let (writer, is_new) = (&mut *self.writer, self.context.is_new);
+        let stream_id = unique_stream_id(&mut self.used, object_id, |id| {
+            Ok::<_, ImportError>(!is_new && writer.stream(id)?.is_some())
+        })?;
         let correlation = self.correlations.id(self.used.len() as u64);
         Ok(ObjectStream {
             // The process type is set from the object's declaration at the end.
@@ -302,22 +308,6 @@ impl ObjectWriter<'_, '_, '_> {
             first_event_id: event.id.clone(),
             first_at: event.at,
         })
-    }
-
-    /// The object id, or `id#2`, `id#3` … when the store already has a stream of that id.
-    fn unique_stream_id(&mut self, base: &str) -> Result<String, ImportError> {
-        let mut candidate = base.to_string();
-        let mut suffix = 1u64;
-        loop {
-            let taken = self.used.contains(&candidate)
-                || (!self.context.is_new && self.writer.stream(&candidate)?.is_some());
-            if !taken {
-                self.used.insert(candidate.clone());
-                return Ok(candidate);
-            }
-            suffix += 1;
-            candidate = format!("{base}#{suffix}");
-        }
     }
 
     /// Checks that every related object was declared, then writes the stream records.

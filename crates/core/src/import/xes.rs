@@ -23,7 +23,10 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::ids::{IdSpace, format_time, parse_time_in};
 use super::input::{Emitter, PositionHandle, Tracked, Tracker, pipeline};
-use super::{Context, Format, ImportError, ImportReport, InputReader, Location, new_stream};
+use super::{
+    Context, Format, ImportError, ImportReport, InputReader, Location, existing_has, new_stream,
+    unique_stream_id,
+};
 use crate::store::{Event, PreparedEvent, StoreError, StoreReader, StoreWriter, StreamInfo};
 
 /// Attributes nested deeper than this are refused (they would only come from
@@ -181,7 +184,8 @@ impl TracePreparer<'_> {
             Some(name) if !name.is_empty() => name,
             _ => format!("trace-{}", trace.index),
         };
-        let stream_id = self.unique_stream_id(base)?;
+        let existing = self.existing;
+        let stream_id = unique_stream_id(&mut self.used, &base, |id| existing_has(existing, id))?;
         let stream = new_stream(
             stream_id,
             process_type,
@@ -213,26 +217,6 @@ impl TracePreparer<'_> {
             self.next_position += 1;
         }
         Ok(Some(PreparedTrace { stream, events }))
-    }
-
-    /// `base`, or `base#2`, `base#3` … : the first id neither this import nor
-    /// the store uses yet.
-    fn unique_stream_id(&mut self, base: String) -> Result<String, StoreError> {
-        let mut candidate = base.clone();
-        let mut suffix = 1u64;
-        loop {
-            let taken = self.used.contains(&candidate)
-                || match self.existing {
-                    Some(store) => store.stream(&candidate)?.is_some(),
-                    None => false,
-                };
-            if !taken {
-                self.used.insert(candidate.clone());
-                return Ok(candidate);
-            }
-            suffix += 1;
-            candidate = format!("{base}#{suffix}");
-        }
     }
 }
 
