@@ -76,6 +76,14 @@ pub(super) fn write_atomically<T>(
     Ok(value)
 }
 
+/// Writes `bytes` to `out` atomically (see [`write_atomically`]).
+fn write_bytes_atomically(out: &Path, bytes: &[u8]) -> Result<(), ActionError> {
+    write_atomically(out, |file| {
+        file.write_all(bytes)
+            .map_err(|error| ActionError::Export(format!("{}: {error}", out.display())))
+    })
+}
+
 /// `ExportJsonl`: one event per line in the export shape.
 pub(super) fn jsonl(
     store: &Store,
@@ -193,10 +201,7 @@ pub(super) fn graph(
             ActionError::Export(format!("the picture could not be made: {error}"))
         })?,
     };
-    write_atomically(out, |file| {
-        file.write_all(&bytes)
-            .map_err(|error| ActionError::Export(format!("{}: {error}", out.display())))
-    })?;
+    write_bytes_atomically(out, &bytes)?;
     Ok(Outcome::line(format!(
         "The graph ({} events) was saved to {} ({} bytes).",
         graph.nodes.len(),
@@ -225,10 +230,7 @@ pub(super) fn map(
             ActionError::Export(format!("the picture could not be made: {error}"))
         })?,
     };
-    write_atomically(out, |file| {
-        file.write_all(&bytes)
-            .map_err(|error| ActionError::Export(format!("{}: {error}", out.display())))
-    })?;
+    write_bytes_atomically(out, &bytes)?;
     Ok(Outcome::line(format!(
         "The process map ({} activities, {} edges) was saved to {} ({} bytes).",
         map.activities.len(),
@@ -295,8 +297,5 @@ fn write_filters(file: &Path, saved: &SavedFilters) -> Result<(), ActionError> {
         std::fs::create_dir_all(folder)
             .map_err(|error| ActionError::Export(format!("{}: {error}", folder.display())))?;
     }
-    write_atomically(file, |out| {
-        out.write_all(saved.to_json().as_bytes())
-            .map_err(|error| ActionError::Export(format!("{}: {error}", file.display())))
-    })
+    write_bytes_atomically(file, saved.to_json().as_bytes())
 }
