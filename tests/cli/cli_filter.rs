@@ -4,37 +4,10 @@
 //! with exit status 2 and one line.
 
 use std::ops::ControlFlow;
-use std::path::Path;
-use std::process::{Command, Output};
 
+use crate::cli_support::*;
 use process_workbench_core::search::{ProcessFilter, select_processes};
 use process_workbench_core::store::{Store, StreamStatus};
-use serde_json::Value;
-
-/// The binary with its data folder in `data`.
-fn run(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_process-workbench"))
-        .args(args)
-        .env("XDG_DATA_HOME", data)
-        .output()
-        .expect("run the binary")
-}
-
-fn refused(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr:?}");
-    stderr
-}
-
-fn json_of(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
 
 #[test]
 fn filters_are_evaluated_saved_listed_and_opened_by_name() {
@@ -42,10 +15,10 @@ fn filters_are_evaluated_saved_listed_and_opened_by_name() {
     let data = dir.path().join("data");
     let store = dir.path().join("demo.redb");
     let file = store.to_str().unwrap();
-    let made = run(&data, &["demo", file, "--processes", "40"]);
+    let made = run_in(&data, &["demo", file, "--processes", "40"]);
     assert!(made.status.success());
 
-    let found = json_of(&run(
+    let found = json_of(&run_in(
         &data,
         &[
             "filter",
@@ -79,24 +52,24 @@ fn filters_are_evaluated_saved_listed_and_opened_by_name() {
     // Saved in the data folder; listed; reused with --saved.
     let saved = data.join("process-workbench").join("filters.json");
     assert!(saved.is_file(), "{}", saved.display());
-    let listed = json_of(&run(&data, &["filters", "--json"]));
+    let listed = json_of(&run_in(&data, &["filters", "--json"]));
     assert_eq!(listed[0]["name"], "rejected");
-    let again = json_of(&run(
+    let again = json_of(&run_in(
         &data,
         &["filter", file, "--saved", "rejected", "--json"],
     ));
     assert_eq!(again["count"], found["count"]);
 
     // Bad input: one line, exit 2.
-    assert!(refused(&run(&data, &[file, "--filter", "nope"])).contains("no saved filter"));
-    assert!(refused(&run(&data, &["filter", file, "--jsonpath", "x"])).contains("JSONPath"));
-    assert!(refused(&run(&data, &["filter", file, "--saved", "nope"])).contains("nope"));
-    assert!(refused(&run(&data, &["filters", "--delete", "nope"])).contains("nope"));
+    assert!(refused(&run_in(&data, &[file, "--filter", "nope"])).contains("no saved filter"));
+    assert!(refused(&run_in(&data, &["filter", file, "--jsonpath", "x"])).contains("JSONPath"));
+    assert!(refused(&run_in(&data, &["filter", file, "--saved", "nope"])).contains("nope"));
+    assert!(refused(&run_in(&data, &["filters", "--delete", "nope"])).contains("nope"));
 
-    let deleted = run(&data, &["filters", "--delete", "rejected"]);
+    let deleted = run_in(&data, &["filters", "--delete", "rejected"]);
     assert!(deleted.status.success());
     assert!(
-        json_of(&run(&data, &["filters", "--json"]))
+        json_of(&run_in(&data, &["filters", "--json"]))
             .as_array()
             .unwrap()
             .is_empty()

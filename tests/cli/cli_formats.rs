@@ -3,28 +3,13 @@
 //! line naming the place, no store left behind, an existing store unchanged.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use crate::cli_support::*;
 use crate::import_common::*;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_process-workbench"))
-        .args(args)
-        .output()
-        .expect("run process-workbench")
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().expect("utf-8 path")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn inspect(store: &Path) -> serde_json::Value {
     let output = run(&["inspect", path_str(store), "--json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("inspect json")
 }
 
@@ -51,7 +36,7 @@ fn csv_import_with_a_mapping_then_export_as_xes_and_ocel() {
         "--timestamp",
         "at",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let counts = inspect(&store);
     assert_eq!(counts["streams"]["total"], 2);
     assert_eq!(counts["events"]["total"], 3);
@@ -59,11 +44,11 @@ fn csv_import_with_a_mapping_then_export_as_xes_and_ocel() {
     for (flag, name) in [("--xes", "claims.xes"), ("--ocel", "claims.jsonocel")] {
         let out = dir.path().join(name);
         let output = run(&["export", path_str(&store), flag, path_str(&out)]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let again = dir.path().join(format!("{name}.redb"));
         let from = if flag == "--xes" { "xes" } else { "ocel" };
         let output = run(&["import", path_str(&again), "--from", from, path_str(&out)]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
         let counts = inspect(&again);
         assert_eq!(counts["streams"]["total"], 2, "{name}");
         assert_eq!(counts["events"]["total"], 3, "{name}");
@@ -79,7 +64,7 @@ fn csv_import_with_a_mapping_then_export_as_xes_and_ocel() {
         "--stream",
         "c1",
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let text = std::fs::read_to_string(&one).expect("read export");
     assert_eq!(text.matches("<trace>").count(), 1);
     assert_eq!(text.matches("<event>").count(), 2);
@@ -101,9 +86,9 @@ fn csv_mapping_flags_are_only_for_csv() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("for --from csv"),
+        text(&output.stderr).contains("for --from csv"),
         "{}",
-        stderr(&output)
+        text(&output.stderr)
     );
     assert!(!store.exists());
 }
@@ -117,8 +102,13 @@ fn exits_2(name: &str, bytes: &[u8], from: &str, extra: &[&str], expected: &str)
     let mut args = vec!["import", path_str(&store), "--from", from, path_str(&input)];
     args.extend_from_slice(extra);
     let output = run(&args);
-    assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
-    let message = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{name}: {}",
+        text(&output.stderr)
+    );
+    let message = text(&output.stderr);
     assert_eq!(message.trim_end().lines().count(), 1, "{name}: {message}");
     assert!(message.contains(expected), "{name}: {message}");
     assert!(!store.exists(), "{name}: no store left behind");
@@ -255,9 +245,19 @@ fn the_ocel_forms_read_at_their_offset_export_the_same_events() {
             args.extend_from_slice(&["--utc-offset", offset]);
         }
         let output = run(&args);
-        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file}: {}",
+            text(&output.stderr)
+        );
         let output = run(&["export", path_str(&store), "--jsonl", "-"]);
-        assert_eq!(output.status.code(), Some(0), "{file}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file}: {}",
+            text(&output.stderr)
+        );
         exports.push(String::from_utf8(output.stdout).expect("utf-8"));
     }
     assert_eq!(exports[0].lines().count(), 13);

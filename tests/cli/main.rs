@@ -17,6 +17,7 @@ mod cli_formats;
 mod cli_pipe;
 mod cli_queues;
 mod cli_search;
+mod cli_support;
 mod graph_cli;
 mod graph_export;
 mod import_batpak;

@@ -2,21 +2,10 @@
 //! form, the pictures, and bad input (exit 2, one line, nothing written).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use crate::cli_support::{run, text};
 use crate::import_common::{data_dir, write_file};
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_process-workbench"))
-        .args(args)
-        .output()
-        .expect("run the binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The running example imported into a new store in `dir`.
 fn running_example(dir: &Path) -> Option<PathBuf> {
